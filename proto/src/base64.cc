@@ -23,7 +23,9 @@ constexpr auto kReverse = make_reverse_table();
 void base64_encode(std::string_view bytes, std::string& out) {
   out.reserve(out.size() + (bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
-  auto at = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k])); };
+  auto at = [&](std::size_t k) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k]));
+  };
   for (; i + 3 <= bytes.size(); i += 3) {
     const std::uint32_t v = at(i) << 16 | at(i + 1) << 8 | at(i + 2);
     out.push_back(kAlphabet[v >> 18]);

@@ -34,8 +34,8 @@ TEST(Base64, RoundTripsEveryByteValueAndLength) {
 
 TEST(Base64, RejectsNonCanonicalAndInvalidText) {
   std::string out = "stale";
-  for (const char* bad : {"Zg=", "Zg", "Z===", "Zh==", "Zm9=", "Zm 9v", "Zm9v\n", "Zm-v", "====",
-                          "Zg==Zg==", "=Zg="}) {
+  for (const char* bad : {"Zg=", "Zg", "Z===", "Zh==", "Zm9=", "Zm 9v", "Zm9v\n", "Zm-v",
+                          "====", "Zg==Zg==", "=Zg="}) {
     EXPECT_EQ(base64_decode(bad, out), WireError::kBadBase64) << bad;
     EXPECT_TRUE(out.empty());
   }

@@ -38,11 +38,21 @@ class DecoderFuzz : public ::testing::Test {
     for (int e = 0; e < edits && !in.empty(); ++e) {
       const std::size_t at = rng_() % in.size();
       switch (rng_() % 5) {
-        case 0: in[at] = static_cast<char>(in[at] ^ (1u << (rng_() % 8))); break;
-        case 1: in.insert(at, 1, static_cast<char>(rng_() & 0xff)); break;
-        case 2: in.erase(at, 1 + rng_() % 4); break;
-        case 3: in.resize(at); break;
-        default: in.insert(at, random_bytes(16)); break;
+        case 0:
+          in[at] = static_cast<char>(in[at] ^ (1u << (rng_() % 8)));
+          break;
+        case 1:
+          in.insert(at, 1, static_cast<char>(rng_() & 0xff));
+          break;
+        case 2:
+          in.erase(at, 1 + rng_() % 4);
+          break;
+        case 3:
+          in.resize(at);
+          break;
+        default:
+          in.insert(at, random_bytes(16));
+          break;
       }
     }
     return in;
@@ -89,11 +99,11 @@ TEST_F(DecoderFuzz, LengthPrefixDecoderStaysBoundedOnRandomStreams) {
     std::size_t at = 0;
     while (at < stream.size() && !decoder.failed()) {
       const std::size_t chunk = 1 + rng_() % 64;
-      const WireError err = decoder.feed(std::string_view(stream).substr(at, chunk),
-                                         [&](std::string_view record) {
-                                           ASSERT_LE(record.size(), kLimit);
-                                           delivered_bytes += record.size();
-                                         });
+      const WireError err =
+          decoder.feed(std::string_view(stream).substr(at, chunk), [&](std::string_view record) {
+            ASSERT_LE(record.size(), kLimit);
+            delivered_bytes += record.size();
+          });
       ASSERT_TRUE(err == WireError::kOk || err == WireError::kTooLarge ||
                   err == WireError::kBadLength);
       ASSERT_LE(decoder.buffered_bytes(), kLimit);

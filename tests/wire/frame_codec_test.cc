@@ -33,8 +33,7 @@ TEST(FrameCodec, DefaultLimitIsOneMebibyte) {
   std::string bytes;
   EXPECT_EQ(encode_frame(envelope_with_payload(kDefaultMaxFrameBytes), bytes),
             WireError::kTooLarge);
-  EXPECT_EQ(encode_frame(envelope_with_payload(kDefaultMaxFrameBytes - 64), bytes),
-            WireError::kOk);
+  EXPECT_EQ(encode_frame(envelope_with_payload(kDefaultMaxFrameBytes - 64), bytes), WireError::kOk);
 }
 
 TEST(FrameCodec, EncodeRefusesAFrameWithNoKind) {
@@ -51,8 +50,7 @@ TEST(FrameCodec, DecodeRefusesOversizedInputBeforeParsing) {
 
 TEST(FrameCodec, DecodeRefusesGarbageTruncationAndEmptyFrames) {
   v1::Frame decoded;
-  EXPECT_EQ(decode_frame(std::string_view("\xff\xff\xff", 3), decoded),
-            WireError::kMalformedFrame);
+  EXPECT_EQ(decode_frame(std::string_view("\xff\xff\xff", 3), decoded), WireError::kMalformedFrame);
   std::string bytes;
   ASSERT_EQ(encode_frame(envelope_with_payload(50), bytes), WireError::kOk);
   EXPECT_EQ(decode_frame(std::string_view(bytes).substr(0, bytes.size() - 1), decoded),

@@ -45,13 +45,13 @@ std::vector<GoldenVector> golden_vectors() {
     auto frame = envelope_frame("devices/d-0001/telemetry", "{\"t\":21.5}", 42);
     frame.mutable_envelope()->set_content_type("application/json");
     frame.mutable_envelope()->set_qos(1);
-    out.push_back({"envelope_basic", "Envelope: JSON telemetry, seq 42, QoS 1, every field set",
-                   frame});
+    out.push_back(
+        {"envelope_basic", "Envelope: JSON telemetry, seq 42, QoS 1, every field set", frame});
   }
   {
     auto frame = envelope_frame("broadcast/all", "", 1);
-    out.push_back({"envelope_empty_payload", "Envelope: empty payload (field omitted on the wire)",
-                   frame});
+    out.push_back(
+        {"envelope_empty_payload", "Envelope: empty payload (field omitted on the wire)", frame});
   }
   {
     auto frame = envelope_frame("fleet/g1/firmware", large_payload(), 7);
@@ -81,8 +81,8 @@ std::vector<GoldenVector> golden_vectors() {
     frame.mutable_envelope()->set_content_type("application/x-laneway-presence");
     frame.mutable_envelope()->set_qos(1);
     frame.mutable_envelope()->set_retain(true);
-    out.push_back({"envelope_presence", "Envelope carrying a Presence payload (online, 2 groups)",
-                   frame});
+    out.push_back(
+        {"envelope_presence", "Envelope carrying a Presence payload (online, 2 groups)", frame});
   }
   {
     v1::Frame frame;
@@ -127,8 +127,9 @@ std::vector<GoldenVector> golden_vectors() {
     auto* sub2 = connect->add_subscriptions();
     sub2->set_filter("$lw/presence/+");
     sub2->set_datagrams(true);
-    out.push_back({"call_connect", "CallFrame id 1: connect with JWT and two subscriptions, one "
-                                   "resuming from (1700000000, 41)",
+    out.push_back({"call_connect",
+                   "CallFrame id 1: connect with JWT and two subscriptions, one "
+                   "resuming from (1700000000, 41)",
                    frame});
   }
   {
@@ -178,8 +179,9 @@ std::vector<GoldenVector> golden_vectors() {
     error->set_code(v1::ERROR_CODE_RATE_LIMITED);
     error->set_message("publish rate over 50/s");
     error->set_retry_after_ms(200);
-    out.push_back({"call_error_rate_limited", "CallFrame id 2: typed error RATE_LIMITED, retry "
-                                              "after 200 ms",
+    out.push_back({"call_error_rate_limited",
+                   "CallFrame id 2: typed error RATE_LIMITED, retry "
+                   "after 200 ms",
                    frame});
   }
   {
@@ -192,8 +194,8 @@ std::vector<GoldenVector> golden_vectors() {
     v1::Frame frame;
     frame.mutable_call()->set_id(9);
     frame.mutable_call()->mutable_pong();
-    out.push_back({"call_pong_empty", "CallFrame id 9: pong with no fields (empty submessage)",
-                   frame});
+    out.push_back(
+        {"call_pong_empty", "CallFrame id 9: pong with no fields (empty submessage)", frame});
   }
   return out;
 }

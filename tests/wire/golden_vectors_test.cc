@@ -1,3 +1,5 @@
+#include "golden_vectors.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -5,7 +7,6 @@
 #include <iterator>
 #include <set>
 
-#include "golden_vectors.h"
 #include "laneway/wire/base64.h"
 #include "laneway/wire/frame_codec.h"
 #include "laneway/wire/length_prefix.h"
@@ -36,8 +37,7 @@ TEST(GoldenVectors, CheckedInBytesDecodeToTheValues) {
   for (const auto& vector : golden_vectors()) {
     SCOPED_TRACE(vector.name);
     v1::Frame decoded;
-    ASSERT_EQ(wire::decode_frame(read_vector(vector.name + ".bin"), decoded),
-              wire::WireError::kOk);
+    ASSERT_EQ(wire::decode_frame(read_vector(vector.name + ".bin"), decoded), wire::WireError::kOk);
     EXPECT_EQ(decoded.SerializeAsString(), vector.frame.SerializeAsString());
     EXPECT_EQ(decoded.DebugString(), vector.frame.DebugString());
   }

@@ -59,8 +59,9 @@ int main(int argc, char** argv) {
     names += (names.empty() ? "" : ", ") + name;
   }
   if (!write_file(dir + "/stream.bin", stream)) return 1;
-  readme += "| `stream.bin` | varint length-prefixed records (WebTransport stream framing) of: " +
-            names + " |\n";
+  readme +=
+      "| `stream.bin` | varint length-prefixed records (WebTransport stream framing) of: " + names +
+      " |\n";
   readme +=
       "\nEach `NAME.b64` is the standard padded base64 of `NAME.bin` plus a newline: the text\n"
       "of an SSE `data:` line carrying that frame.\n";

@@ -59,8 +59,7 @@ TEST(LengthPrefix, RefusesARecordOverTheLimitBeforeBufferingIt) {
   Collector c;
   std::string prefix;
   append_length_prefixed(std::string(101, 'x'), prefix);
-  EXPECT_EQ(decoder.feed(std::string_view(prefix).substr(0, 2), c.handler()),
-            WireError::kTooLarge);
+  EXPECT_EQ(decoder.feed(std::string_view(prefix).substr(0, 2), c.handler()), WireError::kTooLarge);
   EXPECT_EQ(decoder.buffered_bytes(), 0u);
   EXPECT_TRUE(decoder.failed());
   // The failure is sticky: the stream cannot be resynchronised.
@@ -81,8 +80,7 @@ TEST(LengthPrefix, RefusesAnOverlongVarint) {
   Collector c;
   EXPECT_EQ(decoder.feed(std::string(11, '\x80'), c.handler()), WireError::kBadLength);
   LengthPrefixDecoder decoder2;
-  EXPECT_EQ(decoder2.feed(std::string("\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02", 10),
-                          c.handler()),
+  EXPECT_EQ(decoder2.feed(std::string("\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02", 10), c.handler()),
             WireError::kBadLength);
 }
 

@@ -8,11 +8,11 @@ namespace laneway::wire {
 
 enum class WireError {
   kOk = 0,
-  kTooLarge,         // a frame (or its declared length) is over the configured maximum
-  kBadLength,        // a length prefix is not a valid varint (over 10 bytes or over 64 bits)
-  kMalformedFrame,   // bytes do not parse as a laneway.v1.Frame, or no kind is set
-  kBadBase64,        // an SSE data line is not canonical base64
-  kTruncated,        // input ended inside a frame (only reported when the caller says so)
+  kTooLarge,        // a frame (or its declared length) is over the configured maximum
+  kBadLength,       // a length prefix is not a valid varint (over 10 bytes or over 64 bits)
+  kMalformedFrame,  // bytes do not parse as a laneway.v1.Frame, or no kind is set
+  kBadBase64,       // an SSE data line is not canonical base64
+  kTruncated,       // input ended inside a frame (only reported when the caller says so)
 };
 
 // Short, stable, human-readable text for logs and typed errors.
