@@ -277,6 +277,7 @@ export class LanewayClient {
         const connectedAt = this.#clock.now();
         const reason = await this.#adopt(opened);
         if (this.#closed) break;
+        this.#setState(States.RECONNECTING, { error: reason });
         if (this.#clock.now() - connectedAt >= this.#o.stableAfterMs) this.#backoff.reset();
         this.#emitError(reason);
         retryAfterMs = reason.retryAfterMs ?? 0;
