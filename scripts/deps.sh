@@ -16,6 +16,7 @@ PACKAGES=(
   mosquitto mosquitto-dev libmosquitto-dev mosquitto-clients
   # bridge lanes
   libwebsockets-dev libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev libgnutls28-dev
+  libjwt-dev chromium chromium-driver
 )
 
 missing=()

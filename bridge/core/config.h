@@ -1,0 +1,90 @@
+// laneway-bridge configuration, loaded from one JSON file. Every option is documented in
+// docs/bridge.md; unknown keys are refused so a typo never silently falls back to a default.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "history.h"
+
+namespace laneway::bridge {
+
+struct ListenAddress {
+  std::string host = "127.0.0.1";
+  int port = 8443;
+};
+
+struct TlsConfig {
+  std::string cert_file;
+  std::string key_file;
+};
+
+struct BrokerConfig {
+  std::string host = "127.0.0.1";
+  int port = 8883;
+  std::string ca_file;
+  std::string cert_file;  // the `bridge` service certificate
+  std::string key_file;
+  std::string client_id = "laneway-bridge";
+  int keepalive_s = 30;
+  int reconnect_min_ms = 250;
+  int reconnect_max_ms = 10000;
+};
+
+enum class JwtAlg { kHS256, kRS256, kES256 };
+
+struct JwtKey {
+  JwtAlg alg = JwtAlg::kHS256;
+  std::string kid;       // optional; when both token and key have one they must match
+  std::string material;  // HMAC secret bytes, or a PEM public key
+};
+
+struct AppConfig {
+  std::string id;
+  std::vector<JwtKey> keys;
+  std::vector<std::string> origins;    // exact origins, or "*" for any
+  std::vector<std::string> subscribe;  // filters the app may ever subscribe to
+  std::vector<std::string> publish;    // filters the app may ever publish to
+};
+
+struct Limits {
+  std::size_t max_frame_bytes = 64 * 1024;
+  std::size_t queue_max_bytes = 1024 * 1024;
+  double publish_rate_per_s = 20;
+  double publish_burst = 40;
+  double call_rate_per_s = 100;
+  double call_burst = 200;
+  std::size_t max_subscriptions = 64;
+  std::size_t max_sessions = 100000;
+  std::uint32_t rpc_timeout_max_ms = 30000;
+  std::uint32_t history_request_max = 1000;
+  std::size_t broker_inbox_max = 100000;  // messages waiting between MQTT and event loop
+};
+
+struct BridgeConfig {
+  std::vector<ListenAddress> listen{ListenAddress{}};
+  std::string public_url;  // base URL advertised by /api/info; derived when empty
+  TlsConfig tls;
+  BrokerConfig broker;
+  std::vector<AppConfig> apps;
+  Limits limits;
+  HistoryLimits history;
+  std::uint32_t sse_heartbeat_ms = 15000;
+  std::uint32_t ws_ping_interval_ms = 20000;
+  std::string log_level = "info";
+
+  const AppConfig* find_app(const std::string& id) const;
+};
+
+// Parses a JSON document. Relative file paths resolve against `base_dir`. Returns nullopt
+// and sets `error` (one line, naming the option) on any problem.
+std::optional<BridgeConfig> parse_config(const std::string& json_text, const std::string& base_dir,
+                                         std::string& error);
+std::optional<BridgeConfig> load_config(const std::string& path, std::string& error);
+
+const char* jwt_alg_name(JwtAlg alg);
+
+}  // namespace laneway::bridge

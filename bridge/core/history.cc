@@ -1,0 +1,111 @@
+#include "history.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "topic_filter.h"
+
+namespace laneway::bridge {
+
+HistoryStore::AppendResult HistoryStore::append(const std::string& topic, std::uint64_t epoch,
+                                                std::uint64_t seq, SharedFrame frame) {
+  auto [it, inserted] = topics_.try_emplace(topic);
+  TopicRing& ring = it->second;
+  AppendStatus status = AppendStatus::kAppended;
+  if (inserted) {
+    ring.lru = lru_.insert(lru_.end(), topic);
+    ring.epoch = epoch;
+  } else {
+    if (epoch == ring.epoch && seq <= ring.last_seq) return {AppendStatus::kDuplicate, 0};
+    if (epoch < ring.epoch) return {AppendStatus::kDuplicate, 0};  // stale, older epoch
+    if (epoch != ring.epoch || seq != ring.last_seq + 1) {
+      status = AppendStatus::kGap;
+      if (!ring.entries.empty()) ring.dropped_offset = ring.entries.back().offset;
+      total_bytes_ -= ring.bytes;
+      ring.bytes = 0;
+      ring.entries.clear();
+      ring.epoch = epoch;
+    }
+    lru_.splice(lru_.end(), lru_, ring.lru);
+  }
+  latest_epoch_ = std::max(latest_epoch_, epoch);
+  const std::uint64_t offset = next_offset_++;
+  ring.last_seq = seq;
+  ring.bytes += frame->size();
+  total_bytes_ += frame->size();
+  ring.entries.push_back(HistoryEntry{seq, offset, std::move(frame)});
+  evict_to_limits(ring);
+  while (topics_.size() > limits_.max_topics && lru_.front() != topic) forget_oldest_topic();
+  return {status, offset};
+}
+
+void HistoryStore::evict_to_limits(TopicRing& ring) {
+  while (!ring.entries.empty() && (ring.entries.size() > limits_.max_messages_per_topic ||
+                                   ring.bytes > limits_.max_bytes_per_topic)) {
+    const HistoryEntry& oldest = ring.entries.front();
+    ring.dropped_offset = oldest.offset;
+    ring.bytes -= oldest.frame->size();
+    total_bytes_ -= oldest.frame->size();
+    ring.entries.pop_front();
+  }
+}
+
+void HistoryStore::forget_oldest_topic() {
+  auto it = topics_.find(lru_.front());
+  if (!it->second.entries.empty()) {
+    forgotten_offset_ = std::max(forgotten_offset_, it->second.entries.back().offset);
+  }
+  forgotten_offset_ = std::max(forgotten_offset_, it->second.dropped_offset);
+  total_bytes_ -= it->second.bytes;
+  lru_.pop_front();
+  topics_.erase(it);
+}
+
+Replay HistoryStore::since_position(const std::string& topic, std::uint64_t epoch,
+                                    std::uint64_t seq, std::size_t limit) const {
+  Replay replay;
+  auto it = topics_.find(topic);
+  if (it == topics_.end()) return replay;  // unknown here: cannot vouch for anything
+  const TopicRing& ring = it->second;
+  if (epoch == ring.epoch && seq >= ring.last_seq) {
+    replay.recovered = true;  // the client is up to date
+    return replay;
+  }
+  std::uint64_t after = 0;  // replay entries with seq > after
+  if (epoch == ring.epoch) {
+    const bool covered = !ring.entries.empty() && ring.entries.front().seq <= seq + 1;
+    replay.recovered = covered;
+    after = covered ? seq : 0;
+  }
+  for (const HistoryEntry& e : ring.entries) {
+    if (e.seq <= after) continue;
+    if (limit != 0 && replay.entries.size() >= limit) break;
+    replay.entries.push_back(e);
+  }
+  return replay;
+}
+
+Replay HistoryStore::since_offset(const std::vector<std::string>& filters,
+                                  std::uint64_t offset) const {
+  Replay replay;
+  replay.recovered = offset <= last_offset() && forgotten_offset_ <= offset;
+  for (const auto& [topic, ring] : topics_) {
+    const bool wanted = std::any_of(filters.begin(), filters.end(),
+                                    [&](const std::string& f) { return topic_matches(f, topic); });
+    if (!wanted) continue;
+    if (ring.dropped_offset > offset) replay.recovered = false;
+    for (const HistoryEntry& e : ring.entries) {
+      if (e.offset > offset) replay.entries.push_back(e);
+    }
+  }
+  std::sort(replay.entries.begin(), replay.entries.end(),
+            [](const HistoryEntry& a, const HistoryEntry& b) { return a.offset < b.offset; });
+  return replay;
+}
+
+std::uint64_t HistoryStore::epoch_of(const std::string& topic) const {
+  auto it = topics_.find(topic);
+  return it == topics_.end() ? 0 : it->second.epoch;
+}
+
+}  // namespace laneway::bridge

@@ -1,0 +1,101 @@
+// Per-topic history rings, bounded by message count and bytes per topic and by the number
+// of topics, with the resume rules of DESIGN §5:
+//  - every envelope the bridge accepts gets a bridge-wide, increasing stream offset (the
+//    SSE resume token carries it);
+//  - each topic keeps a contiguous run of seqs of the current epoch; a seq jump or a new
+//    epoch empties the ring first (the bridge itself missed something, so nothing before
+//    the jump can be vouched for);
+//  - a replay answers `recovered=true` only when every envelope after the client's
+//    position is returned, otherwise `recovered=false` with what is still kept. Never a
+//    silent skip.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <list>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "shared_frame.h"
+
+namespace laneway::bridge {
+
+struct HistoryLimits {
+  std::size_t max_messages_per_topic = 256;
+  std::size_t max_bytes_per_topic = 256 * 1024;
+  std::size_t max_topics = 10000;
+};
+
+struct HistoryEntry {
+  std::uint64_t seq = 0;
+  std::uint64_t offset = 0;  // bridge-wide stream offset
+  SharedFrame frame;         // the Frame{envelope} exactly as the broker sent it
+};
+
+struct Replay {
+  bool recovered = false;
+  std::vector<HistoryEntry> entries;  // ascending seq (per topic)
+};
+
+enum class AppendStatus {
+  kAppended,   // next in sequence (or first seen)
+  kGap,        // appended after a seq jump or epoch change: earlier history was dropped
+  kDuplicate,  // already have this (epoch, seq) or older: ignore (overlapping filters)
+};
+
+class HistoryStore {
+ public:
+  explicit HistoryStore(HistoryLimits limits) : limits_(limits) {}
+
+  struct AppendResult {
+    AppendStatus status;
+    std::uint64_t offset = 0;  // stream offset assigned (0 for duplicates)
+  };
+  AppendResult append(const std::string& topic, std::uint64_t epoch, std::uint64_t seq,
+                      SharedFrame frame);
+
+  // Envelopes of `topic` after (epoch, seq), at most `limit` (0 = no limit: all kept).
+  // With `limit` hit, `recovered` stays true only if the caller can fetch the rest.
+  Replay since_position(const std::string& topic, std::uint64_t epoch, std::uint64_t seq,
+                        std::size_t limit = 0) const;
+
+  // Envelopes of every topic matching one of `filters` with stream offset > `offset`, in
+  // offset order. `recovered` is false when anything after `offset` on such a topic was
+  // dropped (evicted, reset by a gap, or its topic forgotten).
+  Replay since_offset(const std::vector<std::string>& filters, std::uint64_t offset) const;
+
+  // The epoch a topic is in as far as the bridge knows (0 when unknown).
+  std::uint64_t epoch_of(const std::string& topic) const;
+  std::uint64_t last_offset() const { return next_offset_ - 1; }
+  std::uint64_t latest_epoch() const { return latest_epoch_; }
+  std::size_t topic_count() const { return topics_.size(); }
+  std::size_t total_bytes() const { return total_bytes_; }
+
+ private:
+  struct TopicRing {
+    std::uint64_t epoch = 0;
+    std::uint64_t last_seq = 0;
+    // Offset of the newest entry that is no longer kept (evicted or dropped by a gap).
+    std::uint64_t dropped_offset = 0;
+    std::size_t bytes = 0;
+    std::deque<HistoryEntry> entries;
+    std::list<std::string>::iterator lru;
+  };
+
+  void evict_to_limits(TopicRing& ring);
+  void forget_oldest_topic();
+
+  HistoryLimits limits_;
+  std::unordered_map<std::string, TopicRing> topics_;
+  std::list<std::string> lru_;  // front = least recently appended
+  std::uint64_t next_offset_ = 1;
+  // Newest offset of any topic forgotten entirely (its ring dropped for max_topics).
+  std::uint64_t forgotten_offset_ = 0;
+  std::uint64_t latest_epoch_ = 0;
+  std::size_t total_bytes_ = 0;
+};
+
+}  // namespace laneway::bridge

@@ -1,0 +1,661 @@
+#include "hub.h"
+
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+#include "laneway/wire/frame_codec.h"
+#include "topic_filter.h"
+
+namespace laneway::bridge {
+namespace {
+
+SharedFrame encode_shared(const v1::Frame& frame) {
+  std::string bytes;
+  // Frames the bridge builds itself are bounded by construction; the generous limit only
+  // guards against a bug turning into an unbounded allocation.
+  if (wire::encode_frame(frame, bytes, std::size_t{64} << 20) != wire::WireError::kOk) {
+    return nullptr;
+  }
+  return make_shared_frame(bytes);
+}
+
+bool covered_by_any(const std::vector<std::string>& allowed, const std::string& filter) {
+  return std::any_of(allowed.begin(), allowed.end(),
+                     [&](const std::string& a) { return filter_covers(a, filter); });
+}
+
+bool matched_by_any(const std::vector<std::string>& allowed, const std::string& topic) {
+  return std::any_of(allowed.begin(), allowed.end(),
+                     [&](const std::string& a) { return topic_matches(a, topic); });
+}
+
+bool intersects_any(const std::vector<std::string>& allowed, const std::string& filter) {
+  return std::any_of(allowed.begin(), allowed.end(),
+                     [&](const std::string& a) { return filters_intersect(a, filter); });
+}
+
+v1::ErrorCode token_error_code(TokenError e) {
+  return e == TokenError::kOk ? v1::ERROR_CODE_UNSPECIFIED : v1::ERROR_CODE_UNAUTHORIZED;
+}
+
+}  // namespace
+
+std::string random_hex_id() {
+  unsigned char raw[16];
+  if (RAND_bytes(raw, sizeof raw) != 1) {
+    // Without a working CSPRNG session ids would be guessable; refuse to run on.
+    std::fprintf(stderr, "laneway-bridge: RAND_bytes failed\n");
+    std::abort();
+  }
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(32);
+  for (unsigned char c : raw) {
+    out.push_back(hex[c >> 4]);
+    out.push_back(hex[c & 15]);
+  }
+  return out;
+}
+
+Hub::Hub(const BridgeConfig& config, Upstream& upstream)
+    : config_(config),
+      upstream_(upstream),
+      history_(config.history),
+      instance_id_(random_hex_id().substr(0, 12)) {
+  upstream_.subscribe(kPresenceFilter);
+}
+
+v1::CallFrame Hub::error_frame(std::uint32_t id, v1::ErrorCode code, const std::string& msg,
+                               std::uint32_t retry_after_ms) {
+  v1::CallFrame f;
+  f.set_id(id);
+  auto* e = f.mutable_error();
+  e->set_code(code);
+  e->set_message(msg);
+  e->set_retry_after_ms(retry_after_ms);
+  return f;
+}
+
+Session* Hub::open(Lane lane, LaneSink* sink, std::string origin, std::int64_t now_us) {
+  if (sessions_.size() >= config_.limits.max_sessions) return nullptr;
+  auto session =
+      std::make_unique<Session>(random_hex_id(), lane, sink, std::move(origin), config_.limits);
+  session->opened_at_us = now_us;
+  Session* raw = session.get();
+  sessions_.emplace(raw->id, std::move(session));
+  auto& lc = metrics_.lane(lane);
+  lc.connections++;
+  lc.connections_total++;
+  return raw;
+}
+
+void Hub::close(Session* s) {
+  if (!s) return;
+  while (!s->filters.empty()) remove_subscription(*s, s->filters.back());
+  metrics_.lane(s->lane).connections--;
+  sessions_.erase(s->id);
+}
+
+Session* Hub::find(const std::string& session_id) {
+  auto it = sessions_.find(session_id);
+  return it == sessions_.end() ? nullptr : it->second.get();
+}
+
+void Hub::wake(Session& s) {
+  if (s.sink) s.sink->request_write();
+}
+
+void Hub::queue_call(Session& s, const v1::CallFrame& call) {
+  v1::Frame frame;
+  *frame.mutable_call() = call;
+  SharedFrame shared = encode_shared(frame);
+  if (!shared) return;
+  if (!s.queue.push(QueuedFrame{std::move(shared), 0})) {
+    fail_and_close(s, v1::ERROR_CODE_SLOW_CONSUMER, "outbound queue full");
+    return;
+  }
+  wake(s);
+}
+
+void Hub::fail_and_close(Session& s, v1::ErrorCode code, const std::string& message,
+                         std::uint32_t id) {
+  if (s.closing) return;
+  if (code == v1::ERROR_CODE_SLOW_CONSUMER) {
+    metrics_.drop(DropReason::kSlowConsumer);
+    s.queue.clear();  // the client resumes from its positions after reconnecting
+  }
+  v1::Frame frame;
+  *frame.mutable_call() = error_frame(id, code, message);
+  if (SharedFrame shared = encode_shared(frame)) s.queue.push_unbounded(QueuedFrame{shared, 0});
+  s.closing = true;
+  wake(s);
+}
+
+void Hub::refuse_oversized(Session& s) {
+  queue_call(
+      s, error_frame(0, v1::ERROR_CODE_TOO_LARGE,
+                     "frame over " + std::to_string(config_.limits.max_frame_bytes) + " bytes"));
+}
+
+void Hub::on_client_frame(Session& s, std::string_view bytes, std::int64_t now_us) {
+  if (s.closing) return;
+  auto& lc = metrics_.lane(s.lane);
+  lc.frames_in++;
+  lc.bytes_in += bytes.size();
+  v1::Frame frame;
+  const wire::WireError err = wire::decode_frame(bytes, frame, config_.limits.max_frame_bytes);
+  if (err == wire::WireError::kTooLarge) {
+    refuse_oversized(s);
+    return;
+  }
+  if (err != wire::WireError::kOk) {
+    queue_call(s, error_frame(0, v1::ERROR_CODE_BAD_REQUEST, wire::describe(err)));
+    return;
+  }
+  if (!frame.has_call()) {
+    queue_call(s, error_frame(0, v1::ERROR_CODE_BAD_REQUEST, "clients send CallFrames only"));
+    return;
+  }
+  handle_call(
+      s, frame.call(), [this, &s](const v1::CallFrame& r) { queue_call(s, r); }, now_us);
+}
+
+void Hub::handle_call(Session& s, const v1::CallFrame& call, const Reply& reply,
+                      std::int64_t now_us) {
+  if (s.closing) return;
+  const std::uint32_t id = call.id();
+  if (const std::uint32_t wait = s.call_limiter.take(now_us)) {
+    reply(error_frame(id, v1::ERROR_CODE_RATE_LIMITED, "too many calls", wait));
+    return;
+  }
+  if (call.body_case() == v1::CallFrame::kConnect) {
+    handle_connect(s, call, reply, now_us);
+    return;
+  }
+  if (!s.authenticated) {
+    fail_and_close(s, v1::ERROR_CODE_UNAUTHORIZED, "connect first", id);
+    return;
+  }
+  switch (call.body_case()) {
+    case v1::CallFrame::kSubscribe:
+      handle_subscribe(s, call, reply);
+      break;
+    case v1::CallFrame::kUnsubscribe:
+      handle_unsubscribe(s, call, reply);
+      break;
+    case v1::CallFrame::kPublish:
+      handle_publish(s, call, reply, now_us);
+      break;
+    case v1::CallFrame::kHistory:
+      handle_history(s, call, reply);
+      break;
+    case v1::CallFrame::kPresence:
+      handle_presence(s, call, reply);
+      break;
+    case v1::CallFrame::kRefresh:
+      handle_refresh(s, call, reply, now_us);
+      break;
+    case v1::CallFrame::kPing: {
+      v1::CallFrame pong;
+      pong.set_id(id);
+      pong.mutable_pong()->set_sent_at_us(call.ping().sent_at_us());
+      reply(pong);
+      break;
+    }
+    case v1::CallFrame::kRpc:
+      reply(
+          error_frame(id, v1::ERROR_CODE_UNAVAILABLE, "rpc is not available on this bridge", 1000));
+      break;
+    default:
+      reply(error_frame(id, v1::ERROR_CODE_BAD_REQUEST, "not a request"));
+      break;
+  }
+}
+
+bool Hub::origin_allowed(const AppConfig& app, const std::string& origin) const {
+  // No Origin header: a same-origin GET from a browser or a non-browser client (which could
+  // send any Origin it likes anyway). Origin checks stop other sites' pages, which always
+  // carry their Origin on WebSocket and cross-origin requests.
+  if (origin.empty()) return true;
+  return std::any_of(app.origins.begin(), app.origins.end(),
+                     [&](const std::string& o) { return o == "*" || o == origin; });
+}
+
+v1::ErrorCode Hub::check_subscribe(const Session& s, const std::string& filter) const {
+  if (!is_valid_filter(filter) || filter.front() == '$') return v1::ERROR_CODE_BAD_REQUEST;
+  if (!covered_by_any(s.app->subscribe, filter)) return v1::ERROR_CODE_FORBIDDEN;
+  if (s.claims.subscribe_claimed && !covered_by_any(s.claims.subscribe, filter)) {
+    return v1::ERROR_CODE_FORBIDDEN;
+  }
+  return v1::ERROR_CODE_UNSPECIFIED;
+}
+
+bool Hub::may_read_topic(const Session& s, const std::string& topic) const {
+  return matched_by_any(s.app->subscribe, topic) &&
+         (!s.claims.subscribe_claimed || matched_by_any(s.claims.subscribe, topic));
+}
+
+bool Hub::may_publish(const Session& s, const std::string& topic) const {
+  return matched_by_any(s.app->publish, topic) &&
+         (!s.claims.publish_claimed || matched_by_any(s.claims.publish, topic));
+}
+
+void Hub::handle_connect(Session& s, const v1::CallFrame& call, const Reply& reply,
+                         std::int64_t now_us) {
+  const std::uint32_t id = call.id();
+  const v1::ConnectRequest& req = call.connect();
+  if (s.authenticated) {
+    reply(error_frame(id, v1::ERROR_CODE_BAD_REQUEST, "already connected"));
+    return;
+  }
+  const AppConfig* app = config_.find_app(req.app_id());
+  if (!app) {
+    fail_and_close(s, v1::ERROR_CODE_UNAUTHORIZED, "unknown app", id);
+    return;
+  }
+  if (!origin_allowed(*app, s.origin)) {
+    fail_and_close(s, v1::ERROR_CODE_FORBIDDEN, "origin not allowed for this app", id);
+    return;
+  }
+  TokenClaims claims;
+  const TokenError terr = verify_token(*app, req.token(), now_us / 1'000'000, claims);
+  if (terr != TokenError::kOk) {
+    fail_and_close(s, token_error_code(terr), describe(terr), id);
+    return;
+  }
+  s.app = app;
+  s.claims = std::move(claims);
+  // Subscriptions are all-or-nothing with the connect.
+  if (static_cast<std::size_t>(req.subscriptions_size()) > config_.limits.max_subscriptions) {
+    fail_and_close(s, v1::ERROR_CODE_BAD_REQUEST, "too many subscriptions", id);
+    return;
+  }
+  for (const auto& sub : req.subscriptions()) {
+    const v1::ErrorCode code = check_subscribe(s, sub.filter());
+    if (code != v1::ERROR_CODE_UNSPECIFIED) {
+      fail_and_close(s, code, "subscription not allowed: " + sub.filter(), id);
+      return;
+    }
+  }
+  s.authenticated = true;
+  v1::CallFrame result;
+  result.set_id(id);
+  auto* cr = result.mutable_connect_result();
+  cr->set_session_id(s.id);
+  cr->set_subject(s.claims.subject);
+  cr->set_expires_at_s(s.claims.expires_at_s);
+  cr->set_ping_interval_ms(s.lane == Lane::kSse ? config_.sse_heartbeat_ms
+                                                : config_.ws_ping_interval_ms);
+  cr->set_server_version(kBridgeVersion);
+  cr->set_max_frame_bytes(static_cast<std::uint32_t>(config_.limits.max_frame_bytes));
+  std::vector<SubscriptionOutcome> outcomes;
+  for (const auto& sub : req.subscriptions()) {
+    outcomes.push_back(add_subscription(s, sub));
+    *cr->add_subscriptions() = outcomes.back().result;
+  }
+  reply(result);
+  for (auto& o : outcomes) {
+    if (o.resumed) queue_replay(s, std::move(o.replay), o.result.recovered());
+  }
+}
+
+Hub::SubscriptionOutcome Hub::add_subscription(Session& s, const v1::Subscription& sub) {
+  SubscriptionOutcome out;
+  const std::string& filter = sub.filter();
+  out.result.set_filter(filter);
+  out.result.set_recovered(true);
+  out.result.set_epoch(history_.latest_epoch());
+  if (std::find(s.filters.begin(), s.filters.end(), filter) == s.filters.end()) {
+    s.filters.push_back(filter);
+    index_[filter].insert(&s);
+    if (upstream_subs_.acquire(filter)) upstream_.subscribe(std::string(kEnvPrefix) + filter);
+  }
+  if (sub.since_size() > 0) {
+    out.resumed = true;
+    bool recovered = true;
+    for (const v1::Position& p : sub.since()) {
+      if (!is_valid_topic(p.topic()) || !topic_matches(filter, p.topic())) {
+        recovered = false;  // a position we cannot honour is a gap, not a silent skip
+        continue;
+      }
+      Replay r = history_.since_position(p.topic(), p.epoch(), p.seq());
+      recovered = recovered && r.recovered;
+      for (auto& e : r.entries) out.replay.push_back(std::move(e));
+    }
+    std::sort(out.replay.begin(), out.replay.end(),
+              [](const HistoryEntry& a, const HistoryEntry& b) { return a.offset < b.offset; });
+    out.result.set_recovered(recovered);
+    metrics_.resume(recovered);
+  }
+  return out;
+}
+
+void Hub::remove_subscription(Session& s, const std::string& filter) {
+  auto it = std::find(s.filters.begin(), s.filters.end(), filter);
+  if (it == s.filters.end()) return;
+  const std::string f = *it;  // `filter` may alias the erased element
+  s.filters.erase(it);
+  auto idx = index_.find(f);
+  if (idx != index_.end()) {
+    idx->second.erase(&s);
+    if (idx->second.empty()) index_.erase(idx);
+  }
+  if (upstream_subs_.release(f)) upstream_.unsubscribe(std::string(kEnvPrefix) + f);
+}
+
+void Hub::queue_replay(Session& s, std::vector<HistoryEntry> entries, bool recovered) {
+  // Split into groups no larger than a client frame so every group fits the lane limits.
+  const std::size_t budget = config_.limits.max_frame_bytes;
+  std::size_t i = 0;
+  do {
+    v1::Frame frame;
+    auto* group = frame.mutable_group();
+    group->set_reason(v1::GroupEnvelope::REASON_HISTORY);
+    group->set_recovered(recovered);
+    std::size_t bytes = 0;
+    std::uint64_t offset = 0;
+    std::unordered_map<std::string, v1::Span*> spans;
+    for (; i < entries.size(); ++i) {
+      if (bytes > 0 && bytes + entries[i].frame->size() > budget) break;
+      v1::Frame stored;
+      if (wire::decode_frame(entries[i].frame->bytes(), stored, std::size_t{64} << 20) !=
+              wire::WireError::kOk ||
+          !stored.has_envelope()) {
+        continue;
+      }
+      const v1::Envelope& env = stored.envelope();
+      v1::Span*& span = spans[env.topic()];
+      if (!span) {
+        span = group->add_spans();
+        span->set_topic(env.topic());
+        span->set_epoch(env.epoch());
+        span->set_from_seq(env.seq());
+      }
+      span->set_to_seq(env.seq());
+      *group->add_envelopes() = env;
+      bytes += entries[i].frame->size();
+      offset = std::max(offset, entries[i].offset);
+    }
+    SharedFrame shared = encode_shared(frame);
+    if (!shared) return;
+    deliver(s, shared, offset);
+  } while (i < entries.size() && !s.closing);
+}
+
+void Hub::resume_from_offset(Session& s, std::uint64_t offset) {
+  Replay r = history_.since_offset(s.filters, offset);
+  metrics_.resume(r.recovered);
+  queue_replay(s, std::move(r.entries), r.recovered);
+}
+
+void Hub::handle_subscribe(Session& s, const v1::CallFrame& call, const Reply& reply) {
+  const v1::Subscription& sub = call.subscribe().subscription();
+  const v1::ErrorCode code = check_subscribe(s, sub.filter());
+  if (code != v1::ERROR_CODE_UNSPECIFIED) {
+    reply(error_frame(call.id(), code, "subscription not allowed: " + sub.filter()));
+    return;
+  }
+  const bool already =
+      std::find(s.filters.begin(), s.filters.end(), sub.filter()) != s.filters.end();
+  if (!already && s.filters.size() >= config_.limits.max_subscriptions) {
+    reply(error_frame(call.id(), v1::ERROR_CODE_BAD_REQUEST, "too many subscriptions"));
+    return;
+  }
+  SubscriptionOutcome o = add_subscription(s, sub);
+  v1::CallFrame result;
+  result.set_id(call.id());
+  *result.mutable_subscribe_result() = o.result;
+  reply(result);
+  if (o.resumed) queue_replay(s, std::move(o.replay), o.result.recovered());
+}
+
+void Hub::handle_unsubscribe(Session& s, const v1::CallFrame& call, const Reply& reply) {
+  remove_subscription(s, call.unsubscribe().filter());
+  v1::CallFrame result;
+  result.set_id(call.id());
+  result.mutable_unsubscribe_result()->set_filter(call.unsubscribe().filter());
+  reply(result);
+}
+
+void Hub::handle_publish(Session& s, const v1::CallFrame& call, const Reply& reply,
+                         std::int64_t now_us) {
+  const v1::PublishRequest& req = call.publish();
+  const std::uint32_t id = call.id();
+  if (!is_valid_topic(req.topic()) || req.topic().front() == '$' || req.qos() > 1) {
+    reply(error_frame(id, v1::ERROR_CODE_BAD_REQUEST, "bad topic or qos"));
+    return;
+  }
+  if (!may_publish(s, req.topic())) {
+    reply(error_frame(id, v1::ERROR_CODE_FORBIDDEN, "publish not allowed: " + req.topic()));
+    return;
+  }
+  if (req.payload().size() > config_.limits.max_frame_bytes) {
+    reply(error_frame(id, v1::ERROR_CODE_TOO_LARGE, "payload too large"));
+    return;
+  }
+  if (const std::uint32_t wait = s.publish_limiter.take(now_us)) {
+    reply(error_frame(id, v1::ERROR_CODE_RATE_LIMITED, "publish rate exceeded", wait));
+    return;
+  }
+  v1::Frame frame;
+  v1::Envelope* env = frame.mutable_envelope();
+  env->set_topic(req.topic());
+  env->set_payload(req.payload());
+  env->set_timestamp_us(now_us);
+  env->set_origin(s.app->id + ":" + s.claims.subject);
+  env->set_content_type(req.content_type());
+  env->set_qos(req.qos());
+  env->set_retain(req.retain());
+  std::string bytes;
+  if (wire::encode_frame(frame, bytes, std::size_t{64} << 20) != wire::WireError::kOk ||
+      !upstream_.connected() ||
+      !upstream_.publish(std::string(kInPrefix) + req.topic(), bytes, static_cast<int>(req.qos()),
+                         req.retain())) {
+    reply(error_frame(id, v1::ERROR_CODE_UNAVAILABLE, "broker unavailable", 1000));
+    return;
+  }
+  metrics_.client_publish();
+  v1::CallFrame result;
+  result.set_id(id);
+  result.mutable_publish_result();
+  reply(result);
+}
+
+void Hub::handle_history(Session& s, const v1::CallFrame& call, const Reply& reply) {
+  const v1::HistoryRequest& req = call.history();
+  if (!is_valid_topic(req.topic()) || req.topic().front() == '$') {
+    reply(error_frame(call.id(), v1::ERROR_CODE_BAD_REQUEST, "bad topic"));
+    return;
+  }
+  if (!may_read_topic(s, req.topic())) {
+    reply(error_frame(call.id(), v1::ERROR_CODE_FORBIDDEN, "history not allowed: " + req.topic()));
+    return;
+  }
+  std::size_t limit = config_.limits.history_request_max;
+  if (req.limit() > 0) limit = std::min<std::size_t>(limit, req.limit());
+  const bool from_oldest = !req.has_since();
+  Replay r = from_oldest ? history_.since_position(req.topic(), 0, 0, limit)
+                         : history_.since_position(req.topic(), req.since().epoch(),
+                                                   req.since().seq(), limit);
+  v1::CallFrame result;
+  result.set_id(call.id());
+  auto* group = result.mutable_history_result()->mutable_group();
+  group->set_reason(v1::GroupEnvelope::REASON_HISTORY);
+  // "From the oldest kept" is a complete answer when nothing of the topic was dropped.
+  group->set_recovered(from_oldest ? !r.entries.empty() && r.entries.front().seq == 1
+                                   : r.recovered);
+  std::size_t bytes = 0;
+  for (const HistoryEntry& e : r.entries) {
+    if (bytes + e.frame->size() > config_.limits.max_frame_bytes) {
+      group->set_recovered(false);  // truncated: the client asks again from the last seq
+      break;
+    }
+    v1::Frame stored;
+    if (wire::decode_frame(e.frame->bytes(), stored, std::size_t{64} << 20) !=
+            wire::WireError::kOk ||
+        !stored.has_envelope()) {
+      continue;
+    }
+    if (group->spans_size() == 0) {
+      auto* span = group->add_spans();
+      span->set_topic(req.topic());
+      span->set_epoch(stored.envelope().epoch());
+      span->set_from_seq(stored.envelope().seq());
+    }
+    group->mutable_spans(0)->set_to_seq(stored.envelope().seq());
+    *group->add_envelopes() = stored.envelope();
+    bytes += e.frame->size();
+  }
+  reply(result);
+}
+
+void Hub::handle_presence(Session& s, const v1::CallFrame& call, const Reply& reply) {
+  std::string filter = call.presence().filter();
+  if (filter.empty()) filter = "+";
+  if (!is_valid_filter(filter) || filter.find('/') != std::string::npos) {
+    reply(error_frame(call.id(), v1::ERROR_CODE_BAD_REQUEST, "bad presence filter"));
+    return;
+  }
+  v1::CallFrame result;
+  result.set_id(call.id());
+  auto* pr = result.mutable_presence_result();
+  for (const auto& [client, presence] : presence_) {
+    if (presence.role() != "device" || !topic_matches(filter, client)) continue;
+    // A device is visible when the session may see some topic under devices/<id>/.
+    const std::string scope = "devices/" + client + "/#";
+    if (!intersects_any(s.app->subscribe, scope)) continue;
+    if (s.claims.subscribe_claimed && !intersects_any(s.claims.subscribe, scope)) continue;
+    *pr->add_clients() = presence;
+  }
+  reply(result);
+}
+
+void Hub::handle_refresh(Session& s, const v1::CallFrame& call, const Reply& reply,
+                         std::int64_t now_us) {
+  TokenClaims claims;
+  const TokenError terr = verify_token(*s.app, call.refresh().token(), now_us / 1'000'000, claims);
+  if (terr != TokenError::kOk) {
+    reply(error_frame(call.id(), v1::ERROR_CODE_UNAUTHORIZED, describe(terr)));
+    return;
+  }
+  if (claims.subject != s.claims.subject) {
+    reply(error_frame(call.id(), v1::ERROR_CODE_FORBIDDEN, "refresh token has another subject"));
+    return;
+  }
+  s.claims = std::move(claims);
+  // A narrower token ends the subscriptions it no longer allows.
+  std::vector<std::string> filters = s.filters;
+  for (const auto& f : filters) {
+    if (check_subscribe(s, f) != v1::ERROR_CODE_UNSPECIFIED) remove_subscription(s, f);
+  }
+  v1::CallFrame result;
+  result.set_id(call.id());
+  result.mutable_refresh_result()->set_expires_at_s(s.claims.expires_at_s);
+  reply(result);
+}
+
+void Hub::deliver(Session& s, const SharedFrame& frame, std::uint64_t offset) {
+  if (s.closing || !s.authenticated) return;
+  if (!s.queue.push(QueuedFrame{frame, offset})) {
+    fail_and_close(s, v1::ERROR_CODE_SLOW_CONSUMER, "outbound queue over its byte limit");
+    return;
+  }
+  wake(s);
+}
+
+void Hub::on_broker_message(std::string_view mqtt_topic, std::string_view payload,
+                            std::int64_t now_us) {
+  metrics_.broker_message(payload.size());
+  if (mqtt_topic.substr(0, kEnvPrefix.size()) == kEnvPrefix) {
+    on_envelope(mqtt_topic.substr(kEnvPrefix.size()), payload, now_us);
+  } else if (mqtt_topic.substr(0, kPresencePrefix.size()) == kPresencePrefix) {
+    on_presence(payload);
+  }
+}
+
+void Hub::on_envelope(std::string_view topic, std::string_view payload, std::int64_t now_us) {
+  v1::Frame frame;
+  if (wire::decode_frame(payload, frame, std::size_t{64} << 20) != wire::WireError::kOk ||
+      !frame.has_envelope() || frame.envelope().topic() != topic ||
+      !is_valid_topic(frame.envelope().topic())) {
+    metrics_.drop(DropReason::kMalformedUpstream);
+    return;
+  }
+  const v1::Envelope& env = frame.envelope();
+  const std::string topic_str(topic);
+  SharedFrame shared = make_shared_frame(payload);  // the broker's bytes, as they are
+  const auto appended = history_.append(topic_str, env.epoch(), env.seq(), shared);
+  if (appended.status == AppendStatus::kDuplicate) return;
+  if (env.timestamp_us() > 0 && now_us >= env.timestamp_us()) {
+    metrics_.observe_latency_ms(static_cast<double>(now_us - env.timestamp_us()) / 1000.0);
+  }
+  if (appended.status == AppendStatus::kGap) {
+    // The bridge itself missed envelopes (broker restart, new epoch): live sessions learn
+    // it from a one-envelope history group with recovered=false, encoded once for all.
+    v1::Frame gap;
+    auto* group = gap.mutable_group();
+    group->set_reason(v1::GroupEnvelope::REASON_HISTORY);
+    group->set_recovered(false);
+    *group->add_envelopes() = env;
+    auto* span = group->add_spans();
+    span->set_topic(env.topic());
+    span->set_epoch(env.epoch());
+    span->set_from_seq(env.seq());
+    span->set_to_seq(env.seq());
+    shared = encode_shared(gap);
+    if (!shared) return;
+  }
+  const std::uint64_t mark = ++fanout_counter_;
+  for (auto& [filter, sessions] : index_) {
+    if (!topic_matches(filter, topic)) continue;
+    for (Session* s : sessions) {
+      if (s->fanout_mark == mark) continue;
+      s->fanout_mark = mark;
+      deliver(*s, shared, appended.offset);
+    }
+  }
+}
+
+void Hub::on_presence(std::string_view payload) {
+  v1::Frame frame;
+  v1::Presence presence;
+  if (wire::decode_frame(payload, frame, std::size_t{1} << 20) != wire::WireError::kOk ||
+      !frame.has_envelope() || !presence.ParseFromString(frame.envelope().payload()) ||
+      presence.client_id().empty()) {
+    metrics_.drop(DropReason::kMalformedUpstream);
+    return;
+  }
+  if (presence_.size() >= 1'000'000 && !presence_.count(presence.client_id())) return;
+  presence_[presence.client_id()] = std::move(presence);
+}
+
+void Hub::tick(std::int64_t now_us) {
+  const std::int64_t now_s = now_us / 1'000'000;
+  for (auto& [id, s] : sessions_) {
+    if (s->closing) continue;
+    if (s->authenticated && s->claims.expires_at_s <= now_s) {
+      fail_and_close(*s, v1::ERROR_CODE_TOKEN_EXPIRED, "token expired; reconnect with a new one");
+    } else if (!s->authenticated && now_us - s->opened_at_us > kConnectTimeoutUs) {
+      fail_and_close(*s, v1::ERROR_CODE_UNAUTHORIZED, "no connect within the time limit");
+    }
+  }
+}
+
+std::string Hub::render_metrics() const {
+  Metrics::Gauges g;
+  for (const auto& [id, s] : sessions_) {
+    g.queued_bytes += s->queue.bytes();
+    g.queued_frames += s->queue.size();
+    g.max_queue_bytes = std::max(g.max_queue_bytes, s->queue.bytes());
+  }
+  g.upstream_filters = upstream_subs_.distinct();
+  g.history_topics = history_.topic_count();
+  g.history_bytes = history_.total_bytes();
+  g.broker_connected = upstream_.connected();
+  return metrics_.render(g);
+}
+
+}  // namespace laneway::bridge

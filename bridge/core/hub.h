@@ -1,0 +1,132 @@
+// The lane-independent session core: authentication, authorization, subscriptions and
+// their upstream aggregation, history/resume, fan-out of shared frames into bounded
+// session queues, publish, presence, token expiry. Every lane (WebSocket, SSE + POST,
+// WebTransport) is a thin adapter that moves bytes between its transport and a Session.
+//
+// Single-threaded: every method runs on the event-loop thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "config.h"
+#include "history.h"
+#include "laneway.pb.h"
+#include "metrics.h"
+#include "session.h"
+#include "upstream.h"
+#include "upstream_subscriptions.h"
+
+namespace laneway::bridge {
+
+inline constexpr const char* kBridgeVersion = "laneway-bridge/0.1.0";
+// A session must authenticate (connect) within this long after the transport opened.
+inline constexpr std::int64_t kConnectTimeoutUs = 10'000'000;
+
+class Hub {
+ public:
+  using Reply = std::function<void(const v1::CallFrame&)>;
+
+  Hub(const BridgeConfig& config, Upstream& upstream);
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  const BridgeConfig& config() const { return config_; }
+  Metrics& metrics() { return metrics_; }
+  const HistoryStore& history() const { return history_; }
+  const UpstreamSubscriptions& upstream_subscriptions() const { return upstream_subs_; }
+  // Random per process start; SSE resume tokens carry it so a token from another bridge
+  // (or an earlier run) is recognised as not resumable here.
+  const std::string& instance_id() const { return instance_id_; }
+  std::size_t session_count() const { return sessions_.size(); }
+
+  // A lane's transport opened. Returns nullptr when the bridge is at max_sessions.
+  Session* open(Lane lane, LaneSink* sink, std::string origin, std::int64_t now_us);
+  // The transport is gone: forget the session (its subscriptions are released).
+  void close(Session* session);
+  Session* find(const std::string& session_id);
+
+  // One Frame as received on a binary lane. Malformed, oversized or non-call frames get a
+  // typed error; the session stays open.
+  void on_client_frame(Session& s, std::string_view bytes, std::int64_t now_us);
+  // Tells the session its frame was over max_frame_bytes (the lane discarded it unread).
+  void refuse_oversized(Session& s);
+  // Handles one request. The reply goes to `reply` (before anything the request queues,
+  // such as a history replay); pushes go to the session queue.
+  void handle_call(Session& s, const v1::CallFrame& call, const Reply& reply, std::int64_t now_us);
+  // SSE Last-Event-ID resume: replays what the session's filters missed after `offset`.
+  void resume_from_offset(Session& s, std::uint64_t offset);
+
+  // Queues a frame built for this session (replies, errors) and wakes its lane.
+  void queue_call(Session& s, const v1::CallFrame& call);
+  // Queues a final typed error and marks the session closing.
+  void fail_and_close(Session& s, v1::ErrorCode code, const std::string& message,
+                      std::uint32_t id = 0);
+
+  // From the broker (event-loop thread, after the MQTT thread handed it over).
+  void on_broker_message(std::string_view mqtt_topic, std::string_view payload,
+                         std::int64_t now_us);
+  // Once a second: token expiry and connect timeouts.
+  void tick(std::int64_t now_us);
+
+  std::string render_metrics() const;
+
+  static v1::CallFrame error_frame(std::uint32_t id, v1::ErrorCode code, const std::string& msg,
+                                   std::uint32_t retry_after_ms = 0);
+
+ private:
+  struct SubscriptionOutcome {
+    v1::SubscribeResult result;
+    std::vector<HistoryEntry> replay;
+    bool resumed = false;
+  };
+
+  void handle_connect(Session& s, const v1::CallFrame& call, const Reply& reply,
+                      std::int64_t now_us);
+  void handle_subscribe(Session& s, const v1::CallFrame& call, const Reply& reply);
+  void handle_unsubscribe(Session& s, const v1::CallFrame& call, const Reply& reply);
+  void handle_publish(Session& s, const v1::CallFrame& call, const Reply& reply,
+                      std::int64_t now_us);
+  void handle_history(Session& s, const v1::CallFrame& call, const Reply& reply);
+  void handle_presence(Session& s, const v1::CallFrame& call, const Reply& reply);
+  void handle_refresh(Session& s, const v1::CallFrame& call, const Reply& reply,
+                      std::int64_t now_us);
+
+  // Checks a filter against app and token; returns OK or the error code to answer.
+  v1::ErrorCode check_subscribe(const Session& s, const std::string& filter) const;
+  bool may_read_topic(const Session& s, const std::string& topic) const;
+  bool may_publish(const Session& s, const std::string& topic) const;
+  bool origin_allowed(const AppConfig& app, const std::string& origin) const;
+
+  SubscriptionOutcome add_subscription(Session& s, const v1::Subscription& sub);
+  void remove_subscription(Session& s, const std::string& filter);
+  void queue_replay(Session& s, std::vector<HistoryEntry> entries, bool recovered);
+
+  void deliver(Session& s, const SharedFrame& frame, std::uint64_t offset);
+  void wake(Session& s);
+  void on_envelope(std::string_view topic, std::string_view payload, std::int64_t now_us);
+  void on_presence(std::string_view payload);
+
+  const BridgeConfig& config_;
+  Upstream& upstream_;
+  Metrics metrics_;
+  HistoryStore history_;
+  UpstreamSubscriptions upstream_subs_;
+  std::string instance_id_;
+  std::unordered_map<std::string, std::unique_ptr<Session>> sessions_;
+  // filter → sessions subscribed with exactly that filter
+  std::unordered_map<std::string, std::unordered_set<Session*>> index_;
+  std::unordered_map<std::string, v1::Presence> presence_;
+  std::uint64_t fanout_counter_ = 0;
+};
+
+// 128 random bits as 32 lowercase hex characters (OpenSSL RAND_bytes).
+std::string random_hex_id();
+
+}  // namespace laneway::bridge

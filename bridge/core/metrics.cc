@@ -1,0 +1,124 @@
+#include "metrics.h"
+
+#include <cstdio>
+
+namespace laneway::bridge {
+
+const char* lane_name(Lane lane) {
+  switch (lane) {
+    case Lane::kWebSocket:
+      return "ws";
+    case Lane::kSse:
+      return "sse";
+    case Lane::kWebTransport:
+      return "wt";
+  }
+  return "?";
+}
+
+void Metrics::observe_latency_ms(double ms) {
+  latency_count_++;
+  latency_sum_ms_ += ms;
+  for (std::size_t i = 0; i < kLatencyBucketsMs.size(); ++i) {
+    if (ms <= kLatencyBucketsMs[i]) latency_buckets_[i]++;
+  }
+}
+
+namespace {
+
+void line(std::string& out, const char* fmt, auto... args) {
+  char buf[256];
+  const int n = std::snprintf(buf, sizeof buf, fmt, args...);
+  if (n > 0) out.append(buf, static_cast<std::size_t>(n) < sizeof buf ? n : sizeof buf - 1);
+  out.push_back('\n');
+}
+
+void help(std::string& out, const char* name, const char* type, const char* text) {
+  line(out, "# HELP %s %s", name, text);
+  line(out, "# TYPE %s %s", name, type);
+}
+
+}  // namespace
+
+std::string Metrics::render(const Gauges& g) const {
+  std::string out;
+  using ull = unsigned long long;
+  using ll = long long;
+  const Lane lanes[] = {Lane::kWebSocket, Lane::kSse, Lane::kWebTransport};
+  help(out, "laneway_bridge_connections", "gauge", "Open sessions per lane.");
+  for (Lane l : lanes) {
+    line(out, "laneway_bridge_connections{lane=\"%s\"} %lld", lane_name(l),
+         static_cast<ll>(lanes_[static_cast<std::size_t>(l)].connections));
+  }
+  help(out, "laneway_bridge_connections_total", "counter", "Sessions opened per lane.");
+  for (Lane l : lanes) {
+    line(out, "laneway_bridge_connections_total{lane=\"%s\"} %llu", lane_name(l),
+         static_cast<ull>(lanes_[static_cast<std::size_t>(l)].connections_total));
+  }
+  help(out, "laneway_bridge_messages_out_total", "counter", "Frames written to clients.");
+  for (Lane l : lanes) {
+    line(out, "laneway_bridge_messages_out_total{lane=\"%s\"} %llu", lane_name(l),
+         static_cast<ull>(lanes_[static_cast<std::size_t>(l)].frames_out));
+  }
+  help(out, "laneway_bridge_bytes_out_total", "counter", "Frame bytes written to clients.");
+  for (Lane l : lanes) {
+    line(out, "laneway_bridge_bytes_out_total{lane=\"%s\"} %llu", lane_name(l),
+         static_cast<ull>(lanes_[static_cast<std::size_t>(l)].bytes_out));
+  }
+  help(out, "laneway_bridge_messages_in_total", "counter",
+       "Frames received: from clients per lane, and from the broker.");
+  for (Lane l : lanes) {
+    line(out, "laneway_bridge_messages_in_total{source=\"%s\"} %llu", lane_name(l),
+         static_cast<ull>(lanes_[static_cast<std::size_t>(l)].frames_in));
+  }
+  line(out, "laneway_bridge_messages_in_total{source=\"broker\"} %llu",
+       static_cast<ull>(broker_messages_in_));
+  help(out, "laneway_bridge_bytes_in_total", "counter", "Bytes received.");
+  for (Lane l : lanes) {
+    line(out, "laneway_bridge_bytes_in_total{source=\"%s\"} %llu", lane_name(l),
+         static_cast<ull>(lanes_[static_cast<std::size_t>(l)].bytes_in));
+  }
+  line(out, "laneway_bridge_bytes_in_total{source=\"broker\"} %llu",
+       static_cast<ull>(broker_bytes_in_));
+  help(out, "laneway_bridge_client_publishes_total", "counter",
+       "Browser publishes forwarded to the broker.");
+  line(out, "laneway_bridge_client_publishes_total %llu", static_cast<ull>(client_publishes_));
+  help(out, "laneway_bridge_drops_total", "counter", "Frames or sessions dropped, by reason.");
+  line(out, "laneway_bridge_drops_total{reason=\"slow_consumer\"} %llu",
+       static_cast<ull>(drops(DropReason::kSlowConsumer)));
+  line(out, "laneway_bridge_drops_total{reason=\"broker_inbox\"} %llu",
+       static_cast<ull>(drops(DropReason::kBrokerInbox)));
+  line(out, "laneway_bridge_drops_total{reason=\"malformed_upstream\"} %llu",
+       static_cast<ull>(drops(DropReason::kMalformedUpstream)));
+  help(out, "laneway_bridge_resumes_total", "counter", "Resumes, by whether the gap was covered.");
+  line(out, "laneway_bridge_resumes_total{recovered=\"true\"} %llu",
+       static_cast<ull>(resumes_recovered_));
+  line(out, "laneway_bridge_resumes_total{recovered=\"false\"} %llu",
+       static_cast<ull>(resumes_gap_));
+  help(out, "laneway_bridge_queue_bytes", "gauge", "Bytes waiting in all session queues.");
+  line(out, "laneway_bridge_queue_bytes %llu", static_cast<ull>(g.queued_bytes));
+  help(out, "laneway_bridge_queue_frames", "gauge", "Frames waiting in all session queues.");
+  line(out, "laneway_bridge_queue_frames %llu", static_cast<ull>(g.queued_frames));
+  help(out, "laneway_bridge_queue_max_session_bytes", "gauge", "Deepest session queue, bytes.");
+  line(out, "laneway_bridge_queue_max_session_bytes %llu", static_cast<ull>(g.max_queue_bytes));
+  help(out, "laneway_bridge_upstream_filters", "gauge", "Distinct broker subscriptions held.");
+  line(out, "laneway_bridge_upstream_filters %llu", static_cast<ull>(g.upstream_filters));
+  help(out, "laneway_bridge_history_topics", "gauge", "Topics with history kept.");
+  line(out, "laneway_bridge_history_topics %llu", static_cast<ull>(g.history_topics));
+  help(out, "laneway_bridge_history_bytes", "gauge", "Bytes of history kept.");
+  line(out, "laneway_bridge_history_bytes %llu", static_cast<ull>(g.history_bytes));
+  help(out, "laneway_bridge_broker_connected", "gauge", "1 while the MQTT link is up.");
+  line(out, "laneway_bridge_broker_connected %d", g.broker_connected ? 1 : 0);
+  help(out, "laneway_bridge_latency_ms", "histogram",
+       "Plugin sequencing to bridge fan-out latency, milliseconds.");
+  for (std::size_t i = 0; i < kLatencyBucketsMs.size(); ++i) {
+    line(out, "laneway_bridge_latency_ms_bucket{le=\"%g\"} %llu", kLatencyBucketsMs[i],
+         static_cast<ull>(latency_buckets_[i]));
+  }
+  line(out, "laneway_bridge_latency_ms_bucket{le=\"+Inf\"} %llu", static_cast<ull>(latency_count_));
+  line(out, "laneway_bridge_latency_ms_sum %g", latency_sum_ms_);
+  line(out, "laneway_bridge_latency_ms_count %llu", static_cast<ull>(latency_count_));
+  return out;
+}
+
+}  // namespace laneway::bridge

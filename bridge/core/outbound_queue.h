@@ -1,0 +1,48 @@
+// A session's bounded outbound queue, accounted in bytes.
+//
+// Slow-consumer policy (docs/bridge.md): the fan-out never waits for a session. When a
+// push would take the queue over its byte limit, the push fails; the session core then
+// discards everything queued, queues one ERROR_CODE_SLOW_CONSUMER error (which bypasses
+// the limit) and closes the session once it is written. The client reconnects and resumes
+// from its positions, so it learns exactly what it missed (recovered true or false).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+
+#include "shared_frame.h"
+
+namespace laneway::bridge {
+
+struct QueuedFrame {
+  SharedFrame frame;
+  // The bridge-wide stream offset after this frame (SSE resume token); 0 for frames that
+  // do not move it (replies, errors).
+  std::uint64_t offset = 0;
+};
+
+class OutboundQueue {
+ public:
+  explicit OutboundQueue(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  // Queues `item` unless that would exceed the byte limit; returns false then.
+  bool push(QueuedFrame item);
+  // Queues `item` regardless of the limit (the final error before a close).
+  void push_unbounded(QueuedFrame item);
+
+  bool empty() const { return items_.empty(); }
+  std::size_t size() const { return items_.size(); }
+  std::size_t bytes() const { return bytes_; }
+  std::size_t max_bytes() const { return max_bytes_; }
+  const QueuedFrame& front() const { return items_.front(); }
+  void pop();
+  void clear();
+
+ private:
+  std::size_t max_bytes_;
+  std::size_t bytes_ = 0;
+  std::deque<QueuedFrame> items_;
+};
+
+}  // namespace laneway::bridge

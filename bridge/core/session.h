@@ -1,0 +1,57 @@
+// One client session, whatever lane carries it. Lanes own the transport; the hub owns the
+// Session and everything about it that is not the transport.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "jwt_verifier.h"
+#include "metrics.h"
+#include "outbound_queue.h"
+#include "rate_limiter.h"
+
+namespace laneway::bridge {
+
+// What a lane gives the hub so it can ask for its session's queue to be written.
+class LaneSink {
+ public:
+  virtual ~LaneSink() = default;
+  // Frames were queued (or the session is closing): schedule a write. Called on the event
+  // loop thread; must not write synchronously.
+  virtual void request_write() = 0;
+};
+
+struct Session {
+  Session(std::string session_id, Lane session_lane, LaneSink* lane_sink,
+          std::string request_origin, const Limits& limits)
+      : id(std::move(session_id)),
+        lane(session_lane),
+        sink(lane_sink),
+        origin(std::move(request_origin)),
+        queue(limits.queue_max_bytes),
+        publish_limiter(limits.publish_rate_per_s, limits.publish_burst),
+        call_limiter(limits.call_rate_per_s, limits.call_burst) {}
+
+  const std::string id;  // 128-bit random, hex: also the capability for POST /v1/call
+  const Lane lane;
+  LaneSink* const sink;
+  const std::string origin;  // the request's Origin header, empty when none was sent
+  std::int64_t opened_at_us = 0;
+
+  bool authenticated = false;
+  // Set once a final error is queued: the hub delivers nothing more and the lane closes
+  // the transport after writing what is queued.
+  bool closing = false;
+  const AppConfig* app = nullptr;
+  TokenClaims claims;
+  std::vector<std::string> filters;  // active subscriptions
+
+  OutboundQueue queue;
+  RateLimiter publish_limiter;
+  RateLimiter call_limiter;
+  std::uint64_t fanout_mark = 0;  // last broker message delivered (dedups overlapping filters)
+};
+
+}  // namespace laneway::bridge

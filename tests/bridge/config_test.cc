@@ -1,0 +1,82 @@
+#include "config.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace laneway::bridge {
+namespace {
+
+using nlohmann::json;
+
+json minimal() {
+  return json{{"tls", {{"cert", "/pki/server.crt"}, {"key", "/pki/server.key"}}},
+              {"broker",
+               {{"ca", "ca.crt"}, {"cert", "bridge.crt"}, {"key", "bridge.key"}, {"port", 18883}}},
+              {"apps",
+               {{{"id", "demo"},
+                 {"keys", {{{"alg", "HS256"}, {"secret", std::string(32, 's')}}}},
+                 {"origins", {"https://app.example"}},
+                 {"subscribe", {"devices/#"}},
+                 {"publish", {"devices/+/cmd"}}}}}};
+}
+
+TEST(Config, ParsesAndResolvesRelativePaths) {
+  std::string error;
+  auto c = parse_config(minimal().dump(), "/etc/laneway", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->broker.ca_file, "/etc/laneway/ca.crt");
+  EXPECT_EQ(c->tls.cert_file, "/pki/server.crt");
+  EXPECT_EQ(c->broker.port, 18883);
+  ASSERT_NE(c->find_app("demo"), nullptr);
+  EXPECT_EQ(c->find_app("demo")->publish, std::vector<std::string>{"devices/+/cmd"});
+  EXPECT_EQ(c->limits.max_frame_bytes, 64u * 1024);
+  EXPECT_EQ(c->listen.size(), 1u);
+}
+
+TEST(Config, RefusesMistakesWithOneLineErrors) {
+  std::string error;
+  EXPECT_FALSE(parse_config("{", "", error));
+  EXPECT_EQ(error, "config: not valid JSON");
+
+  json j = minimal();
+  j["limits"] = {{"max_frame_byte", 10}};
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+  EXPECT_NE(error.find("unknown option 'max_frame_byte'"), std::string::npos);
+
+  j = minimal();
+  j["apps"][0]["subscribe"] = {"$lw/#"};
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+  EXPECT_NE(error.find("apps[0].subscribe"), std::string::npos);
+
+  j = minimal();
+  j["apps"][0]["keys"][0]["secret"] = "short";
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+  EXPECT_NE(error.find("at least 32 bytes"), std::string::npos);
+
+  j = minimal();
+  j["apps"][0]["keys"][0]["alg"] = "none";
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+
+  j = minimal();
+  j.erase("tls");
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+
+  j = minimal();
+  j["listen"] = {{{"host", "127.0.0.1"}, {"port", 70000}}};
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+  EXPECT_NE(error.find("out of range"), std::string::npos);
+
+  j = minimal();
+  j["apps"].push_back(j["apps"][0]);
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+  EXPECT_NE(error.find("duplicate"), std::string::npos);
+
+  j = minimal();
+  j["apps"][0]["keys"][0] = {{"alg", "RS256"}, {"public_key_file", "/nonexistent.pem"}};
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+  EXPECT_NE(error.find("cannot read"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace laneway::bridge

@@ -1,0 +1,465 @@
+// The session core with an in-memory upstream: authorization, aggregation, fan-out,
+// resume, slow consumers, publish, expiry. Lanes and the broker are exercised for real in
+// the integration suite.
+#include "hub.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "laneway/wire/frame_codec.h"
+#include "test_tokens.h"
+
+namespace laneway::bridge {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::int64_t kNowS = 1'800'000'000;
+constexpr std::int64_t kNowUs = kNowS * 1'000'000;
+
+class RecordingUpstream : public Upstream {
+ public:
+  bool connected() const override { return up; }
+  void subscribe(const std::string& f) override {
+    subscribed.insert(f);
+    subscribe_calls++;
+  }
+  void unsubscribe(const std::string& f) override { subscribed.erase(f); }
+  bool publish(const std::string& topic, std::string_view payload, int qos, bool) override {
+    published.push_back({topic, std::string(payload), qos});
+    return true;
+  }
+  struct Pub {
+    std::string topic;
+    std::string payload;
+    int qos;
+  };
+  bool up = true;
+  std::set<std::string> subscribed;
+  int subscribe_calls = 0;
+  std::vector<Pub> published;
+};
+
+class CountingSink : public LaneSink {
+ public:
+  void request_write() override { wakes++; }
+  int wakes = 0;
+};
+
+BridgeConfig test_config() {
+  BridgeConfig c;
+  AppConfig demo;
+  demo.id = "demo";
+  demo.keys.push_back(JwtKey{JwtAlg::kHS256, "", testing::kTestSecret});
+  demo.origins = {"https://app.example"};
+  demo.subscribe = {"devices/#", "broadcast/#"};
+  demo.publish = {"devices/+/cmd"};
+  AppConfig other;
+  other.id = "other";
+  other.keys.push_back(JwtKey{JwtAlg::kHS256, "", "other-secret-other-secret-other-secret"});
+  other.subscribe = {"fleet/#"};
+  c.apps = {demo, other};
+  c.limits.queue_max_bytes = 4096;
+  c.limits.max_frame_bytes = 1024;
+  c.limits.publish_rate_per_s = 1;
+  c.limits.publish_burst = 2;
+  c.history.max_messages_per_topic = 4;
+  return c;
+}
+
+std::string token(json extra = json::object(), const std::string& app = "demo",
+                  std::int64_t exp = kNowS + 600) {
+  json c{{"sub", "alice"}, {"exp", exp}, {"app", app}};
+  if (extra.is_object()) c.update(extra);
+  return testing::mint_token("HS256", testing::kTestSecret, c);
+}
+
+std::string envelope_frame(const std::string& topic, std::uint64_t seq, std::uint64_t epoch = 9,
+                           const std::string& payload = "p") {
+  v1::Frame f;
+  auto* e = f.mutable_envelope();
+  e->set_topic(topic);
+  e->set_payload(payload);
+  e->set_seq(seq);
+  e->set_epoch(epoch);
+  e->set_origin("d1");
+  e->set_timestamp_us(kNowUs - 1000);
+  std::string bytes;
+  EXPECT_EQ(wire::encode_frame(f, bytes), wire::WireError::kOk);
+  return bytes;
+}
+
+v1::Frame decode(const QueuedFrame& q) {
+  v1::Frame f;
+  EXPECT_EQ(wire::decode_frame(q.frame->bytes(), f, std::size_t{1} << 24), wire::WireError::kOk);
+  return f;
+}
+
+std::vector<v1::Frame> drain(Session& s) {
+  std::vector<v1::Frame> out;
+  while (!s.queue.empty()) {
+    out.push_back(decode(s.queue.front()));
+    s.queue.pop();
+  }
+  return out;
+}
+
+class HubTest : public ::testing::Test {
+ protected:
+  HubTest() : config_(test_config()), hub_(config_, upstream_) {}
+
+  Session* open(std::string origin = "https://app.example") {
+    return hub_.open(Lane::kWebSocket, &sink_, std::move(origin), kNowUs);
+  }
+
+  void send(Session& s, const v1::CallFrame& call) {
+    v1::Frame f;
+    *f.mutable_call() = call;
+    std::string bytes;
+    ASSERT_EQ(wire::encode_frame(f, bytes), wire::WireError::kOk);
+    hub_.on_client_frame(s, bytes, kNowUs);
+  }
+
+  // Connects `s` and returns the frames it got (connect result first).
+  std::vector<v1::Frame> connect(Session& s, const std::string& tok,
+                                 std::vector<v1::Subscription> subs = {},
+                                 const std::string& app = "demo") {
+    v1::CallFrame call;
+    call.set_id(1);
+    call.mutable_connect()->set_app_id(app);
+    call.mutable_connect()->set_token(tok);
+    for (auto& sub : subs) *call.mutable_connect()->add_subscriptions() = sub;
+    send(s, call);
+    return drain(s);
+  }
+
+  static v1::Subscription sub(const std::string& filter) {
+    v1::Subscription s;
+    s.set_filter(filter);
+    return s;
+  }
+
+  static v1::ErrorCode error_of(const std::vector<v1::Frame>& frames) {
+    if (frames.empty() || !frames.back().has_call() || !frames.back().call().has_error()) {
+      return v1::ERROR_CODE_UNSPECIFIED;
+    }
+    return frames.back().call().error().code();
+  }
+
+  BridgeConfig config_;
+  RecordingUpstream upstream_;
+  CountingSink sink_;
+  Hub hub_;
+};
+
+TEST_F(HubTest, ConnectSubscribesUpstreamOncePerFilter) {
+  EXPECT_TRUE(upstream_.subscribed.count("$lw/presence/+"));
+  Session* a = open();
+  Session* b = open();
+  auto fa = connect(*a, token(), {sub("devices/#")});
+  ASSERT_EQ(fa.size(), 1u);
+  ASSERT_TRUE(fa[0].call().has_connect_result());
+  EXPECT_EQ(fa[0].call().id(), 1u);
+  EXPECT_EQ(fa[0].call().connect_result().subject(), "alice");
+  EXPECT_EQ(fa[0].call().connect_result().session_id(), a->id);
+  connect(*b, token(), {sub("devices/#")});
+  EXPECT_TRUE(upstream_.subscribed.count("$lw/env/devices/#"));
+  EXPECT_EQ(upstream_.subscribe_calls, 2);  // presence + one env filter for two sessions
+  EXPECT_EQ(hub_.upstream_subscriptions().users("devices/#"), 2u);
+  hub_.close(a);
+  EXPECT_TRUE(upstream_.subscribed.count("$lw/env/devices/#"));
+  hub_.close(b);
+  EXPECT_FALSE(upstream_.subscribed.count("$lw/env/devices/#"));
+}
+
+TEST_F(HubTest, RefusesUnknownAppForgedExpiredAndForeignOrigin) {
+  Session* s = open();
+  EXPECT_EQ(error_of(connect(*s, token(), {}, "nope")), v1::ERROR_CODE_UNAUTHORIZED);
+  EXPECT_TRUE(s->closing);
+  s = open();
+  EXPECT_EQ(error_of(connect(
+                *s, testing::mint_token("HS256", "forged-forged-forged-forged-forged",
+                                        json{{"sub", "x"}, {"exp", kNowS + 9}, {"app", "demo"}}))),
+            v1::ERROR_CODE_UNAUTHORIZED);
+  s = open();
+  EXPECT_EQ(error_of(connect(*s, token({}, "demo", kNowS - 1))), v1::ERROR_CODE_UNAUTHORIZED);
+  s = open();
+  // A token minted for app "other" presented to app "demo".
+  EXPECT_EQ(error_of(connect(*s, token({}, "other"))), v1::ERROR_CODE_UNAUTHORIZED);
+  s = open("https://evil.example");
+  EXPECT_EQ(error_of(connect(*s, token())), v1::ERROR_CODE_FORBIDDEN);
+  EXPECT_FALSE(s->authenticated);
+}
+
+TEST_F(HubTest, CrossAppAndClaimNarrowedSubscribesAreForbidden) {
+  Session* s = open();
+  // fleet/# belongs to app "other": the whole connect is refused.
+  EXPECT_EQ(error_of(connect(*s, token(), {sub("fleet/#")})), v1::ERROR_CODE_FORBIDDEN);
+  EXPECT_FALSE(s->authenticated);
+  EXPECT_FALSE(upstream_.subscribed.count("$lw/env/fleet/#"));
+
+  s = open();
+  auto frames = connect(*s, token({{"subscribe", {"devices/d1/#"}}}));
+  ASSERT_TRUE(frames[0].call().has_connect_result());
+  v1::CallFrame call;
+  call.set_id(2);
+  *call.mutable_subscribe()->mutable_subscription() = sub("devices/#");  // wider than claim
+  send(*s, call);
+  frames = drain(*s);
+  EXPECT_EQ(error_of(frames), v1::ERROR_CODE_FORBIDDEN);
+  EXPECT_EQ(frames[0].call().id(), 2u);
+  EXPECT_FALSE(s->closing);  // a refused subscribe does not end the session
+  *call.mutable_subscribe()->mutable_subscription() = sub("#");
+  send(*s, call);
+  EXPECT_EQ(error_of(drain(*s)), v1::ERROR_CODE_FORBIDDEN);
+  *call.mutable_subscribe()->mutable_subscription() = sub("$lw/env/#");
+  send(*s, call);
+  EXPECT_EQ(error_of(drain(*s)), v1::ERROR_CODE_BAD_REQUEST);
+  *call.mutable_subscribe()->mutable_subscription() = sub("devices/d1/telemetry");
+  send(*s, call);
+  frames = drain(*s);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_TRUE(frames[0].call().has_subscribe_result());
+}
+
+TEST_F(HubTest, FanOutSharesTheBrokerBytesAndRespectsFilters) {
+  Session* a = open();
+  Session* b = open();
+  Session* c = open();
+  connect(*a, token(), {sub("devices/#")});
+  connect(*b, token(), {sub("devices/+/telemetry"), sub("devices/d1/#")});  // overlapping
+  connect(*c, token(), {sub("broadcast/#")});
+  const std::string bytes = envelope_frame("devices/d1/telemetry", 1);
+  hub_.on_broker_message("$lw/env/devices/d1/telemetry", bytes, kNowUs);
+  ASSERT_EQ(a->queue.size(), 1u);
+  ASSERT_EQ(b->queue.size(), 1u);  // once, despite two matching filters
+  EXPECT_TRUE(c->queue.empty());
+  EXPECT_EQ(a->queue.front().frame.get(), b->queue.front().frame.get());
+  EXPECT_EQ(a->queue.front().frame->bytes(), bytes);  // byte-identical to $lw/env
+  // The same envelope again (the broker sends one copy per overlapping upstream filter).
+  hub_.on_broker_message("$lw/env/devices/d1/telemetry", bytes, kNowUs);
+  EXPECT_EQ(a->queue.size(), 1u);
+  // A topic nobody may see is never delivered.
+  hub_.on_broker_message("$lw/env/fleet/g1/x", envelope_frame("fleet/g1/x", 1), kNowUs);
+  EXPECT_EQ(a->queue.size(), 1u);
+  // Garbage and mismatched topics from upstream are dropped and counted.
+  hub_.on_broker_message("$lw/env/devices/d1/telemetry", "garbage", kNowUs);
+  hub_.on_broker_message("$lw/env/devices/d2/telemetry", bytes, kNowUs);
+  EXPECT_EQ(hub_.metrics().drops(DropReason::kMalformedUpstream), 2u);
+  EXPECT_EQ(a->queue.size(), 1u);
+}
+
+TEST_F(HubTest, ResumeReplaysMissedEnvelopesThenSaysWhenItCannot) {
+  for (std::uint64_t seq = 1; seq <= 6; ++seq) {
+    hub_.on_broker_message("$lw/env/devices/d1/t", envelope_frame("devices/d1/t", seq), kNowUs);
+  }
+  // History keeps 4 (3..6). Nobody subscribed yet, so nothing was kept... unless the
+  // bridge held the upstream subscription: open one session first in the real flow.
+  Session* live = open();
+  connect(*live, token(), {sub("devices/#")});
+  for (std::uint64_t seq = 7; seq <= 12; ++seq) {
+    hub_.on_broker_message("$lw/env/devices/d1/t", envelope_frame("devices/d1/t", seq), kNowUs);
+  }
+  // Kept: 9..12.
+  v1::Subscription resume = sub("devices/d1/#");
+  auto* pos = resume.add_since();
+  pos->set_topic("devices/d1/t");
+  pos->set_epoch(9);
+  pos->set_seq(9);
+  Session* s = open();
+  auto frames = connect(*s, token(), {resume});
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_TRUE(frames[0].call().connect_result().subscriptions(0).recovered());
+  ASSERT_TRUE(frames[1].has_group());
+  const auto& group = frames[1].group();
+  EXPECT_TRUE(group.recovered());
+  EXPECT_EQ(group.reason(), v1::GroupEnvelope::REASON_HISTORY);
+  ASSERT_EQ(group.envelopes_size(), 3);
+  EXPECT_EQ(group.envelopes(0).seq(), 10u);
+  EXPECT_EQ(group.envelopes(2).seq(), 12u);
+  ASSERT_EQ(group.spans_size(), 1);
+  EXPECT_EQ(group.spans(0).from_seq(), 10u);
+  EXPECT_EQ(group.spans(0).to_seq(), 12u);
+  // Live envelopes follow the replay.
+  hub_.on_broker_message("$lw/env/devices/d1/t", envelope_frame("devices/d1/t", 13), kNowUs);
+  frames = drain(*s);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].envelope().seq(), 13u);
+
+  // Past the window: recovered=false with what is kept, never a silent skip.
+  pos->set_seq(2);
+  Session* late = open();
+  frames = connect(*late, token(), {resume});
+  EXPECT_FALSE(frames[0].call().connect_result().subscriptions(0).recovered());
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_FALSE(frames[1].group().recovered());
+  EXPECT_EQ(frames[1].group().envelopes(0).seq(), 10u);
+  EXPECT_EQ(hub_.metrics().resumes(true), 1u);
+  EXPECT_EQ(hub_.metrics().resumes(false), 1u);
+}
+
+TEST_F(HubTest, BridgeSideGapIsAnnouncedToLiveSessions) {
+  Session* s = open();
+  connect(*s, token(), {sub("devices/#")});
+  hub_.on_broker_message("$lw/env/devices/d1/t", envelope_frame("devices/d1/t", 1), kNowUs);
+  hub_.on_broker_message("$lw/env/devices/d1/t", envelope_frame("devices/d1/t", 4), kNowUs);
+  auto frames = drain(*s);
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_TRUE(frames[0].has_envelope());
+  ASSERT_TRUE(frames[1].has_group());
+  EXPECT_FALSE(frames[1].group().recovered());
+  EXPECT_EQ(frames[1].group().envelopes(0).seq(), 4u);
+}
+
+TEST_F(HubTest, SlowConsumerIsCutOffWithoutStallingOthers) {
+  Session* slow = open();
+  Session* fast = open();
+  connect(*slow, token(), {sub("devices/#")});
+  connect(*fast, token(), {sub("devices/#")});
+  const std::string payload(500, 'x');
+  for (std::uint64_t seq = 1; seq <= 20; ++seq) {
+    hub_.on_broker_message("$lw/env/devices/d1/t", envelope_frame("devices/d1/t", seq, 9, payload),
+                           kNowUs);
+    drain(*fast);  // the fast one keeps up
+  }
+  EXPECT_TRUE(slow->closing);
+  auto frames = drain(*slow);
+  ASSERT_EQ(frames.size(), 1u);  // queue discarded, one final error
+  EXPECT_EQ(error_of(frames), v1::ERROR_CODE_SLOW_CONSUMER);
+  EXPECT_FALSE(fast->closing);
+  EXPECT_EQ(hub_.metrics().drops(DropReason::kSlowConsumer), 1u);
+}
+
+TEST_F(HubTest, PublishGoesToLwInWithAuthenticatedOrigin) {
+  Session* s = open();
+  connect(*s, token());
+  v1::CallFrame call;
+  call.set_id(5);
+  auto* p = call.mutable_publish();
+  p->set_topic("devices/d1/cmd");
+  p->set_payload("on");
+  p->set_qos(1);
+  send(*s, call);
+  auto frames = drain(*s);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_TRUE(frames[0].call().has_publish_result());
+  ASSERT_EQ(upstream_.published.size(), 1u);
+  EXPECT_EQ(upstream_.published[0].topic, "$lw/in/devices/d1/cmd");
+  EXPECT_EQ(upstream_.published[0].qos, 1);
+  v1::Frame sent;
+  ASSERT_EQ(wire::decode_frame(upstream_.published[0].payload, sent), wire::WireError::kOk);
+  EXPECT_EQ(sent.envelope().origin(), "demo:alice");
+  EXPECT_EQ(sent.envelope().payload(), "on");
+  EXPECT_EQ(sent.envelope().seq(), 0u);
+
+  p->set_topic("devices/d1/telemetry");  // not in the app's publish filters
+  send(*s, call);
+  EXPECT_EQ(error_of(drain(*s)), v1::ERROR_CODE_FORBIDDEN);
+  p->set_topic("devices/+/cmd");
+  send(*s, call);
+  EXPECT_EQ(error_of(drain(*s)), v1::ERROR_CODE_BAD_REQUEST);
+  p->set_topic("devices/d1/cmd");
+  send(*s, call);  // second token of the burst
+  EXPECT_TRUE(drain(*s)[0].call().has_publish_result());
+  send(*s, call);
+  frames = drain(*s);
+  EXPECT_EQ(error_of(frames), v1::ERROR_CODE_RATE_LIMITED);
+  EXPECT_GT(frames[0].call().error().retry_after_ms(), 0u);
+  upstream_.up = false;
+  Session* t = open();
+  connect(*t, token());
+  send(*t, call);
+  EXPECT_EQ(error_of(drain(*t)), v1::ERROR_CODE_UNAVAILABLE);
+}
+
+TEST_F(HubTest, TokenClaimNarrowsPublish) {
+  Session* s = open();
+  connect(*s, token({{"publish", json::array()}}));
+  v1::CallFrame call;
+  call.set_id(5);
+  call.mutable_publish()->set_topic("devices/d1/cmd");
+  send(*s, call);
+  EXPECT_EQ(error_of(drain(*s)), v1::ERROR_CODE_FORBIDDEN);
+  EXPECT_TRUE(upstream_.published.empty());
+}
+
+TEST_F(HubTest, GarbageAndOversizedFramesGetTypedErrors) {
+  Session* s = open();
+  connect(*s, token());
+  hub_.on_client_frame(*s, "\xff\xff\xff", kNowUs);
+  EXPECT_EQ(error_of(drain(*s)), v1::ERROR_CODE_BAD_REQUEST);
+  hub_.on_client_frame(*s, std::string(2000, '\x0a'), kNowUs);
+  EXPECT_EQ(error_of(drain(*s)), v1::ERROR_CODE_TOO_LARGE);
+  v1::Frame env;
+  env.mutable_envelope()->set_topic("x");
+  std::string bytes;
+  wire::encode_frame(env, bytes);
+  hub_.on_client_frame(*s, bytes, kNowUs);
+  EXPECT_EQ(error_of(drain(*s)), v1::ERROR_CODE_BAD_REQUEST);
+  EXPECT_FALSE(s->closing);
+}
+
+TEST_F(HubTest, CallsBeforeConnectAreUnauthorized) {
+  Session* s = open();
+  v1::CallFrame call;
+  call.set_id(3);
+  *call.mutable_subscribe()->mutable_subscription() = sub("devices/#");
+  send(*s, call);
+  auto frames = drain(*s);
+  EXPECT_EQ(error_of(frames), v1::ERROR_CODE_UNAUTHORIZED);
+  EXPECT_TRUE(s->closing);
+  EXPECT_FALSE(upstream_.subscribed.count("$lw/env/devices/#"));
+}
+
+TEST_F(HubTest, ExpiryClosesAndRefreshExtends) {
+  Session* s = open();
+  connect(*s, token({}, "demo", kNowS + 10));
+  v1::CallFrame call;
+  call.set_id(9);
+  call.mutable_refresh()->set_token(token({}, "demo", kNowS + 100));
+  send(*s, call);
+  auto frames = drain(*s);
+  ASSERT_TRUE(frames[0].call().has_refresh_result());
+  EXPECT_EQ(frames[0].call().refresh_result().expires_at_s(), kNowS + 100);
+  hub_.tick(kNowUs + 50'000'000);
+  EXPECT_FALSE(s->closing);
+  hub_.tick(kNowUs + 100'000'000);
+  EXPECT_TRUE(s->closing);
+  EXPECT_EQ(error_of(drain(*s)), v1::ERROR_CODE_TOKEN_EXPIRED);
+}
+
+TEST_F(HubTest, UnauthenticatedSessionsTimeOut) {
+  Session* s = open();
+  hub_.tick(kNowUs + kConnectTimeoutUs + 1);
+  EXPECT_TRUE(s->closing);
+}
+
+TEST_F(HubTest, OffsetResumeForSse) {
+  Session* live = open();
+  connect(*live, token(), {sub("devices/#")});
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+    hub_.on_broker_message("$lw/env/devices/d1/t", envelope_frame("devices/d1/t", seq), kNowUs);
+  }
+  const std::uint64_t after_first = 1;  // offset of seq 1
+  Session* s = open();
+  connect(*s, token(), {sub("devices/#")});
+  hub_.resume_from_offset(*s, after_first);
+  auto frames = drain(*s);
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_TRUE(frames[0].group().recovered());
+  ASSERT_EQ(frames[0].group().envelopes_size(), 2);
+  EXPECT_EQ(frames[0].group().envelopes(0).seq(), 2u);
+}
+
+TEST_F(HubTest, MetricsRender) {
+  Session* s = open();
+  connect(*s, token(), {sub("devices/#")});
+  const std::string text = hub_.render_metrics();
+  EXPECT_NE(text.find("laneway_bridge_connections{lane=\"ws\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("laneway_bridge_upstream_filters 1"), std::string::npos);
+  EXPECT_NE(text.find("laneway_bridge_latency_ms_bucket{le=\"+Inf\"}"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace laneway::bridge

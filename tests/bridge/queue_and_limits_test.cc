@@ -1,0 +1,69 @@
+#include <gtest/gtest.h>
+
+#include "outbound_queue.h"
+#include "rate_limiter.h"
+#include "shared_frame.h"
+#include "upstream_subscriptions.h"
+
+namespace laneway::bridge {
+namespace {
+
+TEST(SharedFrame, BytesAndBase64AreSharedNotCopied) {
+  SharedFrame f = make_shared_frame("abc");
+  EXPECT_EQ(f->bytes(), "abc");
+  EXPECT_EQ(f->base64(), "YWJj");
+  EXPECT_EQ(&f->base64(), &f->base64());
+  OutboundQueue a(100);
+  OutboundQueue b(100);
+  ASSERT_TRUE(a.push({f, 1}));
+  ASSERT_TRUE(b.push({f, 1}));
+  EXPECT_EQ(a.front().frame.get(), b.front().frame.get());  // one buffer, two sessions
+  EXPECT_EQ(f.use_count(), 3);
+  EXPECT_EQ(reinterpret_cast<const char*>(f->payload_with_headroom()), f->bytes().data());
+}
+
+TEST(OutboundQueue, BoundedInBytes) {
+  OutboundQueue q(25);
+  EXPECT_TRUE(q.push({make_shared_frame(std::string(10, 'a')), 0}));
+  EXPECT_TRUE(q.push({make_shared_frame(std::string(10, 'b')), 0}));
+  EXPECT_FALSE(q.push({make_shared_frame(std::string(10, 'c')), 0}));
+  EXPECT_EQ(q.bytes(), 20u);
+  EXPECT_EQ(q.size(), 2u);
+  q.pop();
+  EXPECT_EQ(q.bytes(), 10u);
+  EXPECT_TRUE(q.push({make_shared_frame(std::string(15, 'c')), 0}));
+  q.push_unbounded({make_shared_frame(std::string(100, 'e')), 0});
+  EXPECT_EQ(q.bytes(), 125u);
+  q.clear();
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.bytes(), 0u);
+}
+
+TEST(RateLimiter, BurstThenRate) {
+  RateLimiter r(10, 3);  // 10/s, burst 3
+  const std::int64_t t0 = 1'000'000;
+  EXPECT_EQ(r.take(t0), 0u);
+  EXPECT_EQ(r.take(t0), 0u);
+  EXPECT_EQ(r.take(t0), 0u);
+  const std::uint32_t wait = r.take(t0);
+  EXPECT_GE(wait, 1u);
+  EXPECT_LE(wait, 100u);
+  EXPECT_EQ(r.take(t0 + 100'000), 0u);  // one token per 100 ms
+  EXPECT_GT(r.take(t0 + 100'000), 0u);
+}
+
+TEST(UpstreamSubscriptions, RefcountedPerFilter) {
+  UpstreamSubscriptions u;
+  EXPECT_TRUE(u.acquire("a/#"));
+  EXPECT_FALSE(u.acquire("a/#"));
+  EXPECT_TRUE(u.acquire("b"));
+  EXPECT_EQ(u.distinct(), 2u);
+  EXPECT_FALSE(u.release("a/#"));
+  EXPECT_TRUE(u.release("a/#"));
+  EXPECT_FALSE(u.release("a/#"));  // unknown: no underflow
+  EXPECT_EQ(u.users("b"), 1u);
+  EXPECT_EQ(u.filters(), std::vector<std::string>{"b"});
+}
+
+}  // namespace
+}  // namespace laneway::bridge
