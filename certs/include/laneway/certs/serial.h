@@ -13,8 +13,8 @@ namespace laneway::certs {
 Result<Asn1IntegerPtr> random_serial();
 
 // Upper-case hex in whole bytes (so "042F..." keeps its leading 0), exactly what BN_bn2hex
-// prints: the form used in
-// index.tsv, the registry and manifests, so any OpenSSL consumer can compare it verbatim.
+// prints: the form used in index.tsv, the registry and manifests, so any OpenSSL consumer
+// can compare it verbatim.
 std::string serial_to_hex(const ASN1_INTEGER* serial);
 
 // Parses hex (either case, optional "0x", leading zeros allowed) into canonical form.
