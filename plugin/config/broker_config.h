@@ -1,0 +1,35 @@
+// The mosquitto.conf laneway runs with (DESIGN §2): one listener, TLS only, client
+// certificates required, the CRL, persistence, no anonymous access, and the plugin with its
+// options. Never `use_identity_as_username` (it would skip the plugin's auth event).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace laneway::plugin {
+
+struct BrokerConfigOptions {
+  std::uint16_t port = 8883;
+  std::string bind_address = "0.0.0.0";
+  std::string pki_dir = "pki";         // laneway-certs --dir
+  std::string server_name = "broker";  // servers/<name>.crt|.key in the PKI dir
+  std::string registry_path = "fleet.db";
+  std::string data_dir = "data";  // mosquitto persistence + plugin state
+  std::string map_filters = "devices/#,fleet/#,broadcast/#";
+  std::string user;  // empty: no `user` line
+  std::string plugin_path;
+  std::string log_dest = "stdout";
+  std::uint32_t max_topics = 100000;
+};
+
+// Paths the config names, for checking they exist before the broker tries them.
+struct BrokerConfigPaths {
+  std::string cafile, certfile, keyfile, crlfile, state_file;
+};
+BrokerConfigPaths broker_config_paths(const BrokerConfigOptions& options);
+
+// The mosquitto.conf text.
+std::string render_broker_config(const BrokerConfigOptions& options);
+
+}  // namespace laneway::plugin

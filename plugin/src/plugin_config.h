@@ -1,0 +1,31 @@
+// The plugin's options (`plugin_opt_<key> <value>` lines in mosquitto.conf), parsed and
+// checked once at load time. docs/plugin.md lists them for operators.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace laneway::plugin {
+
+struct PluginConfig {
+  std::string registry_path;                       // registry (required)
+  std::string crl_path;                            // crl: CRL watched for live revocation
+  std::string ca_path;                             // cafile: verifies the CRL's signature
+  std::vector<std::string> map_filters;            // map: filters turned into $lw/env envelopes
+  std::string state_path;                          // state: epoch/seq state file
+  std::size_t max_topics = 100000;                 // max_topics: sequencer table bound
+  std::chrono::milliseconds revocation_poll{500};  // revocation_poll_ms
+  std::size_t max_envelope_bytes = std::size_t{1} << 20;  // max_envelope_bytes
+  bool presence = true;  // presence: publish $lw/presence/<identity>
+};
+
+using OptionList = std::vector<std::pair<std::string, std::string>>;
+
+// nullopt with a one-line `error` for an unknown key, a bad value or a missing `registry`.
+std::optional<PluginConfig> parse_plugin_config(const OptionList& options, std::string* error);
+
+}  // namespace laneway::plugin

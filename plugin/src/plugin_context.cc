@@ -1,0 +1,86 @@
+#include "plugin_context.h"
+
+#include <sys/stat.h>
+
+#include <chrono>
+
+#include "acl_rules.h"
+#include "topic_filter.h"
+
+namespace laneway::plugin {
+
+std::uint64_t unix_seconds() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+std::int64_t unix_micros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+FileStamp stamp_file(const std::string& path) {
+  FileStamp stamp;
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return stamp;
+  stamp.exists = true;
+  stamp.device = info.st_dev;
+  stamp.inode = info.st_ino;
+  stamp.size = info.st_size;
+  stamp.mtime_ns =
+      static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1000000000 + info.st_mtim.tv_nsec;
+  return stamp;
+}
+
+void PluginContext::remember_principal(Principal principal) {
+  if (principals.size() >= kMaxPrincipals) principals.clear();
+  std::string key = principal.identity;
+  principals.insert_or_assign(std::move(key), std::move(principal));
+}
+
+const Principal* PluginContext::principal_for(std::string_view identity) {
+  if (auto it = principals.find(identity); it != principals.end()) return &it->second;
+  const auto parsed = parse_identity(identity);
+  if (!parsed) return nullptr;
+  Principal principal;
+  principal.role = parsed->role;
+  principal.name = std::string(parsed->name);
+  principal.identity = std::string(identity);
+  if (parsed->role == Role::kDevice) {
+    auto lookup = registry->find_device(principal.name);
+    if (lookup.status == registry::LookupStatus::kError) {
+      registry_log.log(MOSQ_LOG_ERR, "registry lookup failed: " + lookup.error);
+      return nullptr;  // not cached: the next check retries
+    }
+    if (lookup.status == registry::LookupStatus::kNotFound ||
+        lookup.device.status != registry::DeviceStatus::kActive)
+      return nullptr;
+    principal.groups = std::move(lookup.device.groups);
+  }
+  build_acl_filters(principal);
+  remember_principal(std::move(principal));
+  return &principals.find(identity)->second;
+}
+
+bool PluginContext::is_mapped(std::string_view topic) const {
+  for (const auto& filter : config.map_filters) {
+    if (filter_covers(filter, topic)) return true;
+  }
+  return false;
+}
+
+bool PluginContext::save_state(bool clean, std::string* error) {
+  if (config.state_path.empty()) return true;
+  PluginState state;
+  state.clean_shutdown = clean;
+  state.epoch = sequencer.epoch();
+  for (const auto& [identity, count] : online_count) {
+    if (count > 0) state.online.push_back(identity);
+  }
+  if (clean) sequencer.export_seqs(state);
+  return write_state_file(config.state_path, state, error);
+}
+
+}  // namespace laneway::plugin

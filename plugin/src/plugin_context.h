@@ -1,0 +1,95 @@
+// Everything the plugin keeps between broker callbacks. Mosquitto 2.0 runs every plugin
+// callback on its single event-loop thread, so nothing here needs a lock.
+#pragma once
+
+#include <mosquitto_broker.h>
+#include <openssl/x509.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "broker_log.h"
+#include "crl_reader.h"
+#include "laneway.pb.h"
+#include "laneway/registry/registry.h"
+#include "plugin_config.h"
+#include "principal.h"
+#include "sequencer.h"
+
+namespace laneway::plugin {
+
+// One authenticated connection (between BASIC_AUTH success and DISCONNECT).
+struct Session {
+  std::string identity;
+  Role role = Role::kDevice;
+  std::string serial;
+};
+
+// Identity of a file's current contents, to notice the CRL being rewritten.
+struct FileStamp {
+  bool exists = false;
+  dev_t device = 0;
+  ino_t inode = 0;
+  off_t size = 0;
+  std::int64_t mtime_ns = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+FileStamp stamp_file(const std::string& path);
+
+struct X509Free {
+  void operator()(X509* cert) const { X509_free(cert); }
+};
+
+struct PluginContext {
+  PluginConfig config;
+  mosquitto_plugin_id_t* plugin_id = nullptr;
+  std::unique_ptr<registry::Registry> registry;
+  std::unique_ptr<X509, X509Free> ca;  // for CRL signatures (optional)
+  Sequencer sequencer{100000};
+
+  // Principals by identity, built on first use from the certificate role and the registry.
+  // Bounded: cleared when it reaches kMaxPrincipals, and on every registry change.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Principal, Hash, std::equal_to<>> principals;
+  static constexpr std::size_t kMaxPrincipals = 100000;
+
+  std::unordered_map<const mosquitto*, Session> sessions;
+  std::unordered_map<std::string, int, Hash, std::equal_to<>> online_count;
+  bool online_changed = false;
+
+  RevokedSerials revoked;
+  FileStamp crl_stamp;
+  std::optional<std::int64_t> registry_version;
+  std::chrono::steady_clock::time_point next_poll{};
+  std::chrono::steady_clock::time_point next_state_save{};
+
+  // Scratch reused for every envelope: keeps capacity, no per-message allocation churn.
+  v1::Frame frame;
+  std::string encoded;
+
+  RateLimitedLog refused_log;
+  RateLimitedLog inbound_log;
+  RateLimitedLog registry_log;
+  RateLimitedLog publish_log;
+
+  // The principal for a username the plugin set, or nullptr (unknown, not in the registry,
+  // revoked). Devices are looked up in the registry on a cache miss.
+  const Principal* principal_for(std::string_view identity);
+  void remember_principal(Principal principal);
+
+  // The epoch/seq state as it stands, with `clean` as the shutdown marker.
+  bool save_state(bool clean, std::string* error);
+  // Whether `topic` is under one of the configured mapping filters.
+  bool is_mapped(std::string_view topic) const;
+};
+
+std::uint64_t unix_seconds();
+std::int64_t unix_micros();
+
+}  // namespace laneway::plugin

@@ -1,0 +1,98 @@
+#include "revocation.h"
+
+#include <set>
+
+#include "callbacks.h"
+
+namespace laneway::plugin {
+namespace {
+
+constexpr auto kStateSaveInterval = std::chrono::seconds(5);
+
+void kick(const std::set<std::string>& identities, const char* why) {
+  for (const auto& identity : identities) {
+    log(MOSQ_LOG_NOTICE, "laneway: kicking '%s': %s", identity.c_str(), why);
+    // Kicking runs the DISCONNECT event (presence) synchronously, which edits ctx.sessions:
+    // that is why identities are collected before any kick.
+    mosquitto_kick_client_by_username(identity.c_str(), false);
+  }
+}
+
+void check_crl(PluginContext& ctx) {
+  if (ctx.config.crl_path.empty()) return;
+  bool changed = false;
+  std::string error;
+  if (!reload_crl_if_changed(ctx, &changed, &error)) {
+    log(MOSQ_LOG_ERR, "laneway: %s (keeping the previous CRL)", error.c_str());
+    return;
+  }
+  if (!changed) return;
+  log(MOSQ_LOG_INFO, "laneway: CRL reloaded, %zu revoked serials", ctx.revoked.size());
+  std::set<std::string> revoked;
+  for (const auto& [client, session] : ctx.sessions) {
+    if (ctx.revoked.count(session.serial)) revoked.insert(session.identity);
+  }
+  kick(revoked, "certificate revoked (CRL)");
+}
+
+void check_registry(PluginContext& ctx) {
+  const auto version = ctx.registry->data_version();
+  if (!version) {
+    ctx.registry_log.log(MOSQ_LOG_ERR, "cannot read the registry version");
+    return;
+  }
+  if (ctx.registry_version == version) return;
+  ctx.registry_version = version;
+  ctx.principals.clear();  // groups or status may have changed
+
+  std::set<std::string> revoked;
+  for (const auto& [client, session] : ctx.sessions) {
+    if (session.role != Role::kDevice || revoked.count(session.identity)) continue;
+    const auto lookup = ctx.registry->find_device(session.identity);
+    if (lookup.status == registry::LookupStatus::kError) {
+      ctx.registry_log.log(MOSQ_LOG_ERR, "registry lookup failed: " + lookup.error);
+      continue;  // not evidence of revocation; the next change retries
+    }
+    if (lookup.status == registry::LookupStatus::kNotFound ||
+        lookup.device.status != registry::DeviceStatus::kActive ||
+        lookup.device.cert_serial != session.serial)
+      revoked.insert(session.identity);
+  }
+  kick(revoked, "revoked or removed in the registry");
+}
+
+}  // namespace
+
+bool reload_crl_if_changed(PluginContext& ctx, bool* changed, std::string* error) {
+  *changed = false;
+  const FileStamp stamp = stamp_file(ctx.config.crl_path);
+  if (stamp == ctx.crl_stamp) return true;
+  ctx.crl_stamp = stamp;  // a bad file is retried when it changes again, not every poll
+  auto serials = read_crl_serials(ctx.config.crl_path, ctx.ca.get(), error);
+  if (!serials) return false;
+  ctx.revoked = std::move(*serials);
+  *changed = true;
+  return true;
+}
+
+int on_tick(int, void*, void* userdata) noexcept {
+  try {
+    auto& ctx = *static_cast<PluginContext*>(userdata);
+    const auto now = std::chrono::steady_clock::now();
+    if (now < ctx.next_poll) return MOSQ_ERR_SUCCESS;
+    ctx.next_poll = now + ctx.config.revocation_poll;
+    check_crl(ctx);
+    check_registry(ctx);
+    if (ctx.online_changed && now >= ctx.next_state_save) {
+      std::string error;
+      if (!ctx.save_state(false, &error)) log(MOSQ_LOG_ERR, "laneway: %s", error.c_str());
+      ctx.online_changed = false;
+      ctx.next_state_save = now + kStateSaveInterval;
+    }
+  } catch (...) {
+    log(MOSQ_LOG_ERR, "laneway: internal error in tick handler");
+  }
+  return MOSQ_ERR_SUCCESS;
+}
+
+}  // namespace laneway::plugin
