@@ -141,8 +141,6 @@ Result<BatchResult> write_batch(const CaStore& ca, const BatchRequest& request,
     new_entries.push_back(std::move(entry));
     if (progress) progress(static_cast<int>(n - start + 1), request.count);
   }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   nlohmann::json manifest = {
       {"group", request.group},
@@ -162,6 +160,8 @@ Result<BatchResult> write_batch(const CaStore& ca, const BatchRequest& request,
   }
   cleanup.armed = false;
   if (out.has_parent_path()) LW_RETURN_IF_ERROR(sync_directory(out.parent_path()));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   BatchResult result;
   result.out_dir = out;

@@ -34,7 +34,7 @@ struct BatchResult {
   int count = 0;
   std::string first_id;
   std::string last_id;
-  double seconds = 0;  // wall time of generation and signing
+  double seconds = 0;  // wall time from the first key to the published directory
 };
 
 // Called after each certificate with (done, total); on the calling thread.
