@@ -163,8 +163,8 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
   if (!root.contains("broker")) fail("broker: required");
   const json& b = root["broker"];
   only_keys(b, "broker",
-            {"host", "port", "ca", "cert", "key", "client_id", "keepalive_s", "reconnect_min_ms",
-             "reconnect_max_ms"});
+            {"host", "port", "ca", "cert", "key", "client_id", "keepalive_s", "reconnect_min_s",
+             "reconnect_max_s"});
   c.broker.host = get_string(b, "host", "broker", c.broker.host);
   c.broker.port = get_number<int>(b, "port", "broker", c.broker.port, 1, 65535);
   c.broker.ca_file = resolve(get_string(b, "ca", "broker", ""), base_dir);
@@ -175,9 +175,9 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
   }
   c.broker.client_id = get_string(b, "client_id", "broker", c.broker.client_id);
   c.broker.keepalive_s = get_number<int>(b, "keepalive_s", "broker", 30, 5, 3600);
-  c.broker.reconnect_min_ms = get_number<int>(b, "reconnect_min_ms", "broker", 250, 10, 60000);
-  c.broker.reconnect_max_ms =
-      get_number<int>(b, "reconnect_max_ms", "broker", 10000, c.broker.reconnect_min_ms, 600000);
+  c.broker.reconnect_min_s = get_number<int>(b, "reconnect_min_s", "broker", 1, 1, 60);
+  c.broker.reconnect_max_s =
+      get_number<int>(b, "reconnect_max_s", "broker", 30, c.broker.reconnect_min_s, 3600);
 
   if (!root.contains("apps") || !root["apps"].is_array() || root["apps"].empty()) {
     fail("apps: at least one app required");
@@ -230,9 +230,11 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
         get_number<std::size_t>(h, "max_topics", "history", c.history.max_topics, 1, 10000000);
   }
   if (root.contains("sse")) {
-    only_keys(root["sse"], "sse", {"heartbeat_ms"});
+    only_keys(root["sse"], "sse", {"heartbeat_ms", "resume_window_ms"});
     c.sse_heartbeat_ms =
         get_number<std::uint32_t>(root["sse"], "heartbeat_ms", "sse", 15000, 100, 600000);
+    c.sse_resume_window_ms =
+        get_number<std::uint32_t>(root["sse"], "resume_window_ms", "sse", 30000, 1000, 3600000);
   }
   if (root.contains("ws")) {
     only_keys(root["ws"], "ws", {"ping_interval_ms"});

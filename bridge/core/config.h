@@ -30,8 +30,9 @@ struct BrokerConfig {
   std::string key_file;
   std::string client_id = "laneway-bridge";
   int keepalive_s = 30;
-  int reconnect_min_ms = 250;
-  int reconnect_max_ms = 10000;
+  // libmosquitto's reconnect backoff works in whole seconds, doubling from min to max.
+  int reconnect_min_s = 1;
+  int reconnect_max_s = 30;
 };
 
 enum class JwtAlg { kHS256, kRS256, kES256 };
@@ -74,6 +75,8 @@ struct BridgeConfig {
   HistoryLimits history;
   std::uint32_t sse_heartbeat_ms = 15000;
   std::uint32_t ws_ping_interval_ms = 20000;
+  // How long an SSE session waits for its event stream to (re)attach before it is closed.
+  std::uint32_t sse_resume_window_ms = 30000;
   std::string log_level = "info";
 
   const AppConfig* find_app(const std::string& id) const;

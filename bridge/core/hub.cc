@@ -104,6 +104,17 @@ Session* Hub::find(const std::string& session_id) {
   return it == sessions_.end() ? nullptr : it->second.get();
 }
 
+void Hub::detach(Session& s, std::int64_t now_us) {
+  s.sink = nullptr;
+  s.detached_since_us = now_us;
+}
+
+void Hub::attach(Session& s, LaneSink* sink) {
+  s.sink = sink;
+  s.detached_since_us = 0;
+  if (!s.queue.empty() || s.closing) wake(s);
+}
+
 void Hub::wake(Session& s) {
   if (s.sink) s.sink->request_write();
 }
@@ -215,7 +226,7 @@ void Hub::handle_call(Session& s, const v1::CallFrame& call, const Reply& reply,
   }
 }
 
-bool Hub::origin_allowed(const AppConfig& app, const std::string& origin) const {
+bool origin_allowed(const AppConfig& app, const std::string& origin) {
   // No Origin header: a same-origin GET from a browser or a non-browser client (which could
   // send any Origin it likes anyway). Origin checks stop other sites' pages, which always
   // carry their Origin on WebSocket and cross-origin requests.
@@ -634,7 +645,13 @@ void Hub::on_presence(std::string_view payload) {
 
 void Hub::tick(std::int64_t now_us) {
   const std::int64_t now_s = now_us / 1'000'000;
+  const std::int64_t window_us = std::int64_t{config_.sse_resume_window_ms} * 1000;
+  std::vector<Session*> expired;
   for (auto& [id, s] : sessions_) {
+    if (!s->sink && s->detached_since_us > 0 && now_us - s->detached_since_us > window_us) {
+      expired.push_back(s.get());
+      continue;
+    }
     if (s->closing) continue;
     if (s->authenticated && s->claims.expires_at_s <= now_s) {
       fail_and_close(*s, v1::ERROR_CODE_TOKEN_EXPIRED, "token expired; reconnect with a new one");
@@ -642,6 +659,7 @@ void Hub::tick(std::int64_t now_us) {
       fail_and_close(*s, v1::ERROR_CODE_UNAUTHORIZED, "no connect within the time limit");
     }
   }
+  for (Session* s : expired) close(s);
 }
 
 std::string Hub::render_metrics() const {

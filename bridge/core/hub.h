@@ -51,6 +51,10 @@ class Hub {
   // The transport is gone: forget the session (its subscriptions are released).
   void close(Session* session);
   Session* find(const std::string& session_id);
+  // SSE: the event stream of `s` went away (detach, sink = null) or (re)attached. A
+  // detached session is closed after sse_resume_window_ms.
+  void detach(Session& s, std::int64_t now_us);
+  void attach(Session& s, LaneSink* sink);
 
   // One Frame as received on a binary lane. Malformed, oversized or non-call frames get a
   // typed error; the session stays open.
@@ -72,7 +76,7 @@ class Hub {
   // From the broker (event-loop thread, after the MQTT thread handed it over).
   void on_broker_message(std::string_view mqtt_topic, std::string_view payload,
                          std::int64_t now_us);
-  // Once a second: token expiry and connect timeouts.
+  // Once a second: token expiry, connect timeouts, detached SSE sessions past their window.
   void tick(std::int64_t now_us);
 
   std::string render_metrics() const;
@@ -102,7 +106,6 @@ class Hub {
   v1::ErrorCode check_subscribe(const Session& s, const std::string& filter) const;
   bool may_read_topic(const Session& s, const std::string& topic) const;
   bool may_publish(const Session& s, const std::string& topic) const;
-  bool origin_allowed(const AppConfig& app, const std::string& origin) const;
 
   SubscriptionOutcome add_subscription(Session& s, const v1::Subscription& sub);
   void remove_subscription(Session& s, const std::string& filter);
@@ -125,6 +128,9 @@ class Hub {
   std::unordered_map<std::string, v1::Presence> presence_;
   std::uint64_t fanout_counter_ = 0;
 };
+
+// Whether a request carrying `origin` (empty = no Origin header) may use `app`.
+bool origin_allowed(const AppConfig& app, const std::string& origin);
 
 // 128 random bits as 32 lowercase hex characters (OpenSSL RAND_bytes).
 std::string random_hex_id();

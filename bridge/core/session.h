@@ -36,8 +36,11 @@ struct Session {
 
   const std::string id;  // 128-bit random, hex: also the capability for POST /v1/call
   const Lane lane;
-  LaneSink* const sink;
-  const std::string origin;  // the request's Origin header, empty when none was sent
+  // The transport writing this session's queue; null while an SSE session waits for its
+  // event stream to (re)attach.
+  LaneSink* sink;
+  std::int64_t detached_since_us = 0;  // when sink became null (SSE linger)
+  const std::string origin;            // the request's Origin header, empty when none was sent
   std::int64_t opened_at_us = 0;
 
   bool authenticated = false;

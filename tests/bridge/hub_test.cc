@@ -463,3 +463,27 @@ TEST_F(HubTest, MetricsRender) {
 
 }  // namespace
 }  // namespace laneway::bridge
+
+namespace laneway::bridge {
+namespace {
+
+TEST_F(HubTest, DetachedSseSessionsLingerThenClose) {
+  Session* s = hub_.open(Lane::kSse, nullptr, "", kNowUs);
+  hub_.detach(*s, kNowUs);
+  connect(*s, token(), {sub("devices/#")});
+  hub_.on_broker_message("$lw/env/devices/d1/t", envelope_frame("devices/d1/t", 1), kNowUs);
+  EXPECT_EQ(s->queue.size(), 1u);  // kept for the stream that attaches later
+  CountingSink stream;
+  hub_.attach(*s, &stream);
+  EXPECT_EQ(stream.wakes, 1);
+  const std::string id = s->id;
+  hub_.detach(*s, kNowUs);
+  hub_.tick(kNowUs + (config_.sse_resume_window_ms - 1) * 1000);
+  EXPECT_NE(hub_.find(id), nullptr);
+  hub_.tick(kNowUs + (config_.sse_resume_window_ms + 1) * 1000);
+  EXPECT_EQ(hub_.find(id), nullptr);
+  EXPECT_FALSE(upstream_.subscribed.count("$lw/env/devices/#"));
+}
+
+}  // namespace
+}  // namespace laneway::bridge

@@ -1,0 +1,157 @@
+#include "broker_link.h"
+
+#include <mosquitto.h>
+#include <mqtt_protocol.h>
+
+#include <cstdio>
+
+namespace laneway::bridge {
+
+namespace {
+// Upstream subscriptions use QoS 1 so the broker retries a delivery the bridge has not
+// acknowledged; the delivered QoS is still min(publish QoS, 1).
+constexpr int kSubscribeQos = 1;
+
+struct LibInit {
+  LibInit() { mosquitto_lib_init(); }
+  ~LibInit() { mosquitto_lib_cleanup(); }
+};
+}  // namespace
+
+void BrokerLink::MosqFree::operator()(struct mosquitto* m) const {
+  mosquitto_destroy(m);
+}
+
+BrokerLink::BrokerLink(const BrokerConfig& config, std::size_t inbox_max,
+                       std::function<void()> wake)
+    : config_(config), inbox_max_(inbox_max), wake_(std::move(wake)) {
+  static LibInit init;
+}
+
+BrokerLink::~BrokerLink() {
+  stop();
+}
+
+bool BrokerLink::start(std::string& error) {
+  mosq_.reset(mosquitto_new(config_.client_id.c_str(), /*clean_start=*/true, this));
+  if (!mosq_) {
+    error = "broker: mosquitto_new failed";
+    return false;
+  }
+  struct mosquitto* m = mosq_.get();
+  mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+  int rc = mosquitto_tls_set(m, config_.ca_file.c_str(), nullptr, config_.cert_file.c_str(),
+                             config_.key_file.c_str(), nullptr);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    error = std::string("broker: TLS setup failed: ") + mosquitto_strerror(rc);
+    return false;
+  }
+  mosquitto_tls_opts_set(m, /*SSL_VERIFY_PEER*/ 1, "tlsv1.2", nullptr);
+  mosquitto_reconnect_delay_set(m, static_cast<unsigned>(config_.reconnect_min_s),
+                                static_cast<unsigned>(config_.reconnect_max_s),
+                                /*exponential=*/true);
+  mosquitto_connect_v5_callback_set(m, &BrokerLink::on_connect);
+  mosquitto_disconnect_v5_callback_set(m, &BrokerLink::on_disconnect);
+  mosquitto_message_v5_callback_set(m, &BrokerLink::on_message);
+  rc = mosquitto_connect_bind_async(m, config_.host.c_str(), config_.port, config_.keepalive_s,
+                                    nullptr);
+  if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO) {
+    error = std::string("broker: connect failed: ") + mosquitto_strerror(rc);
+    return false;
+  }
+  // A refused first connect (broker not up yet) is retried by the loop thread.
+  rc = mosquitto_loop_start(m);
+  if (rc != MOSQ_ERR_SUCCESS) {
+    error = std::string("broker: cannot start the MQTT thread: ") + mosquitto_strerror(rc);
+    return false;
+  }
+  started_ = true;
+  return true;
+}
+
+void BrokerLink::stop() {
+  if (!mosq_ || !started_.exchange(false)) return;
+  mosquitto_disconnect_v5(mosq_.get(), MQTT_RC_NORMAL_DISCONNECTION, nullptr);
+  mosquitto_loop_stop(mosq_.get(), /*force=*/false);
+}
+
+void BrokerLink::on_connect(struct mosquitto* m, void* self_ptr, int rc, int,
+                            const mosquitto_property*) {
+  auto* self = static_cast<BrokerLink*>(self_ptr);
+  if (rc != 0) {
+    std::fprintf(stderr, "laneway-bridge: broker refused the connection: %s\n",
+                 mosquitto_reason_string(rc));
+    return;
+  }
+  std::fprintf(stderr, "laneway-bridge: connected to the broker\n");
+  {
+    // Under the lock, so a subscribe() racing with this either lands in the set before the
+    // loop below or sees connected_ and subscribes itself.
+    std::lock_guard<std::mutex> lock(self->filters_mutex_);
+    self->connected_ = true;
+    for (const auto& f : self->filters_) {
+      mosquitto_subscribe_v5(m, nullptr, f.c_str(), kSubscribeQos, 0, nullptr);
+    }
+  }
+  self->wake_();
+}
+
+void BrokerLink::on_disconnect(struct mosquitto*, void* self_ptr, int rc,
+                               const mosquitto_property*) {
+  auto* self = static_cast<BrokerLink*>(self_ptr);
+  if (self->connected_.exchange(false)) {
+    std::fprintf(stderr, "laneway-bridge: lost the broker (%s); reconnecting\n",
+                 mosquitto_strerror(rc));
+  }
+  self->wake_();
+}
+
+void BrokerLink::on_message(struct mosquitto*, void* self_ptr, const struct mosquitto_message* msg,
+                            const mosquitto_property*) {
+  auto* self = static_cast<BrokerLink*>(self_ptr);
+  if (!msg || !msg->topic) return;
+  bool was_empty = false;
+  {
+    std::lock_guard<std::mutex> lock(self->inbox_mutex_);
+    if (self->inbox_.size() >= self->inbox_max_) {
+      self->dropped_++;
+      return;
+    }
+    was_empty = self->inbox_.empty();
+    self->inbox_.push_back(BrokerMessage{
+        msg->topic,
+        std::string(static_cast<const char*>(msg->payload),
+                    static_cast<std::size_t>(msg->payloadlen > 0 ? msg->payloadlen : 0))});
+  }
+  if (was_empty) self->wake_();
+}
+
+void BrokerLink::subscribe(const std::string& filter) {
+  std::lock_guard<std::mutex> lock(filters_mutex_);
+  if (!filters_.insert(filter).second) return;
+  if (mosq_ && connected_) {
+    mosquitto_subscribe_v5(mosq_.get(), nullptr, filter.c_str(), kSubscribeQos, 0, nullptr);
+  }
+}
+
+void BrokerLink::unsubscribe(const std::string& filter) {
+  std::lock_guard<std::mutex> lock(filters_mutex_);
+  if (filters_.erase(filter) == 0) return;
+  if (mosq_ && connected_) mosquitto_unsubscribe_v5(mosq_.get(), nullptr, filter.c_str(), nullptr);
+}
+
+bool BrokerLink::publish(const std::string& topic, std::string_view payload, int qos, bool retain) {
+  if (!mosq_ || !connected_) return false;
+  return mosquitto_publish_v5(mosq_.get(), nullptr, topic.c_str(), static_cast<int>(payload.size()),
+                              payload.data(), qos, retain, nullptr) == MOSQ_ERR_SUCCESS;
+}
+
+void BrokerLink::drain(std::vector<BrokerMessage>& out) {
+  std::lock_guard<std::mutex> lock(inbox_mutex_);
+  while (!inbox_.empty()) {
+    out.push_back(std::move(inbox_.front()));
+    inbox_.pop_front();
+  }
+}
+
+}  // namespace laneway::bridge

@@ -1,0 +1,83 @@
+// The bridge's MQTT v5 client to the broker (libmosquitto, mTLS with the `bridge` service
+// certificate). libmosquitto runs its own network thread with automatic reconnect and
+// exponential backoff; this class hands every received message to the event-loop thread
+// through a bounded inbox and keeps the set of upstream filters so a reconnect
+// re-subscribes them. Everything the session core calls is safe from the event loop.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "upstream.h"
+
+struct mosquitto;
+struct mosquitto_message;
+typedef struct mqtt5__property mosquitto_property;
+
+namespace laneway::bridge {
+
+struct BrokerMessage {
+  std::string topic;
+  std::string payload;
+};
+
+class BrokerLink : public Upstream {
+ public:
+  // `wake` is called on the MQTT thread whenever the inbox gains messages or the link
+  // state changes; it must only poke the event loop (lws_cancel_service).
+  BrokerLink(const BrokerConfig& config, std::size_t inbox_max, std::function<void()> wake);
+  ~BrokerLink() override;
+  BrokerLink(const BrokerLink&) = delete;
+  BrokerLink& operator=(const BrokerLink&) = delete;
+
+  // Starts connecting in the background. Returns false (with `error`) on a setup problem
+  // such as unreadable certificate files; connection failures are retried forever.
+  bool start(std::string& error);
+  void stop();
+
+  bool connected() const override { return connected_.load(); }
+  void subscribe(const std::string& filter) override;
+  void unsubscribe(const std::string& filter) override;
+  bool publish(const std::string& topic, std::string_view payload, int qos, bool retain) override;
+
+  // Moves everything received so far to `out` (event-loop thread).
+  void drain(std::vector<BrokerMessage>& out);
+  // Messages dropped because the inbox was full since the last call.
+  std::uint64_t take_dropped() { return dropped_.exchange(0); }
+
+ private:
+  static void on_connect(struct mosquitto*, void* self, int rc, int flags,
+                         const mosquitto_property*);
+  static void on_disconnect(struct mosquitto*, void* self, int rc, const mosquitto_property*);
+  static void on_message(struct mosquitto*, void* self, const struct mosquitto_message* msg,
+                         const mosquitto_property*);
+
+  struct MosqFree {
+    void operator()(struct mosquitto* m) const;
+  };
+
+  const BrokerConfig& config_;
+  const std::size_t inbox_max_;
+  std::function<void()> wake_;
+  std::unique_ptr<struct mosquitto, MosqFree> mosq_;
+  std::atomic<bool> connected_{false};
+  std::atomic<bool> started_{false};
+  std::atomic<std::uint64_t> dropped_{0};
+
+  std::mutex filters_mutex_;
+  std::set<std::string> filters_;
+
+  std::mutex inbox_mutex_;
+  std::deque<BrokerMessage> inbox_;
+};
+
+}  // namespace laneway::bridge

@@ -1,0 +1,181 @@
+// POST /v1/call: one Frame{call} per request body (application/x-protobuf); the reply is
+// the response body. Without a session, only `connect` is accepted: it creates an SSE
+// session (waiting for its GET /v1/sse stream) and answers with its session_id. Later
+// requests name the session with the `X-Laneway-Session` header (or `?session=`).
+#include <memory>
+#include <string>
+
+#include "http_util.h"
+#include "laneway/wire/frame_codec.h"
+#include "server.h"
+
+namespace laneway::bridge {
+namespace {
+
+constexpr const char* kProtobuf = "application/x-protobuf";
+
+struct PerRequest {
+  std::string origin;
+  std::string session_id;
+  std::string body;
+  bool too_large = false;
+  http::PendingResponse response;
+};
+struct PerSession {
+  PerRequest* req;
+};
+
+http::Headers cors(const std::string& origin) {
+  if (origin.empty()) return {};
+  return {{"access-control-allow-origin", origin}, {"vary", "Origin"}};
+}
+
+std::string frame_bytes(const v1::CallFrame& call) {
+  v1::Frame f;
+  *f.mutable_call() = call;
+  std::string out;
+  wire::encode_frame(f, out, std::size_t{64} << 20);
+  return out;
+}
+
+int reply_error(struct lws* wsi, PerRequest& req, unsigned status, v1::ErrorCode code,
+                const std::string& message, std::uint32_t id = 0) {
+  return http::respond(wsi, req.response, status, kProtobuf,
+                       frame_bytes(Hub::error_frame(id, code, message)), cors(req.origin));
+}
+
+bool any_app_allows(const BridgeConfig& config, const std::string& origin) {
+  for (const AppConfig& app : config.apps) {
+    if (origin_allowed(app, origin)) return true;
+  }
+  return false;
+}
+
+int preflight(struct lws* wsi, PerRequest& req, const BridgeConfig& config) {
+  if (req.origin.empty() || !any_app_allows(config, req.origin)) {
+    return http::respond(wsi, req.response, 403, "text/plain", "origin not allowed\n");
+  }
+  http::Headers h = cors(req.origin);
+  h.emplace_back("access-control-allow-methods", "POST");
+  h.emplace_back("access-control-allow-headers", "content-type, x-laneway-session, authorization");
+  h.emplace_back("access-control-max-age", "600");
+  return http::respond(wsi, req.response, 204, "text/plain", "", h);
+}
+
+int complete(struct lws* wsi, PerRequest& req) {
+  Server& server = Server::from(wsi);
+  Hub& hub = server.hub();
+  const std::int64_t now = Server::now_us();
+  auto& counters = hub.metrics().lane(Lane::kSse);
+  counters.frames_in++;
+  counters.bytes_in += req.body.size();
+  if (req.too_large) {
+    return reply_error(
+        wsi, req, 413, v1::ERROR_CODE_TOO_LARGE,
+        "frame over " + std::to_string(hub.config().limits.max_frame_bytes) + " bytes");
+  }
+  v1::Frame frame;
+  const wire::WireError err =
+      wire::decode_frame(req.body, frame, hub.config().limits.max_frame_bytes);
+  if (err != wire::WireError::kOk || !frame.has_call()) {
+    return reply_error(wsi, req, 400, v1::ERROR_CODE_BAD_REQUEST,
+                       err != wire::WireError::kOk ? wire::describe(err) : "not a CallFrame");
+  }
+  const v1::CallFrame& call = frame.call();
+  std::string reply;
+  auto capture = [&reply](const v1::CallFrame& r) { reply = frame_bytes(r); };
+
+  if (req.session_id.empty()) {
+    if (call.body_case() != v1::CallFrame::kConnect) {
+      return reply_error(wsi, req, 401, v1::ERROR_CODE_UNAUTHORIZED, "connect first", call.id());
+    }
+    Session* s = hub.open(Lane::kSse, nullptr, req.origin, now);
+    if (!s) return reply_error(wsi, req, 503, v1::ERROR_CODE_UNAVAILABLE, "bridge full", call.id());
+    hub.detach(*s, now);  // until its event stream attaches
+    hub.handle_call(*s, call, capture, now);
+    if (s->closing) {
+      // The refusal went to the session queue; it belongs in this response.
+      while (!s->queue.empty()) {
+        reply = std::string(s->queue.front().frame->bytes());
+        s->queue.pop();
+      }
+      hub.close(s);
+      return http::respond(wsi, req.response, 403, kProtobuf, reply, cors(req.origin));
+    }
+  } else {
+    Session* s = hub.find(req.session_id);
+    if (!s || s->lane != Lane::kSse) {
+      return reply_error(wsi, req, 401, v1::ERROR_CODE_UNAUTHORIZED, "unknown session", call.id());
+    }
+    if (s->app && !origin_allowed(*s->app, req.origin)) {
+      return reply_error(wsi, req, 403, v1::ERROR_CODE_FORBIDDEN, "origin not allowed", call.id());
+    }
+    hub.handle_call(*s, call, capture, now);
+  }
+  if (reply.empty()) {
+    // Nothing to answer here (the session was closed with an error on its stream).
+    return http::respond(wsi, req.response, 202, kProtobuf, "", cors(req.origin));
+  }
+  counters.frames_out++;
+  counters.bytes_out += reply.size();
+  return http::respond(wsi, req.response, 200, kProtobuf, std::move(reply), cors(req.origin));
+}
+
+int callback_call(struct lws* wsi, enum lws_callback_reasons reason, void* user, void* in,
+                  std::size_t len) {
+  auto* pss = static_cast<PerSession*>(user);
+  switch (reason) {
+    case LWS_CALLBACK_HTTP: {
+      delete pss->req;
+      pss->req = new PerRequest();
+      PerRequest& req = *pss->req;
+      req.origin = http::header(wsi, WSI_TOKEN_ORIGIN, 512);
+      const http::Method method = http::request_method(wsi);
+      if (http::request_path(wsi) != "/v1/call") {
+        return http::respond(wsi, req.response, 404, "text/plain", "not found\n");
+      }
+      if (method == http::Method::kOptions) return preflight(wsi, req, Server::from(wsi).config());
+      if (method != http::Method::kPost) {
+        return http::respond(wsi, req.response, 405, "text/plain", "POST only\n");
+      }
+      req.session_id = http::custom_header(wsi, "x-laneway-session", 64);
+      if (req.session_id.empty()) req.session_id = http::query_arg(wsi, "session", 64).value_or("");
+      return 0;  // the body follows
+    }
+    case LWS_CALLBACK_HTTP_BODY: {
+      if (!pss->req) return -1;
+      PerRequest& req = *pss->req;
+      const std::size_t max = Server::from(wsi).config().limits.max_frame_bytes;
+      if (!req.too_large && req.body.size() + len <= max) {
+        req.body.append(static_cast<const char*>(in), len);
+      } else {
+        req.too_large = true;
+        req.body.clear();
+      }
+      return 0;
+    }
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+      if (!pss->req) return -1;
+      return complete(wsi, *pss->req);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+      if (!pss->req) return -1;
+      return http::write_pending(wsi, pss->req->response);
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+      if (pss) {
+        delete pss->req;
+        pss->req = nullptr;
+      }
+      break;
+    default:
+      break;
+  }
+  return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+}  // namespace
+
+const struct lws_protocols kCallLaneProtocol = {
+    "laneway-call", callback_call, sizeof(PerSession), 0, 0, nullptr, 0};
+
+}  // namespace laneway::bridge

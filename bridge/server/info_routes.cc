@@ -1,0 +1,85 @@
+// GET /api/info (lanes in preference order with their URLs), GET /healthz, GET /metrics.
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "http_util.h"
+#include "server.h"
+
+namespace laneway::bridge {
+namespace {
+
+struct PerRequest {
+  http::PendingResponse response;
+};
+struct PerSession {
+  PerRequest* req;
+};
+
+std::string api_info(Server& server, struct lws* wsi) {
+  const std::string base = server.base_url(wsi);
+  std::string ws_base = base;
+  ws_base.replace(0, 5, "wss");  // https → wss
+  nlohmann::json info;
+  info["version"] = kBridgeVersion;
+  // Preference order (DESIGN §5): wt, ws, sse. `wt` joins when that lane is enabled.
+  info["transports"] = nlohmann::json::array({
+      {{"name", "ws"}, {"url", ws_base + "/v1/ws"}},
+      {{"name", "sse"}, {"url", base + "/v1/sse"}, {"callUrl", base + "/v1/call"}},
+  });
+  info["maxFrameBytes"] = server.config().limits.max_frame_bytes;
+  return info.dump();
+}
+
+int serve(struct lws* wsi, PerRequest& req) {
+  Server& server = Server::from(wsi);
+  const std::string path = http::request_path(wsi);
+  if (http::request_method(wsi) != http::Method::kGet) {
+    return http::respond(wsi, req.response, 405, "text/plain", "GET only\n");
+  }
+  if (path == "/api/info") {
+    return http::respond(wsi, req.response, 200, "application/json", api_info(server, wsi),
+                         {{"access-control-allow-origin", "*"}, {"cache-control", "no-store"}});
+  }
+  if (path == "/healthz") {
+    const nlohmann::json health{{"status", "ok"},
+                                {"broker_connected", server.broker_connected()},
+                                {"sessions", server.hub().session_count()}};
+    return http::respond(wsi, req.response, 200, "application/json", health.dump());
+  }
+  if (path == "/metrics") {
+    return http::respond(wsi, req.response, 200, "text/plain; version=0.0.4",
+                         server.hub().render_metrics());
+  }
+  return http::respond(wsi, req.response, 404, "text/plain", "not found\n");
+}
+
+int callback_info(struct lws* wsi, enum lws_callback_reasons reason, void* user, void* in,
+                  std::size_t len) {
+  auto* pss = static_cast<PerSession*>(user);
+  switch (reason) {
+    case LWS_CALLBACK_HTTP:
+      delete pss->req;
+      pss->req = new PerRequest();
+      return serve(wsi, *pss->req);
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+      if (!pss->req) return -1;
+      return http::write_pending(wsi, pss->req->response);
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+      if (pss) {
+        delete pss->req;
+        pss->req = nullptr;
+      }
+      break;
+    default:
+      break;
+  }
+  return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+}  // namespace
+
+const struct lws_protocols kInfoRoutesProtocol = {
+    "laneway-info", callback_info, sizeof(PerSession), 0, 0, nullptr, 0};
+
+}  // namespace laneway::bridge

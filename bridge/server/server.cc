@@ -1,0 +1,158 @@
+#include "server.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+#include "http_util.h"
+#include "sse_lane.h"
+
+namespace laneway::bridge {
+namespace {
+
+constexpr lws_usec_t kTickUs = 1'000'000;
+
+// Mounts route each path to its protocol handler; /v1/ws upgrades land on the WebSocket
+// lane, the first (default) protocol, which answers any other request with 404.
+struct Mounts {
+  Mounts() {
+    const char* paths[] = {"/v1/sse", "/v1/call", "/api/info", "/healthz", "/metrics"};
+    const char* protocols[] = {"laneway-sse", "laneway-call", "laneway-info", "laneway-info",
+                               "laneway-info"};
+    for (int i = 0; i < 5; ++i) {
+      struct lws_http_mount& m = table[i];
+      std::memset(&m, 0, sizeof m);
+      m.mount_next = i + 1 < 5 ? &table[i + 1] : nullptr;
+      m.mountpoint = paths[i];
+      m.mountpoint_len = static_cast<unsigned char>(std::strlen(paths[i]));
+      m.origin = protocols[i];
+      m.protocol = protocols[i];
+      m.origin_protocol = LWSMPRO_CALLBACK;
+    }
+  }
+  struct lws_http_mount table[5];
+};
+
+}  // namespace
+
+Server::Server(const BridgeConfig& config, Hub& hub, BrokerLink& broker)
+    : config_(config), hub_(hub), broker_(broker) {
+  tick_.server = this;
+}
+
+Server::~Server() {
+  if (context_) lws_context_destroy(context_);
+}
+
+Server& Server::from(struct lws* wsi) {
+  return *static_cast<Server*>(lws_context_user(lws_get_context(wsi)));
+}
+
+std::int64_t Server::now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool Server::start(std::string& error) {
+  static const struct lws_protocols protocols[] = {kWsLaneProtocol,
+                                                   kSseLaneProtocol,
+                                                   kCallLaneProtocol,
+                                                   kInfoRoutesProtocol,
+                                                   {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+  // WebSocket keepalive: lws pings an idle connection and hangs up when it stops answering.
+  static lws_retry_bo_t retry{};
+  retry.secs_since_valid_ping = static_cast<uint16_t>(config_.ws_ping_interval_ms / 1000);
+  retry.secs_since_valid_hangup = static_cast<uint16_t>(config_.ws_ping_interval_ms / 1000 * 2 + 5);
+
+  struct lws_context_creation_info info;
+  std::memset(&info, 0, sizeof info);
+  info.port = CONTEXT_PORT_NO_LISTEN;
+  info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+  info.user = this;
+  context_ = lws_create_context(&info);
+  if (!context_) {
+    error = "https: cannot create the libwebsockets context";
+    return false;
+  }
+  for (const ListenAddress& addr : config_.listen) {
+    struct lws_context_creation_info vh;
+    std::memset(&vh, 0, sizeof vh);
+    vh.port = addr.port;
+    vh.iface = addr.host.c_str();
+    vh.protocols = protocols;
+    static const Mounts mounts;
+    vh.mounts = &mounts.table[0];
+    vh.vhost_name = addr.host.c_str();
+    vh.ssl_cert_filepath = config_.tls.cert_file.c_str();
+    vh.ssl_private_key_filepath = config_.tls.key_file.c_str();
+    vh.alpn = "h2,http/1.1";
+    vh.retry_and_idle_policy = &retry;
+    vh.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+    if (addr.host.find(':') != std::string::npos) {
+      vh.options |= LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY | LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
+    }
+    struct lws_vhost* vhost = lws_create_vhost(context_, &vh);
+    if (!vhost) {
+      error = "https: cannot listen on " + addr.host + ":" + std::to_string(addr.port) +
+              " (port in use, bad address, or TLS files not loadable)";
+      return false;
+    }
+    vhosts_.push_back(vhost);
+  }
+  lws_sul_schedule(context_, 0, &tick_.sul, &Server::on_tick, kTickUs);
+  return true;
+}
+
+void Server::on_tick(lws_sorted_usec_list_t* sul) {
+  auto* timer = reinterpret_cast<TickTimer*>(sul);
+  Server& self = *timer->server;
+  const std::int64_t now = now_us();
+  self.drain_broker();
+  self.hub_.tick(now);
+  for (SseStream* s : self.streams_) s->maybe_heartbeat(now);
+  lws_sul_schedule(self.context_, 0, &timer->sul, &Server::on_tick, kTickUs);
+}
+
+void Server::run() {
+  while (!stopping_.load()) {
+    if (lws_service(context_, 0) < 0) break;
+  }
+}
+
+void Server::stop() {
+  stopping_ = true;
+  if (context_) lws_cancel_service(context_);
+}
+
+void Server::wake() {
+  if (context_) lws_cancel_service(context_);
+}
+
+void Server::drain_broker() {
+  drained_.clear();
+  broker_.drain(drained_);
+  const std::int64_t now = now_us();
+  for (const BrokerMessage& m : drained_) hub_.on_broker_message(m.topic, m.payload, now);
+  if (const std::uint64_t dropped = broker_.take_dropped()) {
+    hub_.metrics().drop(DropReason::kBrokerInbox, dropped);
+  }
+}
+
+std::string Server::base_url(struct lws* wsi) const {
+  if (!config_.public_url.empty()) return config_.public_url;
+  std::string host = http::header(wsi, WSI_TOKEN_HTTP_COLON_AUTHORITY, 256);
+  if (host.empty()) host = http::header(wsi, WSI_TOKEN_HOST, 256);
+  // Only host[:port] characters; anything else falls back to the first listen address.
+  const bool clean = !host.empty() && host.find_first_not_of(
+                                          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "0123456789.-:[]") == std::string::npos;
+  if (!clean) {
+    const ListenAddress& a = config_.listen.front();
+    host = (a.host.find(':') != std::string::npos ? "[" + a.host + "]" : a.host) + ":" +
+           std::to_string(a.port);
+  }
+  return "https://" + host;
+}
+
+}  // namespace laneway::bridge

@@ -1,0 +1,280 @@
+#include "sse_lane.h"
+
+#include <charconv>
+#include <cstring>
+#include <limits>
+
+#include "http_util.h"
+#include "jwt_verifier.h"
+#include "laneway/wire/frame_codec.h"
+#include "server.h"
+
+namespace laneway::bridge {
+namespace {
+
+constexpr std::size_t kWriteBudget = 32 * 1024;  // bytes of events per writable callback
+
+// Per-request state, heap-allocated: lws hands us zeroed memory, fit only for a pointer.
+struct PerRequest {
+  SseStream* stream = nullptr;
+  http::PendingResponse refusal;  // a refused request's status body
+};
+struct PerSession {
+  PerRequest* req;
+};
+
+unsigned status_for(v1::ErrorCode code) {
+  switch (code) {
+    case v1::ERROR_CODE_UNAUTHORIZED:
+    case v1::ERROR_CODE_TOKEN_EXPIRED:
+      return 401;
+    case v1::ERROR_CODE_FORBIDDEN:
+      return 403;
+    case v1::ERROR_CODE_TOO_LARGE:
+      return 413;
+    case v1::ERROR_CODE_RATE_LIMITED:
+      return 429;
+    case v1::ERROR_CODE_UNAVAILABLE:
+      return 503;
+    default:
+      return 400;
+  }
+}
+
+int refuse(struct lws* wsi, PerRequest& req, unsigned status, const std::string& message) {
+  return http::respond(wsi, req.refusal, status, "text/plain", message + "\n");
+}
+
+// The error a failed connect left in the session queue.
+v1::Error last_error(Session& s) {
+  v1::Error error;
+  error.set_code(v1::ERROR_CODE_BAD_REQUEST);
+  while (!s.queue.empty()) {
+    v1::Frame f;
+    if (wire::decode_frame(s.queue.front().frame->bytes(), f) == wire::WireError::kOk &&
+        f.has_call() && f.call().has_error()) {
+      error = f.call().error();
+    }
+    s.queue.pop();
+  }
+  return error;
+}
+
+void resume(Hub& hub, Session& s, const std::string& last_event_id) {
+  std::string instance;
+  std::uint64_t offset = 0;
+  if (parse_resume_token(last_event_id, instance, offset) && instance == hub.instance_id()) {
+    hub.resume_from_offset(s, offset);
+  } else {
+    // A token from another bridge or an earlier run: nothing can be vouched for.
+    hub.resume_from_offset(s, std::numeric_limits<std::uint64_t>::max());
+  }
+}
+
+int start_stream(struct lws* wsi, SseStream& stream) {
+  unsigned char buf[LWS_PRE + 1024];
+  unsigned char* start = buf + LWS_PRE;
+  unsigned char* p = start;
+  unsigned char* end = buf + sizeof buf - 1;
+  if (lws_add_http_common_headers(wsi, HTTP_STATUS_OK, "text/event-stream",
+                                  LWS_ILLEGAL_HTTP_CONTENT_LEN, &p, end)) {
+    return -1;
+  }
+  auto add = [&](const char* name, const std::string& value) {
+    return lws_add_http_header_by_name(wsi, reinterpret_cast<const unsigned char*>(name),
+                                       reinterpret_cast<const unsigned char*>(value.data()),
+                                       static_cast<int>(value.size()), &p, end);
+  };
+  if (add("cache-control:", "no-store")) return -1;
+  if (!stream.session->origin.empty()) {
+    if (add("access-control-allow-origin:", stream.session->origin) || add("vary:", "Origin")) {
+      return -1;
+    }
+  }
+  if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
+  lws_http_mark_sse(wsi);
+  stream.headers_sent = true;
+  stream.heartbeat_due = true;  // an immediate comment flushes the headers through proxies
+  lws_callback_on_writable(wsi);
+  return 0;
+}
+
+int open_stream(struct lws* wsi, PerRequest& req) {
+  Server& server = Server::from(wsi);
+  Hub& hub = server.hub();
+  const std::int64_t now = Server::now_us();
+  if (http::request_method(wsi) != http::Method::kGet) return refuse(wsi, req, 405, "GET only");
+  if (http::request_path(wsi) != "/v1/sse") return refuse(wsi, req, 404, "not found");
+  const std::string origin = http::header(wsi, WSI_TOKEN_ORIGIN, 512);
+  std::string last_event_id = http::custom_header(wsi, "last-event-id", 128);
+  if (last_event_id.empty()) last_event_id = http::query_arg(wsi, "lastEventId", 128).value_or("");
+  const std::string token = http::query_arg(wsi, "token", kMaxTokenBytes).value_or("");
+
+  auto stream = std::make_unique<SseStream>(wsi, server);
+  stream->position = hub.history().last_offset();
+  if (auto session_id = http::query_arg(wsi, "session", 64)) {
+    // Attach to a session created by `POST /v1/call` connect (the SDK's flow).
+    Session* s = hub.find(*session_id);
+    if (!s || s->lane != Lane::kSse || s->sink || !s->authenticated) {
+      return refuse(wsi, req, 404, "unknown session");
+    }
+    TokenClaims claims;
+    if (verify_token(*s->app, token, now / 1'000'000, claims) != TokenError::kOk ||
+        claims.subject != s->claims.subject) {
+      return refuse(wsi, req, 401, "token does not match the session");
+    }
+    if (!origin_allowed(*s->app, origin)) return refuse(wsi, req, 403, "origin not allowed");
+    stream->session = s;
+    if (!last_event_id.empty()) {
+      s->queue.clear();  // what was queued may have been lost with the old stream
+      resume(hub, *s, last_event_id);
+    }
+    hub.attach(*s, stream.get());
+  } else {
+    // Standalone: everything in the URL (a native EventSource cannot set headers).
+    Session* s = hub.open(Lane::kSse, stream.get(), origin, now);
+    if (!s) return refuse(wsi, req, 503, "bridge at its session limit");
+    v1::CallFrame call;
+    call.set_id(1);
+    auto* c = call.mutable_connect();
+    c->set_app_id(http::query_arg(wsi, "app", 128).value_or(""));
+    c->set_token(token);
+    c->set_client(http::query_arg(wsi, "client", 128).value_or(""));
+    for (const std::string& f : http::query_args(wsi, "sub", 1024)) {
+      c->add_subscriptions()->set_filter(f);
+    }
+    hub.handle_call(
+        *s, call, [&hub, s](const v1::CallFrame& r) { hub.queue_call(*s, r); }, now);
+    if (s->closing) {
+      const v1::Error error = last_error(*s);
+      hub.close(s);
+      return refuse(wsi, req, status_for(error.code()), error.message());
+    }
+    stream->session = s;
+    stream->owns_session = true;
+    if (!last_event_id.empty()) resume(hub, *s, last_event_id);
+  }
+  req.stream = stream.release();
+  server.add_stream(req.stream);
+  return start_stream(wsi, *req.stream);
+}
+
+void append_event(std::string& out, const std::string& instance, std::uint64_t position,
+                  const std::string& base64) {
+  out += "id: ";
+  out += instance;
+  out += '.';
+  out += std::to_string(position);
+  out += "\ndata: ";
+  out += base64;
+  out += "\n\n";
+}
+
+int write_events(struct lws* wsi, SseStream& stream) {
+  Session& s = *stream.session;
+  Hub& hub = stream.server_.hub();
+  LaneCounters& counters = hub.metrics().lane(Lane::kSse);
+  std::string& out = stream.scratch;
+  out.assign(LWS_PRE, '\0');
+  while (!s.queue.empty() && out.size() < kWriteBudget) {
+    const QueuedFrame& item = s.queue.front();
+    if (item.offset > stream.position) stream.position = item.offset;
+    append_event(out, hub.instance_id(), stream.position, item.frame->base64());
+    counters.frames_out++;
+    counters.bytes_out += item.frame->size();
+    s.queue.pop();
+  }
+  if (out.size() == LWS_PRE && stream.heartbeat_due) out += ": heartbeat\n\n";
+  stream.heartbeat_due = false;
+  const bool finished = s.closing && s.queue.empty();
+  const std::size_t n = out.size() - LWS_PRE;
+  if (n > 0) {
+    if (lws_write(wsi, reinterpret_cast<unsigned char*>(out.data()) + LWS_PRE, n,
+                  finished ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != static_cast<int>(n)) {
+      return -1;
+    }
+    stream.last_write_us = Server::now_us();
+  }
+  if (out.capacity() > 4 * kWriteBudget) out.shrink_to_fit();
+  if (finished) return -1;  // the final error is out: end the stream
+  if (!s.queue.empty()) lws_callback_on_writable(wsi);
+  return 0;
+}
+
+void end_stream(PerRequest* req) {
+  if (!req) return;
+  if (!req->stream) {
+    delete req;
+    return;
+  }
+  SseStream* stream = req->stream;
+  req->stream = nullptr;
+  Server& server = stream->server_;
+  server.remove_stream(stream);
+  if (Session* s = stream->session) {
+    if (stream->owns_session || s->closing) {
+      server.hub().close(s);
+    } else {
+      server.hub().detach(*s, Server::now_us());
+    }
+  }
+  delete stream;
+  delete req;
+}
+
+int callback_sse(struct lws* wsi, enum lws_callback_reasons reason, void* user, void* in,
+                 std::size_t len) {
+  auto* pss = static_cast<PerSession*>(user);
+  switch (reason) {
+    case LWS_CALLBACK_HTTP:
+      end_stream(pss->req);  // a kept-alive connection's previous request
+      pss->req = new PerRequest();
+      return open_stream(wsi, *pss->req);
+    case LWS_CALLBACK_HTTP_WRITEABLE: {
+      PerRequest* req = pss ? pss->req : nullptr;
+      if (!req) return -1;
+      if (req->refusal.active) return http::write_pending(wsi, req->refusal);
+      if (!req->stream || !req->stream->session) return -1;
+      return write_events(wsi, *req->stream);
+    }
+    case LWS_CALLBACK_CLOSED_HTTP:
+    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
+      if (pss) {
+        end_stream(pss->req);
+        pss->req = nullptr;
+      }
+      break;
+    default:
+      break;
+  }
+  return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+}  // namespace
+
+void SseStream::request_write() {
+  if (headers_sent) lws_callback_on_writable(wsi_);
+}
+
+void SseStream::maybe_heartbeat(std::int64_t now_us) {
+  const std::int64_t interval = std::int64_t{server_.config().sse_heartbeat_ms} * 1000;
+  if (headers_sent && now_us - last_write_us >= interval) {
+    heartbeat_due = true;
+    lws_callback_on_writable(wsi_);
+  }
+}
+
+bool parse_resume_token(const std::string& token, std::string& instance, std::uint64_t& offset) {
+  const auto dot = token.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 >= token.size()) return false;
+  instance = token.substr(0, dot);
+  const char* first = token.data() + dot + 1;
+  const char* last = token.data() + token.size();
+  const auto [ptr, ec] = std::from_chars(first, last, offset);
+  return ec == std::errc() && ptr == last;
+}
+
+const struct lws_protocols kSseLaneProtocol = {
+    "laneway-sse", callback_sse, sizeof(PerSession), 0, 0, nullptr, 0};
+
+}  // namespace laneway::bridge

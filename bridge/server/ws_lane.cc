@@ -1,0 +1,160 @@
+// WebSocket lane: wss://host/v1/ws, binary messages, one Frame each. A thin adapter: it
+// reassembles fragmented messages up to max_frame_bytes, hands them to the hub, and writes
+// the session queue's shared frames in place (the headroom before each frame takes the
+// WebSocket header, so no per-session copy).
+#include <cstring>
+#include <string>
+
+#include "http_util.h"
+#include "server.h"
+
+namespace laneway::bridge {
+namespace {
+
+static_assert(LWS_PRE <= kFrameHeadroom, "shared frames must leave room for lws headers");
+
+// Frames written per writable callback before yielding to other connections.
+constexpr int kWritesPerCallback = 8;
+
+class WsConnection : public LaneSink {
+ public:
+  WsConnection(struct lws* wsi, Server& server) : wsi_(wsi), server_(server) {}
+  void request_write() override { lws_callback_on_writable(wsi_); }
+
+  struct lws* wsi_;
+  Server& server_;
+  Session* session = nullptr;
+  std::string rx;
+  bool rx_too_large = false;
+  bool rx_text = false;
+};
+
+struct PerSession {
+  WsConnection* conn;
+};
+
+int on_receive(WsConnection& c, const char* data, std::size_t len) {
+  Hub& hub = c.server_.hub();
+  const std::size_t max = hub.config().limits.max_frame_bytes;
+  if (lws_is_first_fragment(c.wsi_)) {
+    c.rx.clear();
+    c.rx_too_large = false;
+    c.rx_text = !lws_frame_is_binary(c.wsi_);
+  }
+  if (!c.rx_too_large) {
+    if (c.rx.size() + len > max) {
+      c.rx_too_large = true;
+      c.rx.clear();
+      c.rx.shrink_to_fit();
+    } else {
+      c.rx.append(data, len);
+    }
+  }
+  if (!lws_is_final_fragment(c.wsi_) || lws_remaining_packet_payload(c.wsi_) > 0) return 0;
+  if (c.rx_too_large) {
+    hub.metrics().lane(Lane::kWebSocket).frames_in++;
+    hub.refuse_oversized(*c.session);
+  } else if (c.rx_text) {
+    hub.metrics().lane(Lane::kWebSocket).frames_in++;
+    hub.queue_call(*c.session, Hub::error_frame(0, v1::ERROR_CODE_BAD_REQUEST,
+                                                "text messages are not frames; send binary"));
+  } else {
+    hub.on_client_frame(*c.session, c.rx, Server::now_us());
+  }
+  c.rx.clear();
+  return 0;
+}
+
+int on_writable(WsConnection& c) {
+  Session& s = *c.session;
+  LaneCounters& counters = c.server_.hub().metrics().lane(Lane::kWebSocket);
+  for (int i = 0; i < kWritesPerCallback && !s.queue.empty(); ++i) {
+    const QueuedFrame& item = s.queue.front();
+    const std::size_t size = item.frame->size();
+    if (lws_write(c.wsi_, item.frame->payload_with_headroom(), size, LWS_WRITE_BINARY) <
+        static_cast<int>(size)) {
+      return -1;
+    }
+    counters.frames_out++;
+    counters.bytes_out += size;
+    s.queue.pop();
+    if (lws_send_pipe_choked(c.wsi_)) break;
+  }
+  if (!s.queue.empty()) {
+    lws_callback_on_writable(c.wsi_);
+    return 0;
+  }
+  if (s.closing) {
+    static const char reason[] = "laneway: session closed";
+    lws_close_reason(c.wsi_, LWS_CLOSE_STATUS_POLICY_VIOLATION,
+                     reinterpret_cast<unsigned char*>(const_cast<char*>(reason)),
+                     sizeof reason - 1);
+    return -1;
+  }
+  return 0;
+}
+
+int callback_ws(struct lws* wsi, enum lws_callback_reasons reason, void* user, void* in,
+                std::size_t len) {
+  auto* pss = static_cast<PerSession*>(user);
+  switch (reason) {
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+      // Upgrades are served on /v1/ws only.
+      return http::request_path(wsi) == "/v1/ws" ? 0 : -1;
+
+    case LWS_CALLBACK_ESTABLISHED: {
+      Server& server = Server::from(wsi);
+      auto* conn = new WsConnection(wsi, server);
+      conn->session = server.hub().open(Lane::kWebSocket, conn,
+                                        http::header(wsi, WSI_TOKEN_ORIGIN, 512), Server::now_us());
+      if (!conn->session) {
+        delete conn;
+        return -1;  // at max_sessions
+      }
+      pss->conn = conn;
+      return 0;
+    }
+
+    case LWS_CALLBACK_RECEIVE:
+      if (!pss || !pss->conn || !pss->conn->session) return -1;
+      return on_receive(*pss->conn, static_cast<const char*>(in), len);
+
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+      if (!pss || !pss->conn || !pss->conn->session) return -1;
+      return on_writable(*pss->conn);
+
+    case LWS_CALLBACK_CLOSED:
+      if (pss && pss->conn) {
+        pss->conn->server_.hub().close(pss->conn->session);
+        delete pss->conn;
+        pss->conn = nullptr;
+      }
+      return 0;
+
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+      // Another thread (the MQTT link) poked the loop: broker messages are waiting.
+      if (struct lws_context* ctx = lws_get_context(wsi)) {
+        static_cast<Server*>(lws_context_user(ctx))->drain_broker();
+      }
+      return 0;
+
+    case LWS_CALLBACK_HTTP: {
+      // Anything that reached the default protocol as plain HTTP is not ours.
+      const bool ws_path = http::request_path(wsi) == "/v1/ws";
+      lws_return_http_status(wsi, ws_path ? 426 : HTTP_STATUS_NOT_FOUND,
+                             ws_path ? "WebSocket upgrade required" : "not found");
+      return lws_http_transaction_completed(wsi) ? -1 : 0;
+    }
+
+    default:
+      break;
+  }
+  return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+}  // namespace
+
+const struct lws_protocols kWsLaneProtocol = {
+    "laneway-ws", callback_ws, sizeof(PerSession), 16 * 1024, 0, nullptr, 0};
+
+}  // namespace laneway::bridge
