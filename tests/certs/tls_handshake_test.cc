@@ -136,6 +136,11 @@ class TlsHandshakeTest : public ::testing::TestWithParam<int> {
     tmp_ = nullptr;
   }
 
+  void SetUp() override {
+    ASSERT_TRUE(server_ != nullptr && server_->has_value() && (*server_)->running())
+        << "openssl s_server did not start";
+  }
+
   Outcome connect(const fs::path& pki, const std::string& prefix) {
     return connect_as(port_, fs::path(tmp_->file("pki")) / "ca.crt", pki / (prefix + ".crt"),
                       pki / (prefix + ".key"), GetParam());
