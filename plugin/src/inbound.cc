@@ -25,7 +25,9 @@ int handle_inbound(PluginContext& ctx, mosquitto_evt_message& event) {
   if (!is_valid_topic(topic) || topic.front() == '$' || !ctx.is_mapped(topic))
     return drop(ctx, sender, "topic '" + std::string(topic) + "' is not mapped");
 
-  const std::string_view bytes(static_cast<const char*>(event.payload), event.payloadlen);
+  const std::string_view bytes =
+      event.payload ? std::string_view(static_cast<const char*>(event.payload), event.payloadlen)
+                    : std::string_view();
   const auto rc = wire::decode_frame(bytes, ctx.frame, ctx.config.max_envelope_bytes);
   if (rc != wire::WireError::kOk) return drop(ctx, sender, wire::describe(rc));
   if (!ctx.frame.has_envelope()) return drop(ctx, sender, "frame is not an envelope");

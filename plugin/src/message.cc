@@ -23,7 +23,8 @@ int handle_mapped(PluginContext& ctx, const mosquitto_evt_message& event) {
   v1::Envelope& envelope = *ctx.frame.mutable_envelope();
   envelope.Clear();
   envelope.set_topic(event.topic);
-  envelope.set_payload(static_cast<const char*>(event.payload), event.payloadlen);
+  if (event.payload && event.payloadlen > 0)
+    envelope.set_payload(static_cast<const char*>(event.payload), event.payloadlen);
   const char* username = mosquitto_client_username(event.client);
   envelope.set_origin(username ? username : "");
   if (event.properties) {

@@ -52,6 +52,8 @@ class BrokerHarness {
   // SIGKILL: a crash, no cleanup.
   void crash();
   bool running();
+  // PID of the running broker, or -1.
+  int pid() const { return broker_ ? broker_->pid() : -1; }
   std::string log();
   // Lines of the broker log containing `needle`.
   std::size_t count_log(const std::string& needle);
