@@ -221,13 +221,17 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
   }
   if (root.contains("history")) {
     const json& h = root["history"];
-    only_keys(h, "history", {"max_messages_per_topic", "max_bytes_per_topic", "max_topics"});
+    only_keys(h, "history",
+              {"max_messages_per_topic", "max_bytes_per_topic", "max_topics",
+               "upstream_linger_ms"});
     c.history.max_messages_per_topic = get_number<std::size_t>(
         h, "max_messages_per_topic", "history", c.history.max_messages_per_topic, 0, 1000000);
     c.history.max_bytes_per_topic = get_number<std::size_t>(
         h, "max_bytes_per_topic", "history", c.history.max_bytes_per_topic, 0, 1u << 30);
     c.history.max_topics =
         get_number<std::size_t>(h, "max_topics", "history", c.history.max_topics, 1, 10000000);
+    c.history.upstream_linger_ms = get_number<std::uint32_t>(
+        h, "upstream_linger_ms", "history", c.history.upstream_linger_ms, 0, 86400000);
   }
   if (root.contains("sse")) {
     only_keys(root["sse"], "sse", {"heartbeat_ms", "resume_window_ms"});

@@ -28,6 +28,7 @@ HistoryStore::AppendResult HistoryStore::append(const std::string& topic, std::u
     }
     lru_.splice(lru_.end(), lru_, ring.lru);
   }
+  ring.stale = false;  // contiguous continuation, or a fresh start after a gap
   latest_epoch_ = std::max(latest_epoch_, epoch);
   const std::uint64_t offset = next_offset_++;
   ring.last_seq = seq;
@@ -68,13 +69,13 @@ Replay HistoryStore::since_position(const std::string& topic, std::uint64_t epoc
   if (it == topics_.end()) return replay;  // unknown here: cannot vouch for anything
   const TopicRing& ring = it->second;
   if (epoch == ring.epoch && seq >= ring.last_seq) {
-    replay.recovered = true;  // the client is up to date
+    replay.recovered = !ring.stale;  // up to date, as far as the bridge can vouch
     return replay;
   }
   std::uint64_t after = 0;  // replay entries with seq > after
   if (epoch == ring.epoch) {
     const bool covered = !ring.entries.empty() && ring.entries.front().seq <= seq + 1;
-    replay.recovered = covered;
+    replay.recovered = covered && !ring.stale;
     after = covered ? seq : 0;
   }
   for (const HistoryEntry& e : ring.entries) {
@@ -93,7 +94,7 @@ Replay HistoryStore::since_offset(const std::vector<std::string>& filters,
     const bool wanted = std::any_of(filters.begin(), filters.end(),
                                     [&](const std::string& f) { return topic_matches(f, topic); });
     if (!wanted) continue;
-    if (ring.dropped_offset > offset) replay.recovered = false;
+    if (ring.dropped_offset > offset || ring.stale) replay.recovered = false;
     for (const HistoryEntry& e : ring.entries) {
       if (e.offset > offset) replay.entries.push_back(e);
     }
@@ -101,6 +102,17 @@ Replay HistoryStore::since_offset(const std::vector<std::string>& filters,
   std::sort(replay.entries.begin(), replay.entries.end(),
             [](const HistoryEntry& a, const HistoryEntry& b) { return a.offset < b.offset; });
   return replay;
+}
+
+void HistoryStore::mark_stale(const std::function<bool(const std::string& topic)>& which) {
+  for (auto& [topic, ring] : topics_) {
+    if (which(topic)) ring.stale = true;
+  }
+}
+
+bool HistoryStore::is_stale(const std::string& topic) const {
+  auto it = topics_.find(topic);
+  return it != topics_.end() && it->second.stale;
 }
 
 std::uint64_t HistoryStore::epoch_of(const std::string& topic) const {

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <list>
 #include <string>
 #include <string_view>
@@ -27,6 +28,9 @@ struct HistoryLimits {
   std::size_t max_messages_per_topic = 256;
   std::size_t max_bytes_per_topic = 256 * 1024;
   std::size_t max_topics = 10000;
+  // How long the bridge keeps an upstream subscription (and so the history of its topics
+  // current) after the last session using it left, so a reconnecting client can resume.
+  std::uint32_t upstream_linger_ms = 30000;
 };
 
 struct HistoryEntry {
@@ -67,6 +71,15 @@ class HistoryStore {
   // dropped (evicted, reset by a gap, or its topic forgotten).
   Replay since_offset(const std::vector<std::string>& filters, std::uint64_t offset) const;
 
+  // The bridge may have missed envelopes of these topics (its broker link dropped, or it
+  // stopped subscribing to them): until an envelope arrives that continues a ring's seq
+  // exactly, resumes on it answer recovered=false.
+  void mark_stale(const std::function<bool(const std::string& topic)>& which);
+  void mark_all_stale() {
+    mark_stale([](const std::string&) { return true; });
+  }
+  bool is_stale(const std::string& topic) const;
+
   // The epoch a topic is in as far as the bridge knows (0 when unknown).
   std::uint64_t epoch_of(const std::string& topic) const;
   std::uint64_t last_offset() const { return next_offset_ - 1; }
@@ -81,6 +94,7 @@ class HistoryStore {
     // Offset of the newest entry that is no longer kept (evicted or dropped by a gap).
     std::uint64_t dropped_offset = 0;
     std::size_t bytes = 0;
+    bool stale = false;
     std::deque<HistoryEntry> entries;
     std::list<std::string>::iterator lru;
   };

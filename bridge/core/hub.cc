@@ -80,6 +80,7 @@ v1::CallFrame Hub::error_frame(std::uint32_t id, v1::ErrorCode code, const std::
 }
 
 Session* Hub::open(Lane lane, LaneSink* sink, std::string origin, std::int64_t now_us) {
+  last_tick_us_ = std::max(last_tick_us_, now_us);
   if (sessions_.size() >= config_.limits.max_sessions) return nullptr;
   auto session =
       std::make_unique<Session>(random_hex_id(), lane, sink, std::move(origin), config_.limits);
@@ -177,6 +178,7 @@ void Hub::on_client_frame(Session& s, std::string_view bytes, std::int64_t now_u
 void Hub::handle_call(Session& s, const v1::CallFrame& call, const Reply& reply,
                       std::int64_t now_us) {
   if (s.closing) return;
+  last_tick_us_ = std::max(last_tick_us_, now_us);
   const std::uint32_t id = call.id();
   if (const std::uint32_t wait = s.call_limiter.take(now_us)) {
     reply(error_frame(id, v1::ERROR_CODE_RATE_LIMITED, "too many calls", wait));
@@ -322,7 +324,9 @@ Hub::SubscriptionOutcome Hub::add_subscription(Session& s, const v1::Subscriptio
   if (std::find(s.filters.begin(), s.filters.end(), filter) == s.filters.end()) {
     s.filters.push_back(filter);
     index_[filter].insert(&s);
-    if (upstream_subs_.acquire(filter)) upstream_.subscribe(std::string(kEnvPrefix) + filter);
+    if (upstream_subs_.acquire(filter) && lingering_.erase(filter) == 0) {
+      upstream_.subscribe(std::string(kEnvPrefix) + filter);
+    }
   }
   if (sub.since_size() > 0) {
     out.resumed = true;
@@ -354,8 +358,13 @@ void Hub::remove_subscription(Session& s, const std::string& filter) {
     idx->second.erase(&s);
     if (idx->second.empty()) index_.erase(idx);
   }
-  if (upstream_subs_.release(f)) upstream_.unsubscribe(std::string(kEnvPrefix) + f);
+  if (upstream_subs_.release(f)) {
+    // Kept a while so a reconnecting client finds the history current.
+    lingering_[f] = last_tick_us_ + std::int64_t{config_.history.upstream_linger_ms} * 1000;
+  }
 }
+
+void Hub::on_broker_reconnected() { history_.mark_all_stale(); }
 
 void Hub::queue_replay(Session& s, std::vector<HistoryEntry> entries, bool recovered) {
   // Split into groups no larger than a client frame so every group fits the lane limits.
@@ -660,6 +669,28 @@ void Hub::tick(std::int64_t now_us) {
     }
   }
   for (Session* s : expired) close(s);
+  last_tick_us_ = now_us;
+  for (auto it = lingering_.begin(); it != lingering_.end();) {
+    if (it->second > now_us) {
+      ++it;
+      continue;
+    }
+    const std::string filter = it->first;
+    it = lingering_.erase(it);
+    upstream_.unsubscribe(std::string(kEnvPrefix) + filter);
+    // Topics no remaining subscription covers stop being current.
+    const auto held = upstream_subs_.filters();
+    history_.mark_stale([&](const std::string& topic) {
+      if (!topic_matches(filter, topic)) return false;
+      for (const auto& h : held) {
+        if (topic_matches(h, topic)) return false;
+      }
+      for (const auto& [l, until] : lingering_) {
+        if (topic_matches(l, topic)) return false;
+      }
+      return true;
+    });
+  }
 }
 
 std::string Hub::render_metrics() const {
@@ -669,7 +700,7 @@ std::string Hub::render_metrics() const {
     g.queued_frames += s->queue.size();
     g.max_queue_bytes = std::max(g.max_queue_bytes, s->queue.bytes());
   }
-  g.upstream_filters = upstream_subs_.distinct();
+  g.upstream_filters = upstream_subs_.distinct() + lingering_.size();
   g.history_topics = history_.topic_count();
   g.history_bytes = history_.total_bytes();
   g.broker_connected = upstream_.connected();

@@ -76,8 +76,12 @@ class Hub {
   // From the broker (event-loop thread, after the MQTT thread handed it over).
   void on_broker_message(std::string_view mqtt_topic, std::string_view payload,
                          std::int64_t now_us);
-  // Once a second: token expiry, connect timeouts, detached SSE sessions past their window.
+  // Once a second: token expiry, connect timeouts, detached SSE sessions past their window,
+  // upstream subscriptions past their linger time.
   void tick(std::int64_t now_us);
+  // The broker link (re)connected: whatever was published meanwhile never reached the
+  // bridge, so every topic's history is stale until its seq continues.
+  void on_broker_reconnected();
 
   std::string render_metrics() const;
 
@@ -126,6 +130,9 @@ class Hub {
   // filter → sessions subscribed with exactly that filter
   std::unordered_map<std::string, std::unordered_set<Session*>> index_;
   std::unordered_map<std::string, v1::Presence> presence_;
+  // Filters no session uses any more, still subscribed upstream until this time (µs).
+  std::unordered_map<std::string, std::int64_t> lingering_;
+  std::int64_t last_tick_us_ = 0;
   std::uint64_t fanout_counter_ = 0;
 };
 

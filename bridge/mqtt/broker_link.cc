@@ -89,6 +89,7 @@ void BrokerLink::on_connect(struct mosquitto* m, void* self_ptr, int rc, int,
     // loop below or sees connected_ and subscribes itself.
     std::lock_guard<std::mutex> lock(self->filters_mutex_);
     self->connected_ = true;
+    self->connections_++;
     for (const auto& f : self->filters_) {
       mosquitto_subscribe_v5(m, nullptr, f.c_str(), kSubscribeQos, 0, nullptr);
     }

@@ -45,6 +45,8 @@ class BrokerLink : public Upstream {
   void stop();
 
   bool connected() const override { return connected_.load(); }
+  // Successful connections so far; a change after the first means a reconnect.
+  std::uint64_t connections() const { return connections_.load(); }
   void subscribe(const std::string& filter) override;
   void unsubscribe(const std::string& filter) override;
   bool publish(const std::string& topic, std::string_view payload, int qos, bool retain) override;
@@ -72,6 +74,7 @@ class BrokerLink : public Upstream {
   std::atomic<bool> connected_{false};
   std::atomic<bool> started_{false};
   std::atomic<std::uint64_t> dropped_{0};
+  std::atomic<std::uint64_t> connections_{0};
 
   std::mutex filters_mutex_;
   std::set<std::string> filters_;

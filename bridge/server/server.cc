@@ -131,7 +131,13 @@ void Server::wake() {
 
 void Server::drain_broker() {
   drained_.clear();
+  // Check for a reconnect before draining: messages after it continue the new link.
+  const std::uint64_t connections = broker_.connections();
   broker_.drain(drained_);
+  if (connections != broker_connections_seen_) {
+    if (broker_connections_seen_ != 0) hub_.on_broker_reconnected();
+    broker_connections_seen_ = connections;
+  }
   const std::int64_t now = now_us();
   for (const BrokerMessage& m : drained_) hub_.on_broker_message(m.topic, m.payload, now);
   if (const std::uint64_t dropped = broker_.take_dropped()) {

@@ -68,7 +68,7 @@ class Server {
   } tick_{};
   std::set<SseStream*> streams_;
   std::vector<BrokerMessage> drained_;
-  std::uint64_t inbox_drops_reported_ = 0;
+  std::uint64_t broker_connections_seen_ = 0;
 };
 
 // Protocol tables (defined in each lane's file).

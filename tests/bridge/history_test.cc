@@ -75,6 +75,22 @@ TEST(History, DuplicatesAndStaleEpochsAreIgnored) {
   EXPECT_EQ(h.last_offset(), 1u);
 }
 
+TEST(History, StaleRingsNeverClaimRecoveredUntilContinued) {
+  HistoryStore h({.max_messages_per_topic = 10, .max_bytes_per_topic = 1000, .max_topics = 10});
+  h.append("a", 1, 1, frame_of(1));
+  h.append("a", 1, 2, frame_of(1));
+  h.append("b", 1, 1, frame_of(1));
+  h.mark_stale([](const std::string& t) { return t == "a"; });
+  EXPECT_FALSE(h.since_position("a", 1, 2).recovered);
+  Replay r = h.since_position("a", 1, 1);
+  EXPECT_FALSE(r.recovered);
+  EXPECT_EQ(seqs(r), (std::vector<std::uint64_t>{2}));  // still handed out, flagged
+  EXPECT_TRUE(h.since_position("b", 1, 1).recovered);
+  EXPECT_FALSE(h.since_offset({"#"}, 0).recovered);
+  h.append("a", 1, 3, frame_of(1));
+  EXPECT_TRUE(h.since_position("a", 1, 2).recovered);
+}
+
 TEST(History, UnknownTopicIsNotRecovered) {
   HistoryStore h({});
   EXPECT_FALSE(h.since_position("nope", 1, 1).recovered);

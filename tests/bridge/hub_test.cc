@@ -170,7 +170,46 @@ TEST_F(HubTest, ConnectSubscribesUpstreamOncePerFilter) {
   hub_.close(a);
   EXPECT_TRUE(upstream_.subscribed.count("$lw/env/devices/#"));
   hub_.close(b);
+  // The last user left: the subscription lingers so a reconnecting client can resume.
+  EXPECT_TRUE(upstream_.subscribed.count("$lw/env/devices/#"));
+  Session* c = open();
+  connect(*c, token(), {sub("devices/#")});
+  EXPECT_EQ(upstream_.subscribe_calls, 2);  // picked up again without a new subscribe
+  hub_.close(c);
+  const std::int64_t linger_us = std::int64_t{config_.history.upstream_linger_ms} * 1000;
+  hub_.tick(kNowUs + linger_us - 1'000'000);
+  EXPECT_TRUE(upstream_.subscribed.count("$lw/env/devices/#"));
+  hub_.tick(kNowUs + linger_us + 1);
   EXPECT_FALSE(upstream_.subscribed.count("$lw/env/devices/#"));
+}
+
+TEST_F(HubTest, HistoryTheBridgeStoppedFollowingIsNeverClaimedRecovered) {
+  Session* a = open();
+  connect(*a, token(), {sub("devices/#")});
+  hub_.on_broker_message("$lw/env/devices/d1/t", envelope_frame("devices/d1/t", 1), kNowUs);
+  hub_.close(a);
+  hub_.tick(kNowUs + std::int64_t{config_.history.upstream_linger_ms} * 1000 + 1);
+  // Nobody subscribed: seqs 2.. may have been published unseen. Seq 1 is not "up to date".
+  v1::Subscription resume = sub("devices/#");
+  auto* pos = resume.add_since();
+  pos->set_topic("devices/d1/t");
+  pos->set_epoch(9);
+  pos->set_seq(1);
+  Session* b = open();
+  auto frames = connect(*b, token(), {resume});
+  EXPECT_FALSE(frames[0].call().connect_result().subscriptions(0).recovered());
+  // A contiguous envelope proves the ring current again.
+  hub_.on_broker_message("$lw/env/devices/d1/t", envelope_frame("devices/d1/t", 2), kNowUs);
+  EXPECT_FALSE(hub_.history().is_stale("devices/d1/t"));
+}
+
+TEST_F(HubTest, BrokerReconnectMakesHistoryStale) {
+  Session* a = open();
+  connect(*a, token(), {sub("devices/#")});
+  hub_.on_broker_message("$lw/env/devices/d1/t", envelope_frame("devices/d1/t", 1), kNowUs);
+  hub_.on_broker_reconnected();
+  EXPECT_TRUE(hub_.history().is_stale("devices/d1/t"));
+  EXPECT_FALSE(hub_.history().since_position("devices/d1/t", 9, 1).recovered);
 }
 
 TEST_F(HubTest, RefusesUnknownAppForgedExpiredAndForeignOrigin) {
@@ -482,7 +521,7 @@ TEST_F(HubTest, DetachedSseSessionsLingerThenClose) {
   EXPECT_NE(hub_.find(id), nullptr);
   hub_.tick(kNowUs + (config_.sse_resume_window_ms + 1) * 1000);
   EXPECT_EQ(hub_.find(id), nullptr);
-  EXPECT_FALSE(upstream_.subscribed.count("$lw/env/devices/#"));
+  EXPECT_EQ(hub_.upstream_subscriptions().users("devices/#"), 0u);
 }
 
 }  // namespace
