@@ -155,7 +155,11 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
   }
   c.public_url = get_string(root, "public_url", "config", "");
   if (!root.contains("tls")) fail("tls: required (the bridge serves HTTPS only)");
-  only_keys(root["tls"], "tls", {"cert", "key"});
+  only_keys(root["tls"], "tls", {"cert", "key", "http2"});
+  if (root["tls"].contains("http2")) {
+    if (!root["tls"]["http2"].is_boolean()) fail("tls.http2: must be true or false");
+    c.tls.http2 = root["tls"]["http2"].get<bool>();
+  }
   c.tls.cert_file = resolve(get_string(root["tls"], "cert", "tls", ""), base_dir);
   c.tls.key_file = resolve(get_string(root["tls"], "key", "tls", ""), base_dir);
   if (c.tls.cert_file.empty() || c.tls.key_file.empty()) fail("tls: cert and key required");
@@ -221,9 +225,9 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
   }
   if (root.contains("history")) {
     const json& h = root["history"];
-    only_keys(h, "history",
-              {"max_messages_per_topic", "max_bytes_per_topic", "max_topics",
-               "upstream_linger_ms"});
+    only_keys(
+        h, "history",
+        {"max_messages_per_topic", "max_bytes_per_topic", "max_topics", "upstream_linger_ms"});
     c.history.max_messages_per_topic = get_number<std::size_t>(
         h, "max_messages_per_topic", "history", c.history.max_messages_per_topic, 0, 1000000);
     c.history.max_bytes_per_topic = get_number<std::size_t>(

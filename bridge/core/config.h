@@ -20,6 +20,10 @@ struct ListenAddress {
 struct TlsConfig {
   std::string cert_file;
   std::string key_file;
+  // Offer h2 in ALPN besides http/1.1. Off by default: Debian 12's libwebsockets 4.1.6 drops
+  // request headers it does not know on HTTP/2 streams, which loses EventSource's
+  // Last-Event-ID and the X-Laneway-Session header (docs/bridge.md, "HTTP/2").
+  bool http2 = false;
 };
 
 struct BrokerConfig {

@@ -364,7 +364,9 @@ void Hub::remove_subscription(Session& s, const std::string& filter) {
   }
 }
 
-void Hub::on_broker_reconnected() { history_.mark_all_stale(); }
+void Hub::on_broker_reconnected() {
+  history_.mark_all_stale();
+}
 
 void Hub::queue_replay(Session& s, std::vector<HistoryEntry> entries, bool recovered) {
   // Split into groups no larger than a client frame so every group fits the lane limits.

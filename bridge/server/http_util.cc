@@ -40,9 +40,14 @@ std::string header(struct lws* wsi, enum lws_token_indexes token, std::size_t ma
 }
 
 std::string custom_header(struct lws* wsi, const char* name, std::size_t max) {
-  const std::string key = std::string(name) + ":";
-  const int nlen = static_cast<int>(key.size());
-  const int len = lws_hdr_custom_length(wsi, key.c_str(), nlen);
+  std::string key = std::string(name) + ":";
+  int nlen = static_cast<int>(key.size());
+  int len = lws_hdr_custom_length(wsi, key.c_str(), nlen);
+  if (len <= 0) {
+    key.pop_back();
+    nlen--;
+    len = lws_hdr_custom_length(wsi, key.c_str(), nlen);
+  }
   if (len <= 0 || static_cast<std::size_t>(len) > max) return {};
   std::string out(static_cast<std::size_t>(len) + 1, '\0');
   const int n = lws_hdr_custom_copy(wsi, out.data(), len + 1, key.c_str(), nlen);

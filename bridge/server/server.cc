@@ -86,7 +86,7 @@ bool Server::start(std::string& error) {
     vh.vhost_name = addr.host.c_str();
     vh.ssl_cert_filepath = config_.tls.cert_file.c_str();
     vh.ssl_private_key_filepath = config_.tls.key_file.c_str();
-    vh.alpn = "h2,http/1.1";
+    vh.alpn = config_.tls.http2 ? "h2,http/1.1" : "http/1.1";
     vh.retry_and_idle_policy = &retry;
     vh.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     if (addr.host.find(':') != std::string::npos) {

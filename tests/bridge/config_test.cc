@@ -32,6 +32,14 @@ TEST(Config, ParsesAndResolvesRelativePaths) {
   EXPECT_EQ(c->find_app("demo")->publish, std::vector<std::string>{"devices/+/cmd"});
   EXPECT_EQ(c->limits.max_frame_bytes, 64u * 1024);
   EXPECT_EQ(c->listen.size(), 1u);
+  EXPECT_FALSE(c->tls.http2);
+  json j = minimal();
+  j["tls"]["http2"] = true;
+  c = parse_config(j.dump(), "", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_TRUE(c->tls.http2);
+  j["tls"]["http2"] = "yes";
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
 }
 
 TEST(Config, RefusesMistakesWithOneLineErrors) {

@@ -1,0 +1,465 @@
+// Browser scenarios against a real laneway-bridge, mosquitto + plugin, driven through
+// Debian's headless chromium (playwright-core). The page uses the native WebSocket and
+// EventSource; frames are encoded and decoded here in Node from proto/laneway.proto. A
+// device and a wire observer connect to the broker over MQTT v5 with their own
+// certificates. All traffic goes to loopback; every wait is bounded.
+//
+// usage: node lanes.mjs <config.json> <scenario>   (scenarios: ws, sse, refusals)
+// Exit 0 when every check passed; otherwise prints `FAIL: <why>` and exits 1.
+import { readFileSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import net from 'node:net';
+import tls from 'node:tls';
+import https from 'node:https';
+import mqtt from 'mqtt';
+import protobuf from 'protobufjs';
+import { chromium } from 'playwright-core';
+
+const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const scenario = process.argv[3];
+const root = await protobuf.load(cfg.protoPath);
+const Frame = root.lookupType('laneway.v1.Frame');
+const ErrorCode = root.lookupEnum('laneway.v1.ErrorCode').values;
+
+const log = (...a) => console.log(`[${scenario}]`, ...a);
+class Fail extends Error {}
+const check = (cond, why) => {
+  if (!cond) throw new Fail(why);
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(what, fn, timeoutMs = 10000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Fail(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+const encode = (obj) => Buffer.from(Frame.encode(Frame.fromObject(obj)).finish()).toString('base64');
+const decode = (b64) => Frame.toObject(Frame.decode(Buffer.from(b64, 'base64')), { longs: Number, bytes: String, defaults: true });
+const b64 = (s) => Buffer.from(s).toString('base64');
+
+// ---- a TCP pass-through in front of the bridge, so a test can cut the network under the
+// browser (TLS stays end to end) and refuse reconnects for a while.
+function startProxy(targetPort, listenPort) {
+  const sockets = new Set();
+  let paused = false;
+  const server = net.createServer((client) => {
+    if (paused) return client.destroy();
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client);
+    sockets.add(upstream);
+    client.pipe(upstream).pipe(client);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+  });
+  return new Promise((resolve) => {
+    server.listen(listenPort, '127.0.0.1', () => {
+      resolve({
+        port: server.address().port,
+        cut() {
+          paused = true;
+          for (const s of sockets) s.destroy();
+          sockets.clear();
+        },
+        resume() {
+          paused = false;
+        },
+        close() {
+          this.cut();
+          return new Promise((r) => server.close(() => r()));
+        },
+      });
+    });
+  });
+}
+
+// ---- MQTT clients with their own certificates
+function mqttClient(name, cert, key) {
+  return new Promise((resolve, reject) => {
+    const client = mqtt.connect({
+      host: '127.0.0.1', port: cfg.brokerPort, protocol: 'mqtts', protocolVersion: 5,
+      ca: readFileSync(cfg.caFile), cert: readFileSync(cert), key: readFileSync(key),
+      rejectUnauthorized: true, servername: 'localhost', clientId: name === 'device' ? cfg.device.id : `${name}-${process.pid}`,
+      reconnectPeriod: 0, connectTimeout: 8000,
+    });
+    client.messages = [];
+    client.on('message', (topic, payload) => client.messages.push({ topic, payload: Buffer.from(payload) }));
+    client.once('connect', () => resolve(client));
+    client.once('error', (e) => reject(new Fail(`${name} MQTT: ${e.message}`)));
+  });
+}
+const subscribe = (c, filter) => new Promise((res, rej) => c.subscribe(filter, { qos: 1 }, (e, granted) => (e || granted[0].qos > 2 ? rej(new Fail(`subscribe ${filter} refused`)) : res())));
+const publish = (c, topic, payload) => new Promise((res, rej) => c.publish(topic, payload, { qos: 1 }, (e) => (e ? rej(e) : res())));
+
+// ---- the browser
+const spki = createHash('sha256').update(new X509Certificate(readFileSync(cfg.serverCert)).publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
+const browser = await chromium.launch({
+  executablePath: cfg.chromium || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', `--ignore-certificate-errors-spki-list=${spki}`],
+  timeout: 30000,
+});
+
+const PAGE_HELPERS = `
+  window.lw = {
+    frames: [], events: [], opens: 0, errors: 0, closed: null,
+    b64(buf) { let s = ''; const a = new Uint8Array(buf); for (let i = 0; i < a.length; i++) s += String.fromCharCode(a[i]); return btoa(s); },
+    unb64(t) { const s = atob(t); const a = new Uint8Array(s.length); for (let i = 0; i < s.length; i++) a[i] = s.charCodeAt(i); return a; },
+    openWs(url) {
+      return new Promise((resolve, reject) => {
+        const ws = new WebSocket(url);
+        ws.binaryType = 'arraybuffer';
+        lw.closed = null;
+        ws.onopen = () => resolve(true);
+        ws.onerror = () => reject(new Error('websocket error'));
+        ws.onmessage = (e) => lw.frames.push(typeof e.data === 'string' ? 'TEXT:' + e.data : lw.b64(e.data));
+        ws.onclose = (e) => { lw.closed = { code: e.code }; };
+        lw.ws = ws;
+      });
+    },
+    send(b) { lw.ws.send(lw.unb64(b)); },
+    openSse(url) {
+      const es = new EventSource(url);
+      es.onmessage = (e) => lw.events.push({ id: e.lastEventId, data: e.data });
+      es.onopen = () => { lw.opens++; };
+      es.onerror = () => { lw.errors++; };
+      lw.es = es;
+    },
+    sseState() { return lw.es ? lw.es.readyState : -1; },
+    async post(url, b, session) {
+      const headers = { 'content-type': 'application/x-protobuf' };
+      if (session) headers['x-laneway-session'] = session;
+      const r = await fetch(url, { method: 'POST', headers, body: lw.unb64(b) });
+      return { status: r.status, body: lw.b64(await r.arrayBuffer()) };
+    },
+  };`;
+
+async function newPage(originPort) {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true });
+  const page = await context.newPage();
+  await page.goto(`https://127.0.0.1:${originPort}/healthz`, { timeout: 15000 });
+  await page.evaluate(PAGE_HELPERS);
+  return page;
+}
+
+// Frames a page received on its WebSocket (decoded), from index `from`.
+async function wsFrames(page, from = 0) {
+  const raw = await page.evaluate((f) => lw.frames.slice(f), from);
+  return raw.map((r) => (r.startsWith('TEXT:') ? { text: r } : { ...decode(r), raw: r }));
+}
+async function sseEvents(page, from = 0) {
+  const raw = await page.evaluate((f) => lw.events.slice(f), from);
+  return raw.map((e) => ({ ...decode(e.data), id: e.id, raw: e.data }));
+}
+async function waitFrames(page, n, what, getter = wsFrames) {
+  return waitFor(what, async () => {
+    const f = await getter(page);
+    return f.length >= n ? f : null;
+  });
+}
+
+function connectFrame(id, token, subs, app = cfg.appId) {
+  return encode({ call: { id, connect: { appId: app, token, client: 'lanes.mjs', subscriptions: subs } } });
+}
+const errorOf = (f) => f?.call?.error?.code ?? 0;
+
+// Publishes `n` messages as the device and waits until the observer saw them on $lw/env.
+async function devicePublish(device, observer, topic, payloads) {
+  const before = observer.messages.length;
+  for (const p of payloads) await publish(device, topic, p);
+  await waitFor('observer to see the envelopes', () => observer.messages.length >= before + payloads.length);
+  await sleep(300);  // the bridge is a sibling subscriber: give it the same moment
+  return observer.messages.slice(before);
+}
+
+const envelopeTopic = `devices/${cfg.device.id}/telemetry`;
+const cmdTopic = `devices/${cfg.device.id}/cmd`;
+
+async function setupMqtt() {
+  const observer = await mqttClient('observer', cfg.observer.cert, cfg.observer.key);
+  await subscribe(observer, `$lw/env/devices/${cfg.device.id}/#`);
+  const device = await mqttClient('device', cfg.device.cert, cfg.device.key);
+  await subscribe(device, cmdTopic);
+  return { observer, device };
+}
+
+// ---------------------------------------------------------------- WebSocket lane
+async function scenarioWs() {
+  const { observer, device } = await setupMqtt();
+  const proxy = await startProxy(cfg.bridgePort, cfg.proxyPort);
+  const page = await newPage(proxy.port);
+  const wsUrl = `wss://127.0.0.1:${proxy.port}/v1/ws`;
+  await page.evaluate((u) => lw.openWs(u), wsUrl);
+  await page.evaluate((b) => lw.send(b), connectFrame(1, cfg.tokens.valid, [{ filter: `devices/${cfg.device.id}/#` }]));
+  let frames = await waitFrames(page, 1, 'connect result');
+  check(frames[0].call?.connectResult?.sessionId, `no connect result: ${JSON.stringify(frames[0])}`);
+  log('connected', frames[0].call.connectResult.sessionId);
+
+  // A device publish reaches the page with the exact bytes of the $lw/env payload.
+  const seen = await devicePublish(device, observer, envelopeTopic, ['t1']);
+  frames = await waitFrames(page, 2, 'the device envelope');
+  check(frames[1].raw === seen[0].payload.toString('base64'), 'WebSocket frame bytes differ from the $lw/env payload');
+  const first = frames[1].envelope;
+  check(first.topic === envelopeTopic && Buffer.from(first.payload, 'base64').toString() === 't1', 'wrong envelope');
+  log('device envelope byte-identical, seq', first.seq, 'epoch', first.epoch);
+
+  // Browser publish → the device receives the raw payload; the envelope carries the origin.
+  const devBefore = device.messages.length;
+  await page.evaluate((b) => lw.send(b), encode({ call: { id: 2, publish: { topic: cmdTopic, payload: b64('on'), qos: 1 } } }));
+  await waitFor('device to receive the browser publish', () => device.messages.length > devBefore);
+  check(device.messages[devBefore].payload.toString() === 'on', 'device did not get the raw payload');
+  const cmdEnv = await waitFor('the cmd envelope on the wire', () => observer.messages.find((m) => m.topic === `$lw/env/${cmdTopic}`));
+  check(decode(cmdEnv.payload.toString('base64')).envelope.origin === `${cfg.appId}:alice`, 'origin is not app:sub');
+  frames = await waitFor('publish result', async () => (await wsFrames(page)).find((f) => f.call?.id === 2));
+  check(frames.call.publishResult, `publish refused: ${JSON.stringify(frames.call)}`);
+  log('browser publish delivered raw to the device');
+
+  // Disconnect, miss three, resume: recovered=true with exactly the missed ones, in order.
+  let last = first;
+  proxy.cut();
+  await waitFor('the page to see the close', () => page.evaluate(() => lw.closed !== null));
+  const missed = await devicePublish(device, observer, envelopeTopic, ['m1', 'm2', 'm3']);
+  check(missed.length === 3, 'observer missed');
+  proxy.resume();
+  let mark = (await wsFrames(page)).length;
+  await page.evaluate((u) => lw.openWs(u), wsUrl);
+  await page.evaluate((b) => lw.send(b), connectFrame(1, cfg.tokens.valid, [{ filter: `devices/${cfg.device.id}/#`, since: [{ topic: envelopeTopic, epoch: last.epoch, seq: last.seq }] }]));
+  frames = await waitFrames(page, mark + 2, 'connect result and replay');
+  const resumed = frames.slice(mark);
+  check(resumed[0].call?.connectResult?.subscriptions?.[0]?.recovered === true, 'connect result not recovered');
+  check(resumed[1].group?.recovered === true, 'replay group not recovered');
+  const seqs = resumed[1].group.envelopes.map((e) => e.seq);
+  check(JSON.stringify(seqs) === JSON.stringify([last.seq + 1, last.seq + 2, last.seq + 3]), `replayed seqs ${seqs}`);
+  check(resumed[1].group.envelopes.map((e) => Buffer.from(e.payload, 'base64').toString()).join() === 'm1,m2,m3', 'replayed payloads');
+  log('resumed over WebSocket with recovered=true', seqs);
+  // Live again after the replay.
+  await devicePublish(device, observer, envelopeTopic, ['live']);
+  frames = await waitFrames(page, mark + 3, 'live envelope after replay');
+  check(frames[mark + 2].envelope?.seq === last.seq + 4, 'live envelope out of order');
+  last = frames[mark + 2].envelope;
+
+  // Past the history window: recovered=false, never a silent skip.
+  proxy.cut();
+  await waitFor('the page to see the close', () => page.evaluate(() => lw.closed !== null));
+  const many = Array.from({ length: cfg.historyMessages + 3 }, (_, i) => `x${i}`);
+  await devicePublish(device, observer, envelopeTopic, many);
+  proxy.resume();
+  mark = (await wsFrames(page)).length;
+  await page.evaluate((u) => lw.openWs(u), wsUrl);
+  await page.evaluate((b) => lw.send(b), connectFrame(1, cfg.tokens.valid, [{ filter: `devices/${cfg.device.id}/#`, since: [{ topic: envelopeTopic, epoch: last.epoch, seq: last.seq }] }]));
+  frames = await waitFrames(page, mark + 2, 'connect result and gap replay');
+  check(frames[mark].call?.connectResult?.subscriptions?.[0]?.recovered === false, 'gap reported as recovered');
+  check(frames[mark + 1].group?.recovered === false, 'gap group not flagged');
+  log('past the window: recovered=false with', frames[mark + 1].group.envelopes.length, 'kept envelopes');
+  await proxy.close();
+  observer.end(true);
+  device.end(true);
+}
+
+// ---------------------------------------------------------------- SSE + POST lane
+async function scenarioSse() {
+  const { observer, device } = await setupMqtt();
+  const proxy = await startProxy(cfg.bridgePort, cfg.proxyPort);
+  const page = await newPage(proxy.port);
+  const base = `https://127.0.0.1:${proxy.port}`;
+  const q = new URLSearchParams({ app: cfg.appId, token: cfg.tokens.valid, sub: `devices/${cfg.device.id}/#` });
+  await page.evaluate((u) => lw.openSse(u), `${base}/v1/sse?${q}`);
+  let events = await waitFrames(page, 1, 'SSE connect result', sseEvents);
+  const sessionId = events[0].call?.connectResult?.sessionId;
+  check(sessionId, `no connect result: ${JSON.stringify(events[0])}`);
+  check(/^[0-9a-f]+\.\d+$/.test(events[0].id), `bad resume token ${events[0].id}`);
+
+  const seen = await devicePublish(device, observer, envelopeTopic, ['s1']);
+  events = await waitFrames(page, 2, 'SSE envelope', sseEvents);
+  check(events[1].raw === seen[0].payload.toString('base64'), 'SSE data differs from the $lw/env payload');
+  let last = events[1].envelope;
+  log('SSE envelope byte-identical, id', events[1].id);
+
+  // POST /v1/call publish on the SSE session.
+  const devBefore = device.messages.length;
+  const res = await page.evaluate(([u, b, s]) => lw.post(u, b, s), [`${base}/v1/call`, encode({ call: { id: 7, publish: { topic: cmdTopic, payload: b64('sse-on') } } }), sessionId]);
+  check(res.status === 200 && decode(res.body).call?.publishResult, `POST publish: ${res.status} ${JSON.stringify(decode(res.body || ''))}`);
+  await waitFor('device to receive the SSE publish', () => device.messages.length > devBefore);
+  check(device.messages[devBefore].payload.toString() === 'sse-on', 'device payload');
+  log('POST /v1/call publish delivered');
+  await waitFrames(page, 3, 'the cmd envelope on SSE', sseEvents);
+
+  // Cut the network under the EventSource; it reconnects by itself with Last-Event-ID.
+  const opens = await page.evaluate(() => lw.opens);
+  let mark = (await sseEvents(page)).length;
+  proxy.cut();
+  await waitFor('EventSource to notice', () => page.evaluate(() => lw.errors > 0));
+  await devicePublish(device, observer, envelopeTopic, ['r1', 'r2', 'r3']);
+  proxy.resume();
+  await waitFor('EventSource to reconnect', () => page.evaluate((o) => lw.opens > o, opens), 15000);
+  events = await waitFrames(page, mark + 2, 'SSE resume', sseEvents);
+  const group = events.slice(mark).find((e) => e.group);
+  check(group, `no replay after reconnect: ${JSON.stringify(events.slice(mark).map((e) => Object.keys(e)))}`);
+  check(group.group.recovered === true, 'SSE resume not recovered');
+  const got = group.group.envelopes.filter((e) => e.topic === envelopeTopic).map((e) => Buffer.from(e.payload, 'base64').toString());
+  check(got.join() === 'r1,r2,r3', `SSE replay ${got}`);
+  last = group.group.envelopes.at(-1);
+  log('native EventSource reconnect resumed with recovered=true', got);
+
+  // Past the window.
+  mark = (await sseEvents(page)).length;
+  const opens2 = await page.evaluate(() => lw.opens);
+  proxy.cut();
+  await waitFor('EventSource to notice', () => page.evaluate((e) => lw.errors > e, 1));
+  await devicePublish(device, observer, envelopeTopic, Array.from({ length: cfg.historyMessages + 3 }, (_, i) => `y${i}`));
+  proxy.resume();
+  await waitFor('EventSource to reconnect', () => page.evaluate((o) => lw.opens > o, opens2), 15000);
+  events = await waitFrames(page, mark + 2, 'SSE gap replay', sseEvents);
+  const gap = events.slice(mark).find((e) => e.group);
+  check(gap && gap.group.recovered === false, 'SSE gap not flagged recovered=false');
+  log('SSE past the window: recovered=false');
+  void last;
+  await proxy.close();
+  observer.end(true);
+  device.end(true);
+}
+
+// ---------------------------------------------------------------- refusals
+function rawTls(port, bytes) {
+  return new Promise((resolve) => {
+    const s = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => s.write(bytes));
+    let out = '';
+    s.on('data', (d) => { out += d.toString('latin1'); });
+    s.on('close', () => resolve(out));
+    s.on('error', () => resolve(out));
+    s.setTimeout(5000, () => s.destroy());
+  });
+}
+function httpsRequest(path, method = 'GET', body = null, headers = {}) {
+  if (body) headers = { ...headers, 'content-length': body.length };
+  return new Promise((resolve) => {
+    const req = https.request({ host: '127.0.0.1', port: cfg.bridgePort, path, method, headers, rejectUnauthorized: false, timeout: 5000 }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', (e) => resolve({ status: 0, error: e.message }));
+    req.on('timeout', () => req.destroy());
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+async function scenarioRefusals() {
+  const { observer, device } = await setupMqtt();
+  const proxy = await startProxy(cfg.bridgePort, cfg.proxyPort);
+  const foreign = await startProxy(cfg.bridgePort, cfg.foreignPort);  // another origin
+  const wsUrl = `wss://127.0.0.1:${proxy.port}/v1/ws`;
+
+  // A healthy session that must keep receiving through all of this.
+  const watcher = await newPage(proxy.port);
+  await watcher.evaluate((u) => lw.openWs(u), wsUrl);
+  await watcher.evaluate((b) => lw.send(b), connectFrame(1, cfg.tokens.valid, [{ filter: `devices/${cfg.device.id}/#` }]));
+  await waitFrames(watcher, 1, 'watcher connect');
+
+  const page = await newPage(proxy.port);
+  async function wsAttempt(token, subs, app, origin = proxy.port) {
+    const p = origin === proxy.port ? page : await newPage(origin);
+    const mark = (await wsFrames(p)).length;
+    await p.evaluate((u) => lw.openWs(u), wsUrl);
+    await p.evaluate((b) => lw.send(b), connectFrame(1, token, subs, app));
+    const frames = await waitFrames(p, mark + 1, 'a reply', wsFrames);
+    await waitFor('the bridge to close the refused session', () => p.evaluate(() => lw.closed !== null));
+    return frames[mark];
+  }
+  const sub = [{ filter: `devices/${cfg.device.id}/#` }];
+  check(errorOf(await wsAttempt(cfg.tokens.valid, sub, cfg.appId, foreign.port)) === ErrorCode.ERROR_CODE_FORBIDDEN, 'foreign origin not refused');
+  check(errorOf(await wsAttempt(cfg.tokens.expired, sub)) === ErrorCode.ERROR_CODE_UNAUTHORIZED, 'expired JWT not refused');
+  check(errorOf(await wsAttempt(cfg.tokens.forged, sub)) === ErrorCode.ERROR_CODE_UNAUTHORIZED, 'forged JWT not refused');
+  check(errorOf(await wsAttempt(cfg.tokens.otherApp, sub)) === ErrorCode.ERROR_CODE_UNAUTHORIZED, 'other-app JWT not refused');
+  check(errorOf(await wsAttempt(cfg.tokens.valid, [{ filter: 'fleet/#' }])) === ErrorCode.ERROR_CODE_FORBIDDEN, 'cross-app subscribe not refused');
+  check(errorOf(await wsAttempt(cfg.tokens.otherAppValid, [{ filter: `devices/${cfg.device.id}/#` }], cfg.otherAppId)) === ErrorCode.ERROR_CODE_FORBIDDEN, 'other app reached devices/');
+  log('WebSocket refusals typed: origin, expired, forged, other app, cross-app subscribe');
+
+  // SSE refusals: the EventSource fails for good (no reconnect loop).
+  for (const [why, token, originPort] of [['expired', cfg.tokens.expired, proxy.port], ['forged', cfg.tokens.forged, proxy.port], ['foreign origin', cfg.tokens.valid, foreign.port]]) {
+    const p = await newPage(originPort);
+    const q = new URLSearchParams({ app: cfg.appId, token, sub: `devices/${cfg.device.id}/#` });
+    await p.evaluate((u) => lw.openSse(u), `https://127.0.0.1:${proxy.port}/v1/sse?${q}`);
+    await waitFor(`SSE ${why} refused`, () => p.evaluate(() => lw.sseState() === 2));
+    check((await p.evaluate(() => lw.events.length)) === 0, `SSE ${why} got events`);
+  }
+  log('SSE refusals close the EventSource');
+
+  // Oversized, garbage and text frames: typed errors, the session stays usable.
+  const mark = (await wsFrames(page)).length;
+  await page.evaluate((u) => lw.openWs(u), wsUrl);
+  await page.evaluate((b) => lw.send(b), connectFrame(1, cfg.tokens.valid, sub));
+  await waitFrames(page, mark + 1, 'connect');
+  await page.evaluate((n) => lw.ws.send(new Uint8Array(n).fill(10)), cfg.maxFrameBytes + 100);
+  await page.evaluate(() => lw.ws.send(new Uint8Array([0xff, 0xff, 0xff, 0x01])));
+  await page.evaluate(() => lw.ws.send('hello?'));
+  await page.evaluate((b) => lw.send(b), encode({ call: { id: 42, ping: { sentAtUs: 5 } } }));
+  const frames = await waitFrames(page, mark + 5, 'error replies and pong');
+  const codes = frames.slice(mark + 1).map((f) => errorOf(f));
+  check(codes[0] === ErrorCode.ERROR_CODE_TOO_LARGE, `oversized: ${codes}`);
+  check(codes[1] === ErrorCode.ERROR_CODE_BAD_REQUEST && codes[2] === ErrorCode.ERROR_CODE_BAD_REQUEST, `garbage: ${codes}`);
+  check(frames[mark + 4].call?.id === 42 && frames[mark + 4].call.pong, 'no pong after the bad frames');
+  log('oversized / garbage / text frames answered with typed errors; session alive');
+
+  // Garbage HTTP.
+  const raw = await rawTls(cfg.bridgePort, 'GARBAGE \x00\x01 NOT HTTP\r\n\r\n');
+  check(!raw.startsWith('HTTP/1.1 2'), `garbage HTTP got ${raw.slice(0, 40)}`);
+  let r = await httpsRequest('/v1/call', 'POST', Buffer.from([1, 2, 3, 4]), { 'content-type': 'application/x-protobuf' });
+  check(r.status === 400 && errorOf(decode(r.body.toString('base64'))) === ErrorCode.ERROR_CODE_BAD_REQUEST, `garbage POST: ${r.status}`);
+  r = await httpsRequest('/v1/call', 'POST', Buffer.alloc(cfg.maxFrameBytes + 10, 1), { 'content-type': 'application/x-protobuf' });
+  check(r.status === 413, `oversized POST: ${r.status}`);
+  r = await httpsRequest('/v1/sse');
+  check(r.status === 401, `SSE without token: ${r.status}`);
+  r = await httpsRequest('/nope');
+  check(r.status === 404, `unknown path: ${r.status}`);
+  r = await httpsRequest('/v1/call', 'POST', Buffer.from(connectFrame(1, cfg.tokens.valid, []), 'base64'), { 'x-laneway-session': 'deadbeef' });
+  check(r.status === 401, `unknown session: ${r.status}`);
+  log('garbage HTTP answered with errors');
+
+  // The watcher kept receiving throughout.
+  const before = (await wsFrames(watcher)).length;
+  await devicePublish(device, observer, envelopeTopic, ['still-here']);
+  const wf = await waitFrames(watcher, before + 1, 'watcher still receiving');
+  check(Buffer.from(wf[before].envelope.payload, 'base64').toString() === 'still-here', 'watcher stalled');
+  log('the healthy session kept receiving');
+
+  // /api/info and /metrics.
+  r = await httpsRequest('/api/info');
+  const info = JSON.parse(r.body.toString());
+  check(info.transports.map((t) => t.name).join() === 'ws,sse', `transports ${JSON.stringify(info.transports)}`);
+  r = await httpsRequest('/metrics');
+  check(/laneway_bridge_connections\{lane="ws"\} \d+/.test(r.body.toString()), 'metrics');
+  await proxy.close();
+  await foreign.close();
+  observer.end(true);
+  device.end(true);
+}
+
+const scenarios = { ws: scenarioWs, sse: scenarioSse, refusals: scenarioRefusals };
+let code = 0;
+const timer = setTimeout(() => {
+  console.log('FAIL: scenario timed out');
+  process.exit(1);
+}, 110000);
+try {
+  if (!scenarios[scenario]) throw new Fail(`unknown scenario ${scenario}`);
+  await scenarios[scenario]();
+  console.log(`PASS ${scenario}`);
+} catch (e) {
+  console.log(`FAIL: ${e instanceof Fail ? e.message : e.stack}`);
+  code = 1;
+} finally {
+  clearTimeout(timer);
+  await browser.close().catch(() => {});
+}
+process.exit(code);

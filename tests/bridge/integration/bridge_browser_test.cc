@@ -1,0 +1,186 @@
+// laneway-bridge end to end: real mosquitto + laneway plugin (BrokerHarness, PKI from
+// laneway-certs), a real laneway-bridge process, and headless Debian chromium driven by
+// tests/bridge/browser/lanes.mjs (playwright-core) over the WebSocket and SSE lanes.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "broker_harness.h"
+#include "net.h"
+#include "process.h"
+#include "temp_dir.h"
+#include "test_tokens.h"
+#include "wait.h"
+
+namespace laneway::bridge {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr const char* kOtherSecret = "other-app-secret-other-app-secret-xx";
+constexpr int kHistoryMessages = 8;
+constexpr int kMaxFrameBytes = 16384;
+
+std::int64_t now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string token(const std::string& app, const std::string& secret, std::int64_t exp) {
+  return testing::mint_token("HS256", secret, json{{"sub", "alice"}, {"app", app}, {"exp", exp}});
+}
+
+class BridgeBrowserTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (!std::filesystem::exists(std::string(LANEWAY_BROWSER_DIR) +
+                                 "/node_modules/playwright-core")) {
+      skip_reason_ = "npm packages of tests/bridge/browser missing (scripts/deps.sh installs them)";
+      return;
+    }
+    if (!std::filesystem::exists("/usr/bin/chromium")) {
+      skip_reason_ = "/usr/bin/chromium missing (scripts/deps.sh installs it)";
+      return;
+    }
+    env_ = new Env();
+    env_->setup();
+  }
+  static void TearDownTestSuite() {
+    delete env_;
+    env_ = nullptr;
+  }
+
+  struct Env {
+    test::BrokerHarness broker;
+    test::TempDir dir{"laneway-bridge-it"};
+    std::optional<test::Process> bridge;
+    int bridge_port = 0;
+    int proxy_port = 0;
+    int foreign_port = 0;
+    std::string error;
+
+    void setup() {
+      if (!broker.setup_error().empty()) return fail("broker harness: " + broker.setup_error());
+      if (!broker.add_device("d-1")) return fail("add_device");
+      if (!broker.add_service("bridge", "bridge-1")) return fail("bridge certificate");
+      if (!broker.add_service("bridge", "observer")) return fail("observer certificate");
+      if (!broker.certs(
+              {"server", "--name", "bridge-https", "--dns", "localhost", "--ip", "127.0.0.1"})) {
+        return fail("bridge server certificate");
+      }
+      if (!broker.start()) return fail("mosquitto did not start:\n" + broker.log());
+      bridge_port = test::free_tcp_port();
+      proxy_port = test::free_tcp_port();
+      foreign_port = test::free_tcp_port();
+      const std::string pki = broker.pki();
+      json config{{"listen", {{{"host", "127.0.0.1"}, {"port", bridge_port}}}},
+                  {"tls",
+                   {{"cert", pki + "/servers/bridge-https.crt"},
+                    {"key", pki + "/servers/bridge-https.key"}}},
+                  {"broker",
+                   {{"host", "127.0.0.1"},
+                    {"port", broker.port()},
+                    {"ca", pki + "/ca.crt"},
+                    {"cert", pki + "/services/bridge-bridge-1.crt"},
+                    {"key", pki + "/services/bridge-bridge-1.key"},
+                    {"client_id", "bridge-1"},
+                    {"reconnect_min_s", 1},
+                    {"reconnect_max_s", 2}}},
+                  {"apps",
+                   {{{"id", "demo"},
+                     {"keys", {{{"alg", "HS256"}, {"secret", testing::kTestSecret}}}},
+                     {"origins",
+                      {"https://127.0.0.1:" + std::to_string(proxy_port),
+                       "https://127.0.0.1:" + std::to_string(bridge_port)}},
+                     {"subscribe", {"devices/#", "broadcast/#"}},
+                     {"publish", {"devices/+/cmd"}}},
+                    {{"id", "other"},
+                     {"keys", {{{"alg", "HS256"}, {"secret", kOtherSecret}}}},
+                     {"origins", {"*"}},
+                     {"subscribe", {"fleet/#"}},
+                     {"publish", json::array()}}}},
+                  {"limits", {{"max_frame_bytes", kMaxFrameBytes}}},
+                  {"history", {{"max_messages_per_topic", kHistoryMessages}}},
+                  {"sse", {{"heartbeat_ms", 2000}}}};
+      std::ofstream(dir.file("bridge.json")) << config.dump(2);
+      std::string start_error;
+      test::Process::Options options;
+      options.argv = {LANEWAY_BRIDGE_BIN, "--config", dir.file("bridge.json")};
+      options.log_path = dir.file("bridge.log");
+      bridge = test::Process::start(options, &start_error);
+      if (!bridge) return fail("bridge did not start: " + start_error);
+      const bool up = test::wait_until(
+          [&] { return bridge->output().find("connected to the broker") != std::string::npos; },
+          20s, 50ms);
+      if (!up) return fail("bridge never reached the broker:\n" + bridge->output());
+    }
+    void fail(const std::string& why) { error = why; }
+  };
+
+  void SetUp() override {
+    if (!skip_reason_.empty()) GTEST_SKIP() << skip_reason_;
+    ASSERT_TRUE(env_->error.empty()) << env_->error;
+  }
+
+  // Runs one lanes.mjs scenario; its output is printed on failure.
+  void run_scenario(const std::string& name) {
+    Env& e = *env_;
+    const std::string pki = e.broker.pki();
+    const std::int64_t now = now_s();
+    json cfg{
+        {"protoPath", LANEWAY_PROTO_FILE},
+        {"bridgePort", e.bridge_port},
+        {"proxyPort", e.proxy_port},
+        {"foreignPort", e.foreign_port},
+        {"brokerPort", e.broker.port()},
+        {"caFile", pki + "/ca.crt"},
+        {"serverCert", pki + "/servers/bridge-https.crt"},
+        {"appId", "demo"},
+        {"otherAppId", "other"},
+        {"historyMessages", kHistoryMessages},
+        {"maxFrameBytes", kMaxFrameBytes},
+        {"device",
+         {{"id", "d-1"}, {"cert", pki + "/devices/d-1.crt"}, {"key", pki + "/devices/d-1.key"}}},
+        {"observer",
+         {{"cert", pki + "/services/bridge-observer.crt"},
+          {"key", pki + "/services/bridge-observer.key"}}},
+        {"tokens",
+         {{"valid", token("demo", testing::kTestSecret, now + 3600)},
+          {"expired", token("demo", testing::kTestSecret, now - 60)},
+          {"forged", token("demo", "forged-forged-forged-forged-forged-forged", now + 3600)},
+          {"otherApp", token("other", kOtherSecret, now + 3600)},
+          {"otherAppValid", token("other", kOtherSecret, now + 3600)}}}};
+    const std::string cfg_path = e.dir.file("scenario-" + name + ".json");
+    std::ofstream(cfg_path) << cfg.dump(2);
+    std::string output;
+    const int rc = test::run_command(
+        {"node", std::string(LANEWAY_BROWSER_DIR) + "/lanes.mjs", cfg_path, name}, &output, 150s);
+    EXPECT_EQ(rc, 0) << output << "\n--- bridge log ---\n" << e.bridge->output();
+    EXPECT_NE(output.find("PASS " + name), std::string::npos) << output;
+    EXPECT_TRUE(e.bridge->running()) << "the bridge died:\n" << e.bridge->output();
+  }
+
+  static Env* env_;
+  static std::string skip_reason_;
+};
+
+BridgeBrowserTest::Env* BridgeBrowserTest::env_ = nullptr;
+std::string BridgeBrowserTest::skip_reason_;
+
+TEST_F(BridgeBrowserTest, WebSocketLaneDeliversPublishesAndResumes) {
+  run_scenario("ws");
+}
+TEST_F(BridgeBrowserTest, SseLaneWithNativeEventSourceResumes) {
+  run_scenario("sse");
+}
+TEST_F(BridgeBrowserTest, RefusalsAreTypedAndOthersKeepReceiving) {
+  run_scenario("refusals");
+}
+
+}  // namespace
+}  // namespace laneway::bridge
