@@ -1,6 +1,7 @@
 #include "mqtt_test_client.h"
 
 #include <mqtt_protocol.h>
+#include <sys/socket.h>
 
 namespace laneway::test {
 namespace {
@@ -45,6 +46,15 @@ void MqttTestClient::disconnect() {
     mosquitto_loop_stop(mosq_, false);
     loop_running_ = false;
   }
+}
+
+void MqttTestClient::drop() {
+  if (!mosq_) return;
+  // Shut the socket down under libmosquitto's feet: the broker sees the TCP connection end
+  // with no DISCONNECT packet; our disconnect callback then stops the network thread.
+  const int fd = mosquitto_socket(mosq_);
+  if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+  wait_disconnected();
 }
 
 int MqttTestClient::connect(int port, std::chrono::milliseconds timeout) {

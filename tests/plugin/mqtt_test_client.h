@@ -70,6 +70,8 @@ class MqttTestClient {
   bool wait_disconnected(std::chrono::milliseconds timeout = kWait);
   bool connected();
   void disconnect();
+  // Closes the connection without an MQTT DISCONNECT, as a network drop would.
+  void drop();
 
  private:
   static void on_connect(struct mosquitto*, void* self, int rc, int flags,

@@ -64,6 +64,14 @@ TEST_F(PluginPresence, OnlineOnConnectOfflineOnDisconnect) {
   EXPECT_TRUE(wait_presence(watcher(), "d-1", false));
 }
 
+TEST_F(PluginPresence, NetworkDropGoesOffline) {
+  MqttTestClient device(broker.device("d-1"));
+  ASSERT_EQ(device.connect(broker.port()), 0);
+  ASSERT_TRUE(wait_presence(watcher(), "d-1", true));
+  device.drop();
+  EXPECT_TRUE(wait_presence(watcher(), "d-1", false)) << broker.log();
+}
+
 TEST_F(PluginPresence, PresenceIsRetainedForLateSubscribers) {
   MqttTestClient device(broker.device("d-1"));
   ASSERT_EQ(device.connect(broker.port()), 0);
