@@ -526,3 +526,83 @@ TEST_F(HubTest, DetachedSseSessionsLingerThenClose) {
 
 }  // namespace
 }  // namespace laneway::bridge
+
+namespace laneway::bridge {
+namespace {
+
+std::string presence_frame(const std::string& client, const std::string& role, bool online) {
+  v1::Presence p;
+  p.set_client_id(client);
+  p.set_role(role);
+  p.set_online(online);
+  v1::Frame f;
+  f.mutable_envelope()->set_topic("$lw/presence/" + client);
+  f.mutable_envelope()->set_payload(p.SerializeAsString());
+  f.mutable_envelope()->set_content_type("application/x-laneway-presence");
+  std::string bytes;
+  EXPECT_EQ(wire::encode_frame(f, bytes), wire::WireError::kOk);
+  return bytes;
+}
+
+TEST_F(HubTest, PresenceShowsOnlyDevicesTheSessionMaySee) {
+  hub_.on_broker_message("$lw/presence/d1", presence_frame("d1", "device", true), kNowUs);
+  hub_.on_broker_message("$lw/presence/d2", presence_frame("d2", "device", false), kNowUs);
+  hub_.on_broker_message("$lw/presence/operator:alice",
+                         presence_frame("operator:alice", "operator", true), kNowUs);
+  Session* s = open();
+  connect(*s, token({{"subscribe", {"devices/d1/#"}}}));
+  v1::CallFrame call;
+  call.set_id(4);
+  call.mutable_presence();
+  send(*s, call);
+  auto frames = drain(*s);
+  ASSERT_TRUE(frames[0].call().has_presence_result());
+  const auto& clients = frames[0].call().presence_result().clients();
+  ASSERT_EQ(clients.size(), 1);  // d2 is outside the token, operators are never listed
+  EXPECT_EQ(clients[0].client_id(), "d1");
+  EXPECT_TRUE(clients[0].online());
+  call.mutable_presence()->set_filter("a/b");
+  send(*s, call);
+  EXPECT_EQ(error_of(drain(*s)), v1::ERROR_CODE_BAD_REQUEST);
+}
+
+TEST_F(HubTest, HistoryCallIsAuthorizedAndBounded) {
+  Session* live = open();
+  connect(*live, token(), {sub("devices/#")});
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) {
+    hub_.on_broker_message("$lw/env/devices/d1/t", envelope_frame("devices/d1/t", seq), kNowUs);
+  }
+  Session* s = open();
+  connect(*s, token({{"subscribe", {"devices/d1/#"}}}));
+  v1::CallFrame call;
+  call.set_id(6);
+  call.mutable_history()->set_topic("devices/d1/t");
+  call.mutable_history()->mutable_since()->set_epoch(9);
+  call.mutable_history()->mutable_since()->set_seq(1);
+  send(*s, call);
+  auto frames = drain(*s);
+  ASSERT_TRUE(frames[0].call().has_history_result());
+  const auto& group = frames[0].call().history_result().group();
+  EXPECT_TRUE(group.recovered());
+  ASSERT_EQ(group.envelopes_size(), 2);
+  EXPECT_EQ(group.envelopes(0).seq(), 2u);
+  call.mutable_history()->set_limit(1);
+  send(*s, call);
+  EXPECT_EQ(drain(*s)[0].call().history_result().group().envelopes_size(), 1);
+  call.mutable_history()->set_topic("devices/d2/t");  // outside the token
+  send(*s, call);
+  EXPECT_EQ(error_of(drain(*s)), v1::ERROR_CODE_FORBIDDEN);
+  call.mutable_history()->set_topic("devices/+/t");
+  send(*s, call);
+  EXPECT_EQ(error_of(drain(*s)), v1::ERROR_CODE_BAD_REQUEST);
+}
+
+TEST_F(HubTest, MaxSessionsRefusesMore) {
+  config_.limits.max_sessions = 2;
+  EXPECT_NE(open(), nullptr);
+  EXPECT_NE(open(), nullptr);
+  EXPECT_EQ(open(), nullptr);
+}
+
+}  // namespace
+}  // namespace laneway::bridge
