@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The README's run command: installs what is missing, builds, and runs the system.
+# The README's run command: installs what is missing, builds, and runs the whole system
+# (scripts/start.sh: PKI on the first run, broker with plugin, bridge, demo devices).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 scripts/build.sh
-echo "laneway: built. The wire codec is ready (build/tests/wire_tests);"
-echo "broker, bridge and fleet start here as their parts land."
+exec scripts/start.sh build run

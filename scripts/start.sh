@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Starts the laneway system from a build folder: development PKI (first run only), registry,
+# mosquitto with the laneway plugin, laneway-bridge, and demo device telemetry; prints the
+# URLs, then runs until Ctrl-C (or LANEWAY_RUN_SECONDS) and stops everything it started.
+#
+#   scripts/start.sh [BUILD_DIR=build] [STATE_DIR=run]
+#
+# Environment: LANEWAY_MQTT_PORT (8883), LANEWAY_HTTPS_PORT (8443), LANEWAY_BIND
+# (127.0.0.1: a development PKI has no business on a public interface), LANEWAY_DEVICES
+# (demo devices, 3), LANEWAY_RUN_SECONDS (stop after N seconds; default: until Ctrl-C).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+build="$(cd "${1:-$root/build}" && pwd)"
+state="${2:-$root/run}"
+mkdir -p "$state"
+state="$(cd "$state" && pwd)"
+mqtt_port="${LANEWAY_MQTT_PORT:-8883}"
+https_port="${LANEWAY_HTTPS_PORT:-8443}"
+bind="${LANEWAY_BIND:-127.0.0.1}"
+devices="${LANEWAY_DEVICES:-3}"
+
+certs="$build/certs/laneway-certs"
+registry="$build/fleet/registry/laneway-registry"
+broker_config="$build/plugin/config/laneway-broker-config"
+bridge="$build/bridge/laneway-bridge"
+for tool in "$certs" "$registry" "$broker_config" "$bridge"; do
+  [ -x "$tool" ] || { echo "start: $tool is missing; build first (scripts/build.sh)" >&2; exit 1; }
+done
+
+pids=()
+stop_all() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop_all EXIT
+trap 'echo; echo "laneway: stopping"; exit 0' INT TERM
+
+wait_for() {  # wait_for WHAT TRIES COMMAND...: bounded polling, 0.1 s apart
+  local what=$1 tries=$2
+  shift 2
+  for _ in $(seq "$tries"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "start: $what did not come up; see $state/*.log" >&2
+  exit 1
+}
+
+# 1. PKI and registry (created on the first run, reused after).
+"$root/certs/scripts/dev_pki.sh" "$certs" "$state/pki"
+"$registry" --db "$state/fleet.db" init >/dev/null
+for i in $(seq -f "%04g" 1 "$devices"); do
+  id="d-$i"
+  [ -f "$state/pki/devices/$id.crt" ] || "$certs" device --dir "$state/pki" --id "$id" --group demo >/dev/null
+  "$registry" --db "$state/fleet.db" add --id "$id" --group demo --cert "$state/pki/devices/$id.crt" >/dev/null
+done
+
+# 2. Broker: mosquitto with the laneway plugin, TLS only.
+user_args=()
+[ "$(id -u)" -ne 0 ] || user_args=(--user root)
+"$broker_config" --pki "$state/pki" --registry "$state/fleet.db" --data-dir "$state/data" \
+  --port "$mqtt_port" --bind "$bind" --plugin "$build/plugin/laneway_plugin.so" \
+  "${user_args[@]}" -o "$state/mosquitto.conf"
+mosquitto -c "$state/mosquitto.conf" >"$state/mosquitto.log" 2>&1 &
+pids+=($!)
+wait_for "mosquitto on $bind:$mqtt_port" 100 bash -c "exec 3<>/dev/tcp/$bind/$mqtt_port"
+
+# 3. Bridge: one development app, "dashboard", with an HS256 secret made on the first run.
+[ -f "$state/dashboard.secret" ] || { head -c 32 /dev/urandom | base64 | tr -d '\n' >"$state/dashboard.secret"; chmod 600 "$state/dashboard.secret"; }
+cat >"$state/bridge.json" <<JSON
+{
+  "listen": [{"host": "$bind", "port": $https_port}],
+  "public_url": "https://$bind:$https_port",
+  "tls": {"cert": "pki/servers/bridge.crt", "key": "pki/servers/bridge.key"},
+  "broker": {"host": "$bind", "port": $mqtt_port, "ca": "pki/ca.crt",
+             "cert": "pki/services/bridge-bridge-1.crt", "key": "pki/services/bridge-bridge-1.key",
+             "client_id": "bridge-1"},
+  "apps": [{"id": "dashboard",
+            "keys": [{"alg": "HS256", "secret_file": "dashboard.secret"}],
+            "origins": ["https://$bind:$https_port", "https://localhost:$https_port"],
+            "subscribe": ["devices/#", "fleet/#", "broadcast/#"],
+            "publish": ["devices/+/cmd", "fleet/#", "broadcast/#"]}]
+}
+JSON
+"$bridge" --config "$state/bridge.json" >"$state/bridge.log" 2>&1 &
+pids+=($!)
+wait_for "laneway-bridge on $bind:$https_port" 100 \
+  curl -fsS --cacert "$state/pki/ca.crt" "https://$bind:$https_port/healthz"
+
+# 4. Demo telemetry: each device holds one mTLS connection and publishes every 2 s.
+# (The fleet simulator replaces this once laneway-fleet lands.)
+for i in $(seq -f "%04g" 1 "$devices"); do
+  id="d-$i"
+  (n=0; while sleep 2; do n=$((n + 1)); echo "{\"n\":$n,\"temp\":$((200 + RANDOM % 50))}"; done) |
+    mosquitto_pub -h "$bind" -p "$mqtt_port" --cafile "$state/pki/ca.crt" \
+      --cert "$state/pki/devices/$id.crt" --key "$state/pki/devices/$id.key" \
+      -i "$id" -t "devices/$id/telemetry" -l -q 0 >>"$state/devices.log" 2>&1 &
+  pids+=($!)
+done
+
+cat <<INFO
+
+laneway is running (state in $state):
+  broker   mqtts://$bind:$mqtt_port   (mosquitto + laneway plugin; log $state/mosquitto.log)
+  bridge   https://$bind:$https_port/api/info   (log $state/bridge.log)
+  metrics  https://$bind:$https_port/metrics
+  devices  $devices demo devices publishing on devices/<id>/telemetry
+Dashboard URL: https://$bind:$https_port/
+Trust the development CA to open it without warnings: $state/pki/ca.crt
+  (curl --cacert $state/pki/ca.crt ...; in a browser import it as an authority).
+Watch the wire: mosquitto_sub -h $bind -p $mqtt_port --cafile $state/pki/ca.crt \\
+  --cert $state/pki/services/operator-admin.crt --key $state/pki/services/operator-admin.key -t 'devices/#' -v
+Ctrl-C stops everything.
+INFO
+
+if [ -n "${LANEWAY_RUN_SECONDS:-}" ]; then
+  sleep "$LANEWAY_RUN_SECONDS"
+else
+  while true; do sleep 3600; done
+fi
