@@ -2,6 +2,8 @@
 // reassembles fragmented messages up to max_frame_bytes, hands them to the hub, and writes
 // the session queue's shared frames in place (the headroom before each frame takes the
 // WebSocket header, so no per-session copy).
+#include <openssl/ssl.h>
+
 #include <cstring>
 #include <string>
 
@@ -172,6 +174,12 @@ int callback_ws(struct lws* wsi, enum lws_callback_reasons reason, void* user, v
         delete pss->conn;
         pss->conn = nullptr;
       }
+      return 0;
+
+    case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
+      // Sent to protocols[0] with each vhost's SSL_CTX: idle connections hand their TLS
+      // read and write buffers back instead of holding them while nothing moves.
+      if (user) SSL_CTX_set_mode(static_cast<SSL_CTX*>(user), SSL_MODE_RELEASE_BUFFERS);
       return 0;
 
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
