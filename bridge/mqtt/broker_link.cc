@@ -100,7 +100,7 @@ void BrokerLink::on_connect(struct mosquitto* m, void* self_ptr, int rc, int,
 void BrokerLink::on_disconnect(struct mosquitto*, void* self_ptr, int rc,
                                const mosquitto_property*) {
   auto* self = static_cast<BrokerLink*>(self_ptr);
-  if (self->connected_.exchange(false)) {
+  if (self->connected_.exchange(false) && rc != 0) {  // rc 0: our own disconnect
     std::fprintf(stderr, "laneway-bridge: lost the broker (%s); reconnecting\n",
                  mosquitto_strerror(rc));
   }

@@ -127,8 +127,8 @@ class BridgeBrowserTest : public ::testing::Test {
     ASSERT_TRUE(env_->error.empty()) << env_->error;
   }
 
-  // Runs one lanes.mjs scenario; its output is printed on failure.
-  void run_scenario(const std::string& name) {
+  // Writes the scenario's config file and returns its path.
+  std::string scenario_config(const std::string& name) {
     Env& e = *env_;
     const std::string pki = e.broker.pki();
     const std::int64_t now = now_s();
@@ -155,8 +155,16 @@ class BridgeBrowserTest : public ::testing::Test {
           {"forged", token("demo", "forged-forged-forged-forged-forged-forged", now + 3600)},
           {"otherApp", token("other", kOtherSecret, now + 3600)},
           {"otherAppValid", token("other", kOtherSecret, now + 3600)}}}};
+    cfg["restartedFlag"] = e.dir.file("restarted-" + name);
     const std::string cfg_path = e.dir.file("scenario-" + name + ".json");
     std::ofstream(cfg_path) << cfg.dump(2);
+    return cfg_path;
+  }
+
+  // Runs one lanes.mjs scenario; its output is printed on failure.
+  void run_scenario(const std::string& name) {
+    Env& e = *env_;
+    const std::string cfg_path = scenario_config(name);
     std::string output;
     const int rc = test::run_command(
         {"node", std::string(LANEWAY_BROWSER_DIR) + "/lanes.mjs", cfg_path, name}, &output, 150s);
@@ -180,6 +188,41 @@ TEST_F(BridgeBrowserTest, SseLaneWithNativeEventSourceResumes) {
 }
 TEST_F(BridgeBrowserTest, RefusalsAreTypedAndOthersKeepReceiving) {
   run_scenario("refusals");
+}
+
+// Last: it restarts the broker under a live browser session.
+TEST_F(BridgeBrowserTest, SessionsSurviveABrokerRestart) {
+  Env& e = *env_;
+  const std::string cfg_path = scenario_config("restart");
+  test::Process::Options options;
+  options.argv = {"node", std::string(LANEWAY_BROWSER_DIR) + "/lanes.mjs", cfg_path, "restart"};
+  options.log_path = e.dir.file("restart.log");
+  auto node = test::Process::start(options);
+  ASSERT_TRUE(node);
+  ASSERT_TRUE(test::wait_until(
+      [&] { return node->output().find("READY_FOR_RESTART") != std::string::npos; }, 60s, 50ms))
+      << node->output();
+  auto connections = [&] {
+    const std::string log = e.bridge->output();
+    std::size_t n = 0;
+    for (auto pos = log.find("connected to the broker"); pos != std::string::npos;
+         pos = log.find("connected to the broker", pos + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  const std::size_t before = connections();
+  e.broker.stop();
+  ASSERT_TRUE(e.broker.start()) << e.broker.log();
+  ASSERT_TRUE(test::wait_until([&] { return connections() > before; }, 30s, 50ms))
+      << e.bridge->output();
+  std::ofstream(e.dir.file("restarted-restart")) << "1";
+  const auto status = node->wait_exit(90s);
+  ASSERT_TRUE(status.has_value()) << node->output();
+  EXPECT_NE(node->output().find("PASS restart"), std::string::npos)
+      << node->output() << "\n--- bridge log ---\n"
+      << e.bridge->output();
+  EXPECT_TRUE(e.bridge->running());
 }
 
 }  // namespace
