@@ -472,18 +472,44 @@ void Hub::handle_publish(Session& s, const v1::CallFrame& call, const Reply& rep
   env->set_qos(req.qos());
   env->set_retain(req.retain());
   std::string bytes;
-  if (wire::encode_frame(frame, bytes, std::size_t{64} << 20) != wire::WireError::kOk ||
-      !upstream_.connected() ||
-      !upstream_.publish(std::string(kInPrefix) + req.topic(), bytes, static_cast<int>(req.qos()),
-                         req.retain())) {
+  int mid = 0;
+  if (wire::encode_frame(frame, bytes, std::size_t{64} << 20) == wire::WireError::kOk &&
+      upstream_.connected()) {
+    mid = upstream_.publish(std::string(kInPrefix) + req.topic(), bytes,
+                            static_cast<int>(req.qos()), req.retain());
+  }
+  if (mid == 0) {
     reply(error_frame(id, v1::ERROR_CODE_UNAVAILABLE, "broker unavailable", 1000));
     return;
   }
   metrics_.client_publish();
+  if (req.qos() == 1) {
+    // Answered once the broker accepted it (on_publish_ack), on the session's queue.
+    pending_publishes_[mid] = PendingPublish{s.id, id, now_us + kPublishAckTimeoutUs};
+    return;
+  }
   v1::CallFrame result;
   result.set_id(id);
   result.mutable_publish_result();
   reply(result);
+}
+
+void Hub::on_publish_ack(int mid, bool accepted) {
+  auto it = pending_publishes_.find(mid);
+  if (it == pending_publishes_.end()) return;
+  const PendingPublish pending = it->second;
+  pending_publishes_.erase(it);
+  Session* s = find(pending.session_id);
+  if (!s) return;
+  if (!accepted) {
+    queue_call(*s, error_frame(pending.call_id, v1::ERROR_CODE_FORBIDDEN,
+                               "the broker refused the publish"));
+    return;
+  }
+  v1::CallFrame result;
+  result.set_id(pending.call_id);
+  result.mutable_publish_result();
+  queue_call(*s, result);
 }
 
 void Hub::handle_history(Session& s, const v1::CallFrame& call, const Reply& reply) {
@@ -672,6 +698,17 @@ void Hub::tick(std::int64_t now_us) {
   }
   for (Session* s : expired) close(s);
   last_tick_us_ = now_us;
+  for (auto it = pending_publishes_.begin(); it != pending_publishes_.end();) {
+    if (it->second.deadline_us > now_us) {
+      ++it;
+      continue;
+    }
+    if (Session* s = find(it->second.session_id)) {
+      queue_call(*s, error_frame(it->second.call_id, v1::ERROR_CODE_UNAVAILABLE,
+                                 "the broker did not acknowledge the publish", 1000));
+    }
+    it = pending_publishes_.erase(it);
+  }
   for (auto it = lingering_.begin(); it != lingering_.end();) {
     if (it->second > now_us) {
       ++it;

@@ -28,6 +28,8 @@ namespace laneway::bridge {
 inline constexpr const char* kBridgeVersion = "laneway-bridge/0.1.0";
 // A session must authenticate (connect) within this long after the transport opened.
 inline constexpr std::int64_t kConnectTimeoutUs = 10'000'000;
+// A QoS 1 publish the broker has not acknowledged by then is answered UNAVAILABLE.
+inline constexpr std::int64_t kPublishAckTimeoutUs = 10'000'000;
 
 class Hub {
  public:
@@ -76,6 +78,9 @@ class Hub {
   // From the broker (event-loop thread, after the MQTT thread handed it over).
   void on_broker_message(std::string_view mqtt_topic, std::string_view payload,
                          std::int64_t now_us);
+  // The broker acknowledged (or refused) the QoS 1 publish with this message id.
+  void on_publish_ack(int mid, bool accepted);
+
   // Once a second: token expiry, connect timeouts, detached SSE sessions past their window,
   // upstream subscriptions past their linger time.
   void tick(std::int64_t now_us);
@@ -133,6 +138,13 @@ class Hub {
   // Filters no session uses any more, still subscribed upstream until this time (µs).
   std::unordered_map<std::string, std::int64_t> lingering_;
   std::int64_t last_tick_us_ = 0;
+  // QoS 1 publishes waiting for the broker's PUBACK: message id → who asked.
+  struct PendingPublish {
+    std::string session_id;
+    std::uint32_t call_id;
+    std::int64_t deadline_us;
+  };
+  std::unordered_map<int, PendingPublish> pending_publishes_;
   std::uint64_t fanout_counter_ = 0;
 };
 

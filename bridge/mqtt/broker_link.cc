@@ -53,6 +53,7 @@ bool BrokerLink::start(std::string& error) {
   mosquitto_connect_v5_callback_set(m, &BrokerLink::on_connect);
   mosquitto_disconnect_v5_callback_set(m, &BrokerLink::on_disconnect);
   mosquitto_message_v5_callback_set(m, &BrokerLink::on_message);
+  mosquitto_publish_v5_callback_set(m, &BrokerLink::on_publish);
   rc = mosquitto_connect_bind_async(m, config_.host.c_str(), config_.port, config_.keepalive_s,
                                     nullptr);
   if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO) {
@@ -141,10 +142,32 @@ void BrokerLink::unsubscribe(const std::string& filter) {
   if (mosq_ && connected_) mosquitto_unsubscribe_v5(mosq_.get(), nullptr, filter.c_str(), nullptr);
 }
 
-bool BrokerLink::publish(const std::string& topic, std::string_view payload, int qos, bool retain) {
-  if (!mosq_ || !connected_) return false;
-  return mosquitto_publish_v5(mosq_.get(), nullptr, topic.c_str(), static_cast<int>(payload.size()),
-                              payload.data(), qos, retain, nullptr) == MOSQ_ERR_SUCCESS;
+int BrokerLink::publish(const std::string& topic, std::string_view payload, int qos, bool retain) {
+  if (!mosq_ || !connected_) return 0;
+  int mid = 0;
+  if (mosquitto_publish_v5(mosq_.get(), &mid, topic.c_str(), static_cast<int>(payload.size()),
+                           payload.data(), qos, retain, nullptr) != MOSQ_ERR_SUCCESS) {
+    return 0;
+  }
+  return mid > 0 ? mid : 1;
+}
+
+void BrokerLink::on_publish(struct mosquitto*, void* self_ptr, int mid, int reason,
+                            const mosquitto_property*) {
+  auto* self = static_cast<BrokerLink*>(self_ptr);
+  {
+    std::lock_guard<std::mutex> lock(self->inbox_mutex_);
+    if (self->acks_.size() >= self->inbox_max_) return;  // the hub times the call out
+    // MQTT v5 reason codes below 0x80 are successes.
+    self->acks_.emplace_back(mid, reason < 0x80);
+  }
+  self->wake_();
+}
+
+void BrokerLink::drain_acks(std::vector<std::pair<int, bool>>& out) {
+  std::lock_guard<std::mutex> lock(inbox_mutex_);
+  out.insert(out.end(), acks_.begin(), acks_.end());
+  acks_.clear();
 }
 
 void BrokerLink::drain(std::vector<BrokerMessage>& out) {

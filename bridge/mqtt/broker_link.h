@@ -14,6 +14,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "config.h"
@@ -49,10 +50,12 @@ class BrokerLink : public Upstream {
   std::uint64_t connections() const { return connections_.load(); }
   void subscribe(const std::string& filter) override;
   void unsubscribe(const std::string& filter) override;
-  bool publish(const std::string& topic, std::string_view payload, int qos, bool retain) override;
+  int publish(const std::string& topic, std::string_view payload, int qos, bool retain) override;
 
   // Moves everything received so far to `out` (event-loop thread).
   void drain(std::vector<BrokerMessage>& out);
+  // QoS 1 acknowledgements received so far: (message id, accepted).
+  void drain_acks(std::vector<std::pair<int, bool>>& out);
   // Messages dropped because the inbox was full since the last call.
   std::uint64_t take_dropped() { return dropped_.exchange(0); }
 
@@ -60,6 +63,8 @@ class BrokerLink : public Upstream {
   static void on_connect(struct mosquitto*, void* self, int rc, int flags,
                          const mosquitto_property*);
   static void on_disconnect(struct mosquitto*, void* self, int rc, const mosquitto_property*);
+  static void on_publish(struct mosquitto*, void* self, int mid, int reason,
+                         const mosquitto_property*);
   static void on_message(struct mosquitto*, void* self, const struct mosquitto_message* msg,
                          const mosquitto_property*);
 
@@ -81,6 +86,7 @@ class BrokerLink : public Upstream {
 
   std::mutex inbox_mutex_;
   std::deque<BrokerMessage> inbox_;
+  std::vector<std::pair<int, bool>> acks_;
 };
 
 }  // namespace laneway::bridge

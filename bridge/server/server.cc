@@ -140,6 +140,9 @@ void Server::drain_broker() {
   }
   const std::int64_t now = now_us();
   for (const BrokerMessage& m : drained_) hub_.on_broker_message(m.topic, m.payload, now);
+  acks_.clear();
+  broker_.drain_acks(acks_);
+  for (const auto& [mid, accepted] : acks_) hub_.on_publish_ack(mid, accepted);
   if (const std::uint64_t dropped = broker_.take_dropped()) {
     hub_.metrics().drop(DropReason::kBrokerInbox, dropped);
   }

@@ -68,6 +68,7 @@ class Server {
   } tick_{};
   std::set<SseStream*> streams_;
   std::vector<BrokerMessage> drained_;
+  std::vector<std::pair<int, bool>> acks_;
   std::uint64_t broker_connections_seen_ = 0;
 };
 

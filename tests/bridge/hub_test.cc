@@ -26,9 +26,9 @@ class RecordingUpstream : public Upstream {
     subscribe_calls++;
   }
   void unsubscribe(const std::string& f) override { subscribed.erase(f); }
-  bool publish(const std::string& topic, std::string_view payload, int qos, bool) override {
+  int publish(const std::string& topic, std::string_view payload, int qos, bool) override {
     published.push_back({topic, std::string(payload), qos});
-    return true;
+    return static_cast<int>(published.size());  // the message id
   }
   struct Pub {
     std::string topic;
@@ -380,9 +380,12 @@ TEST_F(HubTest, PublishGoesToLwInWithAuthenticatedOrigin) {
   p->set_payload("on");
   p->set_qos(1);
   send(*s, call);
+  EXPECT_TRUE(drain(*s).empty());  // QoS 1: answered once the broker acknowledges
+  hub_.on_publish_ack(1, true);
   auto frames = drain(*s);
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_TRUE(frames[0].call().has_publish_result());
+  EXPECT_EQ(frames[0].call().id(), 5u);
   ASSERT_EQ(upstream_.published.size(), 1u);
   EXPECT_EQ(upstream_.published[0].topic, "$lw/in/devices/d1/cmd");
   EXPECT_EQ(upstream_.published[0].qos, 1);
@@ -399,7 +402,8 @@ TEST_F(HubTest, PublishGoesToLwInWithAuthenticatedOrigin) {
   send(*s, call);
   EXPECT_EQ(error_of(drain(*s)), v1::ERROR_CODE_BAD_REQUEST);
   p->set_topic("devices/d1/cmd");
-  send(*s, call);  // second token of the burst
+  p->set_qos(0);
+  send(*s, call);  // second token of the burst; QoS 0 is answered at once
   EXPECT_TRUE(drain(*s)[0].call().has_publish_result());
   send(*s, call);
   frames = drain(*s);
@@ -410,6 +414,25 @@ TEST_F(HubTest, PublishGoesToLwInWithAuthenticatedOrigin) {
   connect(*t, token());
   send(*t, call);
   EXPECT_EQ(error_of(drain(*t)), v1::ERROR_CODE_UNAVAILABLE);
+}
+
+TEST_F(HubTest, UnacknowledgedQos1PublishTimesOut) {
+  Session* s = open();
+  connect(*s, token());
+  v1::CallFrame call;
+  call.set_id(8);
+  call.mutable_publish()->set_topic("devices/d1/cmd");
+  call.mutable_publish()->set_qos(1);
+  send(*s, call);
+  hub_.on_publish_ack(999, true);  // someone else's id: ignored
+  hub_.tick(kNowUs + kPublishAckTimeoutUs / 2);
+  EXPECT_TRUE(drain(*s).empty());
+  hub_.tick(kNowUs + kPublishAckTimeoutUs + 1);
+  auto frames = drain(*s);
+  EXPECT_EQ(error_of(frames), v1::ERROR_CODE_UNAVAILABLE);
+  EXPECT_EQ(frames[0].call().id(), 8u);
+  hub_.on_publish_ack(1, true);  // late: nothing more
+  EXPECT_TRUE(drain(*s).empty());
 }
 
 TEST_F(HubTest, TokenClaimNarrowsPublish) {
