@@ -23,6 +23,12 @@ CREATE TABLE IF NOT EXISTS device_groups (
   group_name TEXT NOT NULL,
   PRIMARY KEY (device_id, group_name)
 ) WITHOUT ROWID;
+-- Named groups an operator created, with or without members (added by the fleet CLI; an
+-- additive table that version-1 readers such as the plugin never touch).
+CREATE TABLE IF NOT EXISTS fleet_groups (
+  name       TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
 )sql";
 
 // One statement, so one read snapshot: status and groups always agree.
@@ -320,6 +326,46 @@ std::optional<std::vector<Device>> Registry::list_devices(std::string* error) {
     if (lookup.status == LookupStatus::kFound) devices.push_back(std::move(lookup.device));
   }
   return devices;
+}
+
+bool Registry::add_group(std::string_view name, std::string* error) {
+  if (!is_valid_group_name(name)) {
+    if (error) *error = "invalid group name (1..64 of [A-Za-z0-9._-])";
+    return false;
+  }
+  auto stmt = sqlite::prepare(
+      impl_->db.get(), "INSERT OR IGNORE INTO fleet_groups(name, created_at) VALUES (?1, ?2)",
+      error);
+  if (!stmt.valid()) return false;
+  auto use = stmt.use();
+  sqlite::bind_text(use.get(), 1, name);
+  sqlite3_bind_int64(use.get(), 2, now_s());
+  if (sqlite3_step(use.get()) != SQLITE_DONE) {
+    if (error) *error = sqlite::describe(impl_->db.get(), "add group");
+    return false;
+  }
+  return true;
+}
+
+std::optional<std::vector<GroupInfo>> Registry::list_groups(std::string* error) {
+  // Created groups and groups that only exist through their members, with member counts.
+  auto stmt = sqlite::prepare(impl_->db.get(), R"sql(
+SELECT n.name, (SELECT count(*) FROM device_groups g WHERE g.group_name = n.name)
+FROM (SELECT name FROM fleet_groups UNION SELECT group_name FROM device_groups) n
+ORDER BY n.name
+)sql",
+                              error);
+  if (!stmt.valid()) return std::nullopt;
+  std::vector<GroupInfo> groups;
+  auto use = stmt.use();
+  int rc;
+  while ((rc = sqlite3_step(use.get())) == SQLITE_ROW)
+    groups.push_back({sqlite::column_text(use.get(), 0), sqlite3_column_int64(use.get(), 1)});
+  if (rc != SQLITE_DONE) {
+    if (error) *error = sqlite::describe(impl_->db.get(), "list groups");
+    return std::nullopt;
+  }
+  return groups;
 }
 
 }  // namespace laneway::registry

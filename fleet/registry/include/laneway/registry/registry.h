@@ -26,6 +26,11 @@ struct Device {
   std::int64_t updated_at_s = 0;
 };
 
+struct GroupInfo {
+  std::string name;
+  std::int64_t members = 0;
+};
+
 // Outcome of a lookup: found, not found, or the database could not answer (the caller
 // decides; the plugin refuses the client and logs the error once).
 enum class LookupStatus { kFound, kNotFound, kError };
@@ -64,6 +69,9 @@ class Registry {
   bool set_status(std::string_view id, DeviceStatus status, std::string* error);
   bool remove_device(std::string_view id, std::string* error);
   std::optional<std::vector<Device>> list_devices(std::string* error);
+  // Groups (fleet tools): add is idempotent; list includes groups known only from members.
+  bool add_group(std::string_view name, std::string* error);
+  std::optional<std::vector<GroupInfo>> list_groups(std::string* error);
 
   struct Impl;
 

@@ -1,0 +1,111 @@
+// simulate: a fleet of devices in one process and one thread (see simulator.h).
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+
+#include "commands.h"
+#include "device_credentials.h"
+#include "laneway/registry/registry.h"
+#include "simulator.h"
+
+namespace laneway::fleet {
+namespace {
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) {
+  g_stop.store(true);
+}
+
+}  // namespace
+
+void add_simulate_command(CLI::App& app) {
+  static int count = 10;
+  static std::string pki = "pki";
+  static std::string db = "fleet.db";
+  static std::string prefix = "sim-";
+  static int first = 1;
+  static SimulatorOptions options;
+  auto* cmd = app.add_subcommand(
+      "simulate", "Run N simulated devices over mTLS (telemetry, RPC, broadcasts, reconnects)");
+  cmd->add_option("--devices", count, "Number of devices")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--pki", pki, "CA directory; missing device certificates are issued")
+      ->capture_default_str();
+  cmd->add_option("--registry", db, "Registry file; devices are registered active")
+      ->capture_default_str();
+  cmd->add_option("--host", options.host, "Broker host")->capture_default_str();
+  cmd->add_option("--port", options.port, "Broker TLS port")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 65535));
+  cmd->add_option("--rate", options.rate_hz, "Telemetry messages per device per second")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1000.0));
+  cmd->add_option("--group", options.groups, "Group of every device (repeatable)");
+  cmd->add_option("--duration", options.duration_s, "Seconds to run (0 = until SIGINT/SIGTERM)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e7));
+  cmd->add_option("--prefix", prefix, "Device id prefix (ids are <prefix><6 digits>)")
+      ->capture_default_str();
+  cmd->add_option("--first", first, "Number of the first device")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 99999999));
+  cmd->add_option("--connect-rate", options.connect_rate, "New connections per second")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  cmd->add_option("--max-connecting", options.max_connecting, "TLS handshakes in flight")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  cmd->add_option("--stats-interval", options.stats_interval_s,
+                  "Seconds between progress lines on stderr (0 = none)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0));
+  cmd->callback([] {
+    for (const auto& group : options.groups)
+      if (!registry::is_valid_group_name(group))
+        return fail("simulate", "invalid group name '" + group + "'");
+    std::vector<std::string> ids;
+    ids.reserve(count);
+    for (int i = 0; i < count; ++i) {
+      char number[16];
+      std::snprintf(number, sizeof number, "%06d", first + i);
+      ids.push_back(prefix + number);
+      if (!registry::is_valid_device_id(ids.back()))
+        return fail("simulate", "invalid device id '" + ids.back() + "' (check --prefix)");
+    }
+    options.cafile = (std::filesystem::path(pki) / "ca.crt").string();
+    if (!std::filesystem::exists(options.cafile))
+      return fail("simulate",
+                  options.cafile + " is missing (laneway-certs init --dir " + pki + ")");
+
+    std::vector<DeviceFiles> devices;
+    CredentialSummary creds;
+    std::string error;
+    if (!ensure_device_credentials(pki, db, ids, options.groups, &devices, &creds, &error))
+      return fail("simulate", error);
+    std::fprintf(stderr,
+                 "laneway-fleet simulate: %d devices (%d certificates issued, %d registered, "
+                 "%d revoked)\n",
+                 count, creds.issued, creds.registered, creds.revoked);
+
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    const SimulatorStats s = run_simulator(options, devices, g_stop);
+    std::printf(
+        "summary devices=%d connected=%llu ever_connected=%llu connects=%llu refused=%llu "
+        "disconnects=%llu published=%llu rpc_answered=%llu broadcasts=%llu "
+        "all_connected_after_s=%.2f rss_kb=%ld\n",
+        count, static_cast<unsigned long long>(s.connected_now),
+        static_cast<unsigned long long>(s.ever_connected),
+        static_cast<unsigned long long>(s.connects), static_cast<unsigned long long>(s.refused),
+        static_cast<unsigned long long>(s.disconnects),
+        static_cast<unsigned long long>(s.published),
+        static_cast<unsigned long long>(s.rpc_answered),
+        static_cast<unsigned long long>(s.broadcasts), s.first_all_connected_s, s.rss_kb);
+    std::fflush(stdout);
+  });
+}
+
+}  // namespace laneway::fleet

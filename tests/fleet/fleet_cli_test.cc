@@ -1,0 +1,234 @@
+// laneway-fleet end to end against a real mosquitto with the laneway plugin, real TLS and
+// certificates from laneway-certs: the simulator's telemetry as envelopes, RPC calls and
+// their timeouts, group broadcasts, revocation kicks, and the registry commands.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "broker_harness.h"
+#include "laneway.pb.h"
+#include "process.h"
+#include "wait.h"
+
+namespace laneway::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+class FleetCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(broker_.setup_error(), "");
+    ASSERT_TRUE(broker_.add_service("operator", "admin"));
+    ASSERT_TRUE(broker_.start()) << broker_.log();
+  }
+
+  std::string registry_path() const { return broker_.dir() + "/fleet.db"; }
+
+  // Starts `laneway-fleet simulate` in the background.
+  Process simulate(int devices, const std::string& prefix, const std::vector<std::string>& groups,
+                   double rate = 2) {
+    std::vector<std::string> argv = {LANEWAY_FLEET_BIN, "simulate",
+                                     "--devices",       std::to_string(devices),
+                                     "--prefix",        prefix,
+                                     "--pki",           broker_.pki(),
+                                     "--registry",      registry_path(),
+                                     "--port",          std::to_string(broker_.port()),
+                                     "--rate",          std::to_string(rate),
+                                     "--duration",      "120"};
+    for (const auto& group : groups) {
+      argv.push_back("--group");
+      argv.push_back(group);
+    }
+    std::string error;
+    auto process = Process::start({argv, {}, "", ""}, &error);
+    EXPECT_TRUE(process) << error;
+    return std::move(*process);
+  }
+
+  // Runs a laneway-fleet command to completion; returns the exit code.
+  int fleet(std::vector<std::string> args, std::string* output) {
+    args.insert(args.begin(), LANEWAY_FLEET_BIN);
+    return run_command(args, output, 30s);
+  }
+
+  std::vector<std::string> operator_args() const {
+    return {"--pki", broker_.pki(), "--port", std::to_string(broker_.port())};
+  }
+
+  std::unique_ptr<MqttTestClient> operator_client(const std::vector<std::string>& filters) {
+    auto client = std::make_unique<MqttTestClient>(broker_.service("operator", "admin"));
+    EXPECT_EQ(client->connect(broker_.port()), 0);
+    for (const auto& filter : filters) EXPECT_TRUE(accepted(client->subscribe(filter)));
+    return client;
+  }
+
+  // Ids of devices whose telemetry envelopes arrived on $lw/env/devices/+/telemetry.
+  static std::set<std::string> telemetry_origins(MqttTestClient& client, std::size_t want,
+                                                 std::chrono::milliseconds timeout) {
+    std::set<std::string> origins;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (origins.size() < want && std::chrono::steady_clock::now() < deadline) {
+      auto message = client.wait_message(
+          [](const ReceivedMessage& m) { return m.topic.rfind("$lw/env/devices/", 0) == 0; },
+          500ms);
+      if (!message) continue;
+      laneway::v1::Frame frame;
+      if (!frame.ParseFromString(message->payload) || !frame.has_envelope()) continue;
+      const auto& envelope = frame.envelope();
+      // The origin the plugin stamps is the certificate identity, so it must match the topic.
+      if (envelope.topic() == "devices/" + envelope.origin() + "/telemetry")
+        origins.insert(envelope.origin());
+    }
+    return origins;
+  }
+
+  BrokerHarness broker_;
+};
+
+TEST_F(FleetCliTest, FiftySimulatedDevicesPublishTelemetryEnvelopes) {
+  auto watcher = operator_client({"$lw/env/devices/+/telemetry"});
+  Process sim = simulate(50, "tel-", {"north"});
+  const auto origins = telemetry_origins(*watcher, 50, 60s);
+  EXPECT_EQ(origins.size(), 50u) << sim.output() << broker_.log();
+  for (int i = 1; i <= 50; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "tel-%06d", i);
+    EXPECT_TRUE(origins.count(id)) << id;
+  }
+  sim.signal(SIGTERM);
+  ASSERT_TRUE(sim.wait_exit(10s));
+  EXPECT_NE(sim.output().find("summary devices=50 connected=50"), std::string::npos)
+      << sim.output();
+
+  std::string output;
+  ASSERT_EQ(fleet({"device", "list", "--registry", registry_path()}, &output), 0) << output;
+  EXPECT_NE(output.find("tel-000050\tactive\tnorth\t"), std::string::npos) << output;
+  ASSERT_EQ(fleet({"group", "list", "--registry", registry_path()}, &output), 0) << output;
+  EXPECT_NE(output.find("north\t50"), std::string::npos) << output;
+}
+
+TEST_F(FleetCliTest, CallGetsReplyFromSimulatedDeviceAndTimesOutForOfflineOne) {
+  auto watcher = operator_client({"$lw/env/devices/+/telemetry"});
+  Process sim = simulate(3, "rpc-", {});
+  ASSERT_EQ(telemetry_origins(*watcher, 3, 30s).size(), 3u) << sim.output();
+
+  std::string output;
+  auto args = operator_args();
+  args.insert(args.begin(), {"call", "--device", "rpc-000002", "ping", "--timeout", "5000"});
+  ASSERT_EQ(fleet(args, &output), 0) << output;
+  EXPECT_NE(output.find("\"pong\":true"), std::string::npos) << output;
+  EXPECT_NE(output.find("\"id\":\"rpc-000002\""), std::string::npos) << output;
+
+  args = operator_args();
+  args.insert(args.begin(), {"call", "--device", "rpc-000001", "get_state", "--timeout", "5000"});
+  ASSERT_EQ(fleet(args, &output), 0) << output;
+  EXPECT_NE(output.find("\"telemetry_seq\""), std::string::npos) << output;
+
+  ASSERT_TRUE(broker_.add_device("offline-1"));
+  args = operator_args();
+  args.insert(args.begin(), {"call", "--device", "offline-1", "ping", "--timeout", "700"});
+  EXPECT_EQ(fleet(args, &output), 1) << output;
+  EXPECT_NE(output.find("laneway-fleet call: error: offline-1 ping: no reply within 700 ms"),
+            std::string::npos)
+      << output;
+  EXPECT_NE(output.find("offline"), std::string::npos) << output;
+}
+
+TEST_F(FleetCliTest, BroadcastReachesOnlyTheGroupsDevices) {
+  auto watcher = operator_client({"$lw/env/devices/+/telemetry", "devices/+/events"});
+  Process north = simulate(3, "north-", {"north"});
+  Process south = simulate(3, "south-", {"south"});
+  ASSERT_EQ(telemetry_origins(*watcher, 6, 30s).size(), 6u) << north.output() << south.output();
+
+  std::string output;
+  auto args = operator_args();
+  args.insert(args.begin(),
+              {"broadcast", "--group", "north", "--topic-suffix", "config/led", "blink"});
+  ASSERT_EQ(fleet(args, &output), 0) << output;
+
+  std::set<std::string> acked;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto ack = watcher->wait_message(
+        [](const ReceivedMessage& m) {
+          return m.topic.rfind("devices/", 0) == 0 && m.topic.size() > 7 &&
+                 m.topic.compare(m.topic.size() - 7, 7, "/events") == 0;
+        },
+        200ms);
+    if (!ack) {
+      if (acked.size() >= 3) break;  // all of north answered and the line went quiet
+      continue;
+    }
+    EXPECT_NE(ack->payload.find("fleet/north/config/led"), std::string::npos) << ack->payload;
+    acked.insert(ack->topic.substr(8, ack->topic.size() - 8 - 7));
+  }
+  EXPECT_EQ(acked, (std::set<std::string>{"north-000001", "north-000002", "north-000003"}));
+
+  args = operator_args();
+  args.insert(args.begin(), {"broadcast", "--group", "no/such", "x"});
+  EXPECT_EQ(fleet(args, &output), 1) << output;
+  EXPECT_NE(output.find("invalid group name"), std::string::npos) << output;
+}
+
+TEST_F(FleetCliTest, RevokeViaCliKicksSimulatedDevice) {
+  auto watcher = operator_client({"$lw/env/devices/+/telemetry", "$lw/presence/#"});
+  Process sim = simulate(2, "rev-", {});
+  ASSERT_EQ(telemetry_origins(*watcher, 2, 30s).size(), 2u) << sim.output();
+
+  std::string output;
+  ASSERT_EQ(
+      fleet({"revoke", "--id", "rev-000001", "--pki", broker_.pki(), "--registry", registry_path()},
+            &output),
+      0)
+      << output;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        return broker_.count_log("rev-000001") > 0 &&
+               broker_.log().find("kick") != std::string::npos;
+      },
+      5s))
+      << broker_.log();
+  // Presence says it went offline; afterwards its reconnects are refused, so it stays out.
+  auto offline = watcher->wait_message(
+      [](const ReceivedMessage& m) {
+        if (m.topic != "$lw/presence/rev-000001") return false;
+        laneway::v1::Frame frame;
+        laneway::v1::Presence presence;
+        return frame.ParseFromString(m.payload) && frame.has_envelope() &&
+               presence.ParseFromString(frame.envelope().payload()) && !presence.online();
+      },
+      5s);
+  EXPECT_TRUE(offline) << broker_.log();
+  ASSERT_EQ(fleet({"device", "show", "--id", "rev-000001", "--registry", registry_path()}, &output),
+            0);
+  EXPECT_NE(output.find("status: revoked"), std::string::npos) << output;
+  // The other device keeps working.
+  auto args = operator_args();
+  args.insert(args.begin(), {"call", "--device", "rev-000002", "ping", "--timeout", "5000"});
+  EXPECT_EQ(fleet(args, &output), 0) << output;
+  EXPECT_EQ(
+      fleet({"revoke", "--id", "nobody", "--pki", broker_.pki(), "--registry", registry_path()},
+            &output),
+      1);
+  EXPECT_NE(output.find("laneway-fleet revoke: error: no device nobody"), std::string::npos)
+      << output;
+}
+
+TEST_F(FleetCliTest, GroupAddAndListAndBadInput) {
+  std::string output;
+  ASSERT_EQ(fleet({"group", "add", "west", "--registry", registry_path()}, &output), 0) << output;
+  ASSERT_EQ(fleet({"group", "list", "--registry", registry_path()}, &output), 0) << output;
+  EXPECT_NE(output.find("west\t0"), std::string::npos) << output;
+  EXPECT_EQ(fleet({"group", "add", "bad/name", "--registry", registry_path()}, &output), 1);
+  EXPECT_NE(output.find("invalid group name"), std::string::npos) << output;
+  EXPECT_EQ(fleet({"device", "show", "--id", "ghost", "--registry", registry_path()}, &output), 1);
+  EXPECT_NE(fleet({"call", "--device", "x"}, &output), 0);  // method missing: usage error
+}
+
+}  // namespace
+}  // namespace laneway::test
