@@ -1,0 +1,103 @@
+// fleet_bench [devices=2000] [seconds=30] [rate=1]: how many simulated devices one
+// `laneway-fleet simulate` process holds, how fast they connect, what they publish and the
+// simulator's RSS, against mosquitto with the laneway plugin and against the identical TLS
+// listener without it (the baseline), side by side in one run. Prints figures and the
+// plugin/bare ratios; never asserts on time.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include "broker_harness.h"
+#include "process.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using laneway::test::BrokerHarness;
+using laneway::test::Process;
+
+// The broker inherits this process's open-file limit: it needs one fd per device.
+void raise_fd_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+// Parses "summary key=value ..." from the simulator's output.
+std::map<std::string, double> parse_summary(const std::string& output) {
+  std::map<std::string, double> values;
+  const auto start = output.rfind("summary ");
+  if (start == std::string::npos) return values;
+  std::istringstream line(output.substr(start + 8, output.find('\n', start) - start - 8));
+  for (std::string field; line >> field;) {
+    const auto eq = field.find('=');
+    if (eq != std::string::npos) values[field.substr(0, eq)] = std::atof(field.c_str() + eq + 1);
+  }
+  return values;
+}
+
+std::map<std::string, double> run(bool plugin, int devices, int seconds, double rate) {
+  BrokerHarness::Options options;
+  options.plugin = plugin;
+  BrokerHarness broker(options);
+  if (!broker.setup_error().empty() || !broker.start()) {
+    std::fprintf(stderr, "broker failed: %s %s\n", broker.setup_error().c_str(),
+                 broker.log().c_str());
+    return {};
+  }
+  std::string error;
+  auto sim =
+      Process::start({{LANEWAY_FLEET_BIN, "simulate", "--devices", std::to_string(devices), "--pki",
+                       broker.pki(), "--registry", broker.dir() + "/fleet.db", "--port",
+                       std::to_string(broker.port()), "--rate", std::to_string(rate), "--duration",
+                       std::to_string(seconds), "--stats-interval", "5", "--group", "bench"},
+                      {},
+                      "",
+                      ""},
+                     &error);
+  if (!sim) {
+    std::fprintf(stderr, "simulator failed to start: %s\n", error.c_str());
+    return {};
+  }
+  // Certificates for a fresh PKI are issued first (about 2 ms each), then the run.
+  if (!sim->wait_exit(std::chrono::seconds(seconds + 300))) {
+    std::fprintf(stderr, "simulator did not finish:\n%s\n", sim->output().c_str());
+    return {};
+  }
+  const std::string output = sim->output();
+  auto values = parse_summary(output);
+  if (values.empty()) std::fprintf(stderr, "no summary:\n%s\n", output.c_str());
+  return values;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int devices = argc > 1 ? std::atoi(argv[1]) : 2000;
+  const int seconds = argc > 2 ? std::atoi(argv[2]) : 30;
+  const double rate = argc > 3 ? std::atof(argv[3]) : 1.0;
+  if (devices < 1 || seconds < 1 || rate < 0) {
+    std::fprintf(stderr, "usage: fleet_bench [devices>=1] [seconds>=1] [rate>=0]\n");
+    return 2;
+  }
+  raise_fd_limit();
+  auto bare = run(false, devices, seconds, rate);
+  auto plugin = run(true, devices, seconds, rate);
+  if (bare.empty() || plugin.empty()) return 1;
+  std::printf("%-24s %12s %12s %8s\n", "figure", "bare", "plugin", "ratio");
+  for (const char* key : {"ever_connected", "connected", "all_connected_after_s", "published",
+                          "refused", "disconnects", "rss_kb"}) {
+    const double b = bare[key];
+    const double p = plugin[key];
+    std::printf("%-24s %12.2f %12.2f %8.2f\n", key, b, p, b != 0 ? p / b : 0.0);
+  }
+  std::printf("devices=%d seconds=%d rate=%.2f/s per device\n", devices, seconds, rate);
+  return 0;
+}
