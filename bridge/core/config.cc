@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "topic_filter.h"
+#include "laneway/wire/topic_filter.h"
 
 namespace laneway::bridge {
 namespace {
@@ -110,7 +110,7 @@ JwtKey parse_key(const json& k, const std::string& where, const std::string& bas
 std::vector<std::string> get_filters(const json& obj, const char* key, const std::string& where) {
   auto filters = get_strings(obj, key, where);
   for (const auto& f : filters) {
-    if (!is_valid_filter(f) || f.front() == '$') {
+    if (!wire::is_valid_filter(f) || f.front() == '$') {
       fail(where + "." + key + ": invalid application topic filter '" + f + "'");
     }
   }

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "topic_filter.h"
+#include "laneway/wire/topic_filter.h"
 
 namespace laneway::bridge {
 
@@ -91,8 +91,9 @@ Replay HistoryStore::since_offset(const std::vector<std::string>& filters,
   Replay replay;
   replay.recovered = offset <= last_offset() && forgotten_offset_ <= offset;
   for (const auto& [topic, ring] : topics_) {
-    const bool wanted = std::any_of(filters.begin(), filters.end(),
-                                    [&](const std::string& f) { return topic_matches(f, topic); });
+    const bool wanted = std::any_of(filters.begin(), filters.end(), [&](const std::string& f) {
+      return wire::topic_matches(f, topic);
+    });
     if (!wanted) continue;
     if (ring.dropped_offset > offset || ring.stale) replay.recovered = false;
     for (const HistoryEntry& e : ring.entries) {

@@ -7,7 +7,7 @@
 #include <utility>
 
 #include "laneway/wire/frame_codec.h"
-#include "topic_filter.h"
+#include "laneway/wire/topic_filter.h"
 
 namespace laneway::bridge {
 namespace {
@@ -24,17 +24,17 @@ SharedFrame encode_shared(const v1::Frame& frame) {
 
 bool covered_by_any(const std::vector<std::string>& allowed, const std::string& filter) {
   return std::any_of(allowed.begin(), allowed.end(),
-                     [&](const std::string& a) { return filter_covers(a, filter); });
+                     [&](const std::string& a) { return wire::filter_covers(a, filter); });
 }
 
 bool matched_by_any(const std::vector<std::string>& allowed, const std::string& topic) {
   return std::any_of(allowed.begin(), allowed.end(),
-                     [&](const std::string& a) { return topic_matches(a, topic); });
+                     [&](const std::string& a) { return wire::topic_matches(a, topic); });
 }
 
 bool intersects_any(const std::vector<std::string>& allowed, const std::string& filter) {
   return std::any_of(allowed.begin(), allowed.end(),
-                     [&](const std::string& a) { return filters_intersect(a, filter); });
+                     [&](const std::string& a) { return wire::filters_intersect(a, filter); });
 }
 
 v1::ErrorCode token_error_code(TokenError e) {
@@ -238,7 +238,7 @@ bool origin_allowed(const AppConfig& app, const std::string& origin) {
 }
 
 v1::ErrorCode Hub::check_subscribe(const Session& s, const std::string& filter) const {
-  if (!is_valid_filter(filter) || filter.front() == '$') return v1::ERROR_CODE_BAD_REQUEST;
+  if (!wire::is_valid_filter(filter) || filter.front() == '$') return v1::ERROR_CODE_BAD_REQUEST;
   if (!covered_by_any(s.app->subscribe, filter)) return v1::ERROR_CODE_FORBIDDEN;
   if (s.claims.subscribe_claimed && !covered_by_any(s.claims.subscribe, filter)) {
     return v1::ERROR_CODE_FORBIDDEN;
@@ -332,7 +332,7 @@ Hub::SubscriptionOutcome Hub::add_subscription(Session& s, const v1::Subscriptio
     out.resumed = true;
     bool recovered = true;
     for (const v1::Position& p : sub.since()) {
-      if (!is_valid_topic(p.topic()) || !topic_matches(filter, p.topic())) {
+      if (!wire::is_valid_topic(p.topic()) || !wire::topic_matches(filter, p.topic())) {
         recovered = false;  // a position we cannot honour is a gap, not a silent skip
         continue;
       }
@@ -446,7 +446,7 @@ void Hub::handle_publish(Session& s, const v1::CallFrame& call, const Reply& rep
                          std::int64_t now_us) {
   const v1::PublishRequest& req = call.publish();
   const std::uint32_t id = call.id();
-  if (!is_valid_topic(req.topic()) || req.topic().front() == '$' || req.qos() > 1) {
+  if (!wire::is_valid_topic(req.topic()) || req.topic().front() == '$' || req.qos() > 1) {
     reply(error_frame(id, v1::ERROR_CODE_BAD_REQUEST, "bad topic or qos"));
     return;
   }
@@ -514,7 +514,7 @@ void Hub::on_publish_ack(int mid, bool accepted) {
 
 void Hub::handle_history(Session& s, const v1::CallFrame& call, const Reply& reply) {
   const v1::HistoryRequest& req = call.history();
-  if (!is_valid_topic(req.topic()) || req.topic().front() == '$') {
+  if (!wire::is_valid_topic(req.topic()) || req.topic().front() == '$') {
     reply(error_frame(call.id(), v1::ERROR_CODE_BAD_REQUEST, "bad topic"));
     return;
   }
@@ -563,7 +563,7 @@ void Hub::handle_history(Session& s, const v1::CallFrame& call, const Reply& rep
 void Hub::handle_presence(Session& s, const v1::CallFrame& call, const Reply& reply) {
   std::string filter = call.presence().filter();
   if (filter.empty()) filter = "+";
-  if (!is_valid_filter(filter) || filter.find('/') != std::string::npos) {
+  if (!wire::is_valid_filter(filter) || filter.find('/') != std::string::npos) {
     reply(error_frame(call.id(), v1::ERROR_CODE_BAD_REQUEST, "bad presence filter"));
     return;
   }
@@ -571,7 +571,7 @@ void Hub::handle_presence(Session& s, const v1::CallFrame& call, const Reply& re
   result.set_id(call.id());
   auto* pr = result.mutable_presence_result();
   for (const auto& [client, presence] : presence_) {
-    if (presence.role() != "device" || !topic_matches(filter, client)) continue;
+    if (presence.role() != "device" || !wire::topic_matches(filter, client)) continue;
     // A device is visible when the session may see some topic under devices/<id>/.
     const std::string scope = "devices/" + client + "/#";
     if (!intersects_any(s.app->subscribe, scope)) continue;
@@ -628,7 +628,7 @@ void Hub::on_envelope(std::string_view topic, std::string_view payload, std::int
   v1::Frame frame;
   if (wire::decode_frame(payload, frame, std::size_t{64} << 20) != wire::WireError::kOk ||
       !frame.has_envelope() || frame.envelope().topic() != topic ||
-      !is_valid_topic(frame.envelope().topic())) {
+      !wire::is_valid_topic(frame.envelope().topic())) {
     metrics_.drop(DropReason::kMalformedUpstream);
     return;
   }
@@ -658,7 +658,7 @@ void Hub::on_envelope(std::string_view topic, std::string_view payload, std::int
   }
   const std::uint64_t mark = ++fanout_counter_;
   for (auto& [filter, sessions] : index_) {
-    if (!topic_matches(filter, topic)) continue;
+    if (!wire::topic_matches(filter, topic)) continue;
     for (Session* s : sessions) {
       if (s->fanout_mark == mark) continue;
       s->fanout_mark = mark;
@@ -720,12 +720,12 @@ void Hub::tick(std::int64_t now_us) {
     // Topics no remaining subscription covers stop being current.
     const auto held = upstream_subs_.filters();
     history_.mark_stale([&](const std::string& topic) {
-      if (!topic_matches(filter, topic)) return false;
+      if (!wire::topic_matches(filter, topic)) return false;
       for (const auto& h : held) {
-        if (topic_matches(h, topic)) return false;
+        if (wire::topic_matches(h, topic)) return false;
       }
       for (const auto& [l, until] : lingering_) {
-        if (topic_matches(l, topic)) return false;
+        if (wire::topic_matches(l, topic)) return false;
       }
       return true;
     });

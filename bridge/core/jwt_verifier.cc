@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "laneway/wire/base64.h"
-#include "topic_filter.h"
+#include "laneway/wire/topic_filter.h"
 
 namespace laneway::bridge {
 namespace {
@@ -58,7 +58,7 @@ bool read_filters(jwt_t* jwt, const char* name, bool& claimed, std::vector<std::
   for (const auto& v : j) {
     if (!v.is_string()) return false;
     std::string f = v.get<std::string>();
-    if (!is_valid_filter(f) || f.front() == '$') return false;
+    if (!wire::is_valid_filter(f) || f.front() == '$') return false;
     out.push_back(std::move(f));
   }
   return true;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "topic_filter.h"
+#include "laneway/wire/topic_filter.h"
 
 namespace laneway::plugin {
 namespace {
@@ -11,7 +11,7 @@ constexpr std::string_view kInboundPrefix = "$lw/in/";
 
 bool any_covers(const std::vector<std::string>& filters, std::string_view inner) {
   return std::any_of(filters.begin(), filters.end(),
-                     [&](const std::string& outer) { return filter_covers(outer, inner); });
+                     [&](const std::string& outer) { return wire::filter_covers(outer, inner); });
 }
 
 }  // namespace
@@ -51,8 +51,8 @@ bool acl_allows(const Principal& p, std::string_view client_id, Access access,
                 std::string_view topic) {
   if (access == Access::kUnsubscribe) return true;  // dropping access is always fine
   if (access == Access::kSubscribe) {
-    topic = strip_shared_subscription(topic);
-    if (!is_valid_filter(topic)) return false;
+    topic = wire::strip_shared_subscription(topic);
+    if (!wire::is_valid_filter(topic)) return false;
   }
   // Inbound envelopes are consumed by the plugin; nobody reads them, whatever the filter.
   if (access == Access::kRead && topic.substr(0, kInboundPrefix.size()) == kInboundPrefix)
@@ -65,7 +65,7 @@ bool acl_allows(const Principal& p, std::string_view client_id, Access access,
     own += '/';
     own += client_id;
     own += "/#";
-    return filter_covers(own, topic);
+    return wire::filter_covers(own, topic);
   }
   const auto& filters = access == Access::kWrite ? p.publish_filters : p.subscribe_filters;
   return any_covers(filters, topic);

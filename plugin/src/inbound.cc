@@ -2,7 +2,7 @@
 
 #include "envelopes.h"
 #include "laneway/wire/frame_codec.h"
-#include "topic_filter.h"
+#include "laneway/wire/topic_filter.h"
 
 namespace laneway::plugin {
 namespace {
@@ -22,7 +22,7 @@ int handle_inbound(PluginContext& ctx, mosquitto_evt_message& event) {
   if (!parsed || parsed->role != Role::kBridge) return drop(ctx, sender, "not a bridge");
 
   const std::string_view topic = std::string_view(event.topic).substr(kInboundPrefix.size());
-  if (!is_valid_topic(topic) || topic.front() == '$' || !ctx.is_mapped(topic))
+  if (!wire::is_valid_topic(topic) || topic.front() == '$' || !ctx.is_mapped(topic))
     return drop(ctx, sender, "topic '" + std::string(topic) + "' is not mapped");
 
   const std::string_view bytes =

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <string_view>
 
-#include "topic_filter.h"
+#include "laneway/wire/topic_filter.h"
 
 namespace laneway::plugin {
 namespace {
@@ -26,7 +26,7 @@ bool parse_filters(std::string_view text, std::vector<std::string>& out, std::st
     while (!filter.empty() && filter.front() == ' ') filter.remove_prefix(1);
     while (!filter.empty() && filter.back() == ' ') filter.remove_suffix(1);
     if (!filter.empty()) {
-      if (!is_valid_filter(filter) || filter.front() == '$') {
+      if (!wire::is_valid_filter(filter) || filter.front() == '$') {
         *error =
             "plugin_opt_map: '" + std::string(filter) + "' is not a valid filter outside $ topics";
         return false;

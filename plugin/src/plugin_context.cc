@@ -5,7 +5,7 @@
 #include <chrono>
 
 #include "acl_rules.h"
-#include "topic_filter.h"
+#include "laneway/wire/topic_filter.h"
 
 namespace laneway::plugin {
 
@@ -66,7 +66,7 @@ const Principal* PluginContext::principal_for(std::string_view identity) {
 
 bool PluginContext::is_mapped(std::string_view topic) const {
   for (const auto& filter : config.map_filters) {
-    if (filter_covers(filter, topic)) return true;
+    if (wire::filter_covers(filter, topic)) return true;
   }
   return false;
 }

@@ -1,10 +1,10 @@
-#include "topic_filter.h"
-
 #include <gtest/gtest.h>
 
-using laneway::plugin::filter_covers;
-using laneway::plugin::is_valid_filter;
-using laneway::plugin::strip_shared_subscription;
+#include "laneway/wire/topic_filter.h"
+
+using laneway::wire::filter_covers;
+using laneway::wire::is_valid_filter;
+using laneway::wire::strip_shared_subscription;
 
 TEST(FilterCovers, TopicsMatchLikeMqtt) {
   EXPECT_TRUE(filter_covers("devices/d1/#", "devices/d1/t"));

@@ -1,8 +1,8 @@
-#include "topic_filter.h"
+#include "laneway/wire/topic_filter.h"
 
 #include <cstddef>
 
-namespace laneway::bridge {
+namespace laneway::wire {
 namespace {
 
 constexpr std::size_t kMaxTopicBytes = 65535;
@@ -79,6 +79,7 @@ bool topic_matches(std::string_view filter, std::string_view topic) {
 }
 
 bool filter_covers(std::string_view outer, std::string_view inner) {
+  if (outer.empty() || inner.empty()) return false;
   // `$` topics: an outer filter starting with a wildcard matches no `$` topic, so it can
   // only cover an inner filter that cannot match one either.
   if (starts_with_wildcard(outer) && !starts_with_wildcard(inner) && starts_with_dollar(inner)) {
@@ -120,4 +121,13 @@ bool filters_intersect(std::string_view a, std::string_view b) {
   }
 }
 
-}  // namespace laneway::bridge
+std::string_view strip_shared_subscription(std::string_view filter) {
+  constexpr std::string_view kShare = "$share/";
+  if (filter.substr(0, kShare.size()) != kShare) return filter;
+  filter.remove_prefix(kShare.size());
+  const auto slash = filter.find('/');
+  if (slash == 0 || slash == std::string_view::npos) return {};
+  return filter.substr(slash + 1);
+}
+
+}  // namespace laneway::wire

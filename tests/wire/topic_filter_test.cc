@@ -1,8 +1,8 @@
-#include "topic_filter.h"
+#include "laneway/wire/topic_filter.h"
 
 #include <gtest/gtest.h>
 
-namespace laneway::bridge {
+namespace laneway::wire {
 namespace {
 
 TEST(TopicFilter, ValidTopicsAndFilters) {
@@ -69,4 +69,4 @@ TEST(TopicFilter, Intersect) {
 }
 
 }  // namespace
-}  // namespace laneway::bridge
+}  // namespace laneway::wire
