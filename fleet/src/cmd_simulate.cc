@@ -26,6 +26,7 @@ void add_simulate_command(CLI::App& app) {
   static std::string db = "fleet.db";
   static std::string prefix = "sim-";
   static int first = 1;
+  static std::string cert_dir;
   static SimulatorOptions options;
   auto* cmd = app.add_subcommand(
       "simulate", "Run N simulated devices over mTLS (telemetry, RPC, broadcasts, reconnects)");
@@ -34,6 +35,9 @@ void add_simulate_command(CLI::App& app) {
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--pki", pki, "CA directory; missing device certificates are issued")
       ->capture_default_str();
+  cmd->add_option("--cert-dir", cert_dir,
+                  "Take <id>.crt|.key from this laneway-certs batch directory instead")
+      ->check(CLI::ExistingDirectory);
   cmd->add_option("--registry", db, "Registry file; devices are registered active")
       ->capture_default_str();
   cmd->add_option("--host", options.host, "Broker host")->capture_default_str();
@@ -83,7 +87,8 @@ void add_simulate_command(CLI::App& app) {
     std::vector<DeviceFiles> devices;
     CredentialSummary creds;
     std::string error;
-    if (!ensure_device_credentials(pki, db, ids, options.groups, &devices, &creds, &error))
+    if (!ensure_device_credentials(pki, cert_dir, db, ids, options.groups, &devices, &creds,
+                                   &error))
       return fail("simulate", error);
     std::fprintf(stderr,
                  "laneway-fleet simulate: %d devices (%d certificates issued, %d registered, "

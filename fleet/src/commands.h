@@ -16,6 +16,7 @@ void add_registry_commands(CLI::App& app);  // group add|list, device list|show
 void add_revoke_command(CLI::App& app);     // revoke
 void add_operator_commands(CLI::App& app);  // broadcast, call
 void add_simulate_command(CLI::App& app);   // simulate
+void add_provision_command(CLI::App& app);  // provision
 
 int exit_code();
 void set_exit_code(int code);

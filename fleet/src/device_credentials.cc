@@ -30,7 +30,8 @@ std::string certificate_file_serial(const std::string& path) {
   return out;
 }
 
-bool ensure_device_credentials(const std::string& pki_dir, const std::string& registry_path,
+bool ensure_device_credentials(const std::string& pki_dir, const std::string& cert_dir,
+                               const std::string& registry_path,
                                const std::vector<std::string>& ids,
                                const std::vector<std::string>& groups,
                                std::vector<DeviceFiles>* out, CredentialSummary* summary,
@@ -45,10 +46,16 @@ bool ensure_device_credentials(const std::string& pki_dir, const std::string& re
   for (const auto& id : ids) {
     DeviceFiles files;
     files.id = id;
-    const fs::path prefix = fs::path(pki_dir) / "devices" / id;
+    const fs::path prefix =
+        cert_dir.empty() ? fs::path(pki_dir) / "devices" / id : fs::path(cert_dir) / id;
     files.certfile = prefix.string() + ".crt";
     files.keyfile = prefix.string() + ".key";
-    if (!fs::exists(files.certfile) || !fs::exists(files.keyfile)) {
+    const bool present = fs::exists(files.certfile) && fs::exists(files.keyfile);
+    if (!present && !cert_dir.empty()) {
+      *error = "no certificate and key for " + id + " in " + cert_dir;
+      return false;
+    }
+    if (!present) {
       if (!ca) ca.emplace(certs::CaStore::open(pki_dir));
       if (!ca->ok()) {
         *error = "cannot open the CA in " + pki_dir + ": " + ca->error().message;

@@ -22,8 +22,12 @@ struct CredentialSummary {
   int revoked = 0;     // left revoked
 };
 
-// Ensures certificates and registry rows for `ids`. False with a one-line `error`.
-bool ensure_device_credentials(const std::string& pki_dir, const std::string& registry_path,
+// Ensures certificates and registry rows for `ids`. With `cert_dir` set, certificates are
+// taken from <cert_dir>/<id>.crt|.key (a `laneway-certs batch` directory) and a missing one
+// is an error; otherwise they live in <pki_dir>/devices/ and missing ones are issued.
+// False with a one-line `error`.
+bool ensure_device_credentials(const std::string& pki_dir, const std::string& cert_dir,
+                               const std::string& registry_path,
                                const std::vector<std::string>& ids,
                                const std::vector<std::string>& groups,
                                std::vector<DeviceFiles>* out, CredentialSummary* summary,

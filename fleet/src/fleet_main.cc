@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   laneway::fleet::add_revoke_command(app);
   laneway::fleet::add_operator_commands(app);
   laneway::fleet::add_simulate_command(app);
+  laneway::fleet::add_provision_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

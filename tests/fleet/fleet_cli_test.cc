@@ -12,6 +12,7 @@
 #include "broker_harness.h"
 #include "laneway.pb.h"
 #include "process.h"
+#include "temp_dir.h"
 #include "wait.h"
 
 namespace laneway::test {
@@ -212,6 +213,84 @@ TEST_F(FleetCliTest, RevokeViaCliKicksSimulatedDevice) {
       1);
   EXPECT_NE(output.find("laneway-fleet revoke: error: no device nobody"), std::string::npos)
       << output;
+}
+
+TEST_F(FleetCliTest, ProvisionedBatchConnectsWithItsOwnCertificates) {
+  const std::string batch = broker_.dir() + "/batch-east";
+  std::string output;
+  ASSERT_TRUE(broker_.certs({"batch", "--count", "3", "--group", "east", "--out", batch}, &output))
+      << output;
+  // Before provisioning the registry does not know them.
+  ASSERT_EQ(
+      fleet({"device", "show", "--id", "east-000001", "--registry", registry_path()}, &output), 1);
+  ASSERT_EQ(fleet({"provision", "--manifest", batch + "/manifest.json", "--registry",
+                   registry_path(), "--pki", broker_.pki()},
+                  &output),
+            0)
+      << output;
+  EXPECT_NE(output.find("provisioned 3 devices in group east"), std::string::npos) << output;
+  ASSERT_EQ(
+      fleet({"device", "show", "--id", "east-000002", "--registry", registry_path()}, &output), 0);
+  EXPECT_NE(output.find("cert_serial: " + certificate_serial(batch + "/east-000002.crt")),
+            std::string::npos)
+      << output;
+
+  auto watcher = operator_client({"$lw/env/devices/+/telemetry"});
+  std::string error;
+  auto sim = Process::start({{LANEWAY_FLEET_BIN, "simulate",
+                              "--devices",       "3",
+                              "--prefix",        "east-",
+                              "--cert-dir",      batch,
+                              "--group",         "east",
+                              "--pki",           broker_.pki(),
+                              "--registry",      registry_path(),
+                              "--port",          std::to_string(broker_.port()),
+                              "--rate",          "2",
+                              "--duration",      "60"},
+                             {},
+                             "",
+                             ""},
+                            &error);
+  ASSERT_TRUE(sim) << error;
+  EXPECT_EQ(telemetry_origins(*watcher, 3, 30s).size(), 3u) << sim->output();
+  EXPECT_NE(sim->output().find("0 certificates issued"), std::string::npos) << sim->output();
+
+  // A manifest from another CA, or not JSON, registers nothing.
+  TempDir other("laneway-fleet-other-ca");
+  ASSERT_EQ(run_command({LANEWAY_CERTS_BIN, "init", "--dir", other.file("pki")}, &output), 0);
+  ASSERT_EQ(run_command({LANEWAY_CERTS_BIN, "batch", "--count", "2", "--group", "west", "--out",
+                         other.file("b"), "--dir", other.file("pki")},
+                        &output),
+            0)
+      << output;
+  EXPECT_EQ(fleet({"provision", "--manifest", other.file("b/manifest.json"), "--registry",
+                   registry_path(), "--pki", broker_.pki()},
+                  &output),
+            1);
+  EXPECT_NE(output.find("not issued by the CA"), std::string::npos) << output;
+  EXPECT_EQ(
+      fleet({"device", "show", "--id", "west-000001", "--registry", registry_path()}, &output), 1);
+  EXPECT_EQ(
+      fleet({"provision", "--manifest", other.file("pki/ca.crt"), "--registry", registry_path()},
+            &output),
+      1);
+  EXPECT_NE(output.find("is not JSON"), std::string::npos) << output;
+}
+
+TEST_F(FleetCliTest, SimulatedDevicesReconnectAfterBrokerRestart) {
+  Process sim = simulate(5, "rc-", {});
+  {
+    auto watcher = operator_client({"$lw/env/devices/+/telemetry"});
+    ASSERT_EQ(telemetry_origins(*watcher, 5, 30s).size(), 5u) << sim.output();
+  }
+  broker_.crash();
+  ASSERT_TRUE(broker_.start()) << broker_.log();
+  auto watcher = operator_client({"$lw/env/devices/+/telemetry"});
+  // Backoff starts at 0.5 s (±50 %) and doubles; all five are back well within 30 s.
+  EXPECT_EQ(telemetry_origins(*watcher, 5, 30s).size(), 5u) << sim.output();
+  sim.signal(SIGTERM);
+  ASSERT_TRUE(sim.wait_exit(10s));
+  EXPECT_NE(sim.output().find("connects=10"), std::string::npos) << sim.output();
 }
 
 TEST_F(FleetCliTest, GroupAddAndListAndBadInput) {
