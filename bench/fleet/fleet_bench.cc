@@ -1,5 +1,5 @@
-// fleet_bench [devices=2000] [seconds=30] [rate=1]: how many simulated devices one
-// `laneway-fleet simulate` process holds, how fast they connect, what they publish and the
+// fleet_bench [devices=2000] [seconds=30] [rate=1] [connect_rate=200]: how many simulated devices
+// one `laneway-fleet simulate` process holds, how fast they connect, what they publish and the
 // simulator's RSS, against mosquitto with the laneway plugin and against the identical TLS
 // listener without it (the baseline), side by side in one run. Prints figures and the
 // plugin/bare ratios; never asserts on time.
@@ -43,7 +43,8 @@ std::map<std::string, double> parse_summary(const std::string& output) {
   return values;
 }
 
-std::map<std::string, double> run(bool plugin, int devices, int seconds, double rate) {
+std::map<std::string, double> run(bool plugin, int devices, int seconds, double rate,
+                                  int connect_rate) {
   BrokerHarness::Options options;
   options.plugin = plugin;
   BrokerHarness broker(options);
@@ -53,15 +54,32 @@ std::map<std::string, double> run(bool plugin, int devices, int seconds, double 
     return {};
   }
   std::string error;
-  auto sim =
-      Process::start({{LANEWAY_FLEET_BIN, "simulate", "--devices", std::to_string(devices), "--pki",
-                       broker.pki(), "--registry", broker.dir() + "/fleet.db", "--port",
-                       std::to_string(broker.port()), "--rate", std::to_string(rate), "--duration",
-                       std::to_string(seconds), "--stats-interval", "5", "--group", "bench"},
-                      {},
-                      "",
-                      ""},
-                     &error);
+  auto sim = Process::start({{LANEWAY_FLEET_BIN,
+                              "simulate",
+                              "--devices",
+                              std::to_string(devices),
+                              "--pki",
+                              broker.pki(),
+                              "--registry",
+                              broker.dir() + "/fleet.db",
+                              "--port",
+                              std::to_string(broker.port()),
+                              "--rate",
+                              std::to_string(rate),
+                              "--duration",
+                              std::to_string(seconds),
+                              "--stats-interval",
+                              "5",
+                              "--group",
+                              "bench",
+                              "--connect-rate",
+                              std::to_string(connect_rate),
+                              "--max-connecting",
+                              "256"},
+                             {},
+                             "",
+                             ""},
+                            &error);
   if (!sim) {
     std::fprintf(stderr, "simulator failed to start: %s\n", error.c_str());
     return {};
@@ -83,13 +101,15 @@ int main(int argc, char** argv) {
   const int devices = argc > 1 ? std::atoi(argv[1]) : 2000;
   const int seconds = argc > 2 ? std::atoi(argv[2]) : 30;
   const double rate = argc > 3 ? std::atof(argv[3]) : 1.0;
-  if (devices < 1 || seconds < 1 || rate < 0) {
-    std::fprintf(stderr, "usage: fleet_bench [devices>=1] [seconds>=1] [rate>=0]\n");
+  const int connect_rate = argc > 4 ? std::atoi(argv[4]) : 200;
+  if (devices < 1 || seconds < 1 || rate < 0 || connect_rate < 1) {
+    std::fprintf(stderr,
+                 "usage: fleet_bench [devices>=1] [seconds>=1] [rate>=0] [connect_rate>=1]\n");
     return 2;
   }
   raise_fd_limit();
-  auto bare = run(false, devices, seconds, rate);
-  auto plugin = run(true, devices, seconds, rate);
+  auto bare = run(false, devices, seconds, rate, connect_rate);
+  auto plugin = run(true, devices, seconds, rate, connect_rate);
   if (bare.empty() || plugin.empty()) return 1;
   std::printf("%-24s %12s %12s %8s\n", "figure", "bare", "plugin", "ratio");
   for (const char* key : {"ever_connected", "connected", "all_connected_after_s", "published",
@@ -98,6 +118,7 @@ int main(int argc, char** argv) {
     const double p = plugin[key];
     std::printf("%-24s %12.2f %12.2f %8.2f\n", key, b, p, b != 0 ? p / b : 0.0);
   }
-  std::printf("devices=%d seconds=%d rate=%.2f/s per device\n", devices, seconds, rate);
+  std::printf("devices=%d seconds=%d rate=%.2f/s per device connect_rate=%d/s\n", devices, seconds,
+              rate, connect_rate);
   return 0;
 }
