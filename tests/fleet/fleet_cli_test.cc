@@ -130,6 +130,22 @@ TEST_F(FleetCliTest, CallGetsReplyFromSimulatedDeviceAndTimesOutForOfflineOne) {
   ASSERT_EQ(fleet(args, &output), 0) << output;
   EXPECT_NE(output.find("\"telemetry_seq\""), std::string::npos) << output;
 
+  // reboot: the device answers, drops its connection and is back about a second later.
+  args = operator_args();
+  args.insert(args.begin(), {"call", "--device", "rpc-000003", "reboot", "--timeout", "5000"});
+  ASSERT_EQ(fleet(args, &output), 0) << output;
+  EXPECT_NE(output.find("\"rebooting\":true"), std::string::npos) << output;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        auto state_args = operator_args();
+        state_args.insert(state_args.begin(),
+                          {"call", "--device", "rpc-000003", "get_state", "--timeout", "1000"});
+        return fleet(state_args, &output) == 0 &&
+               output.find("\"connects\":2") != std::string::npos;
+      },
+      20s, 200ms))
+      << output << sim.output();
+
   ASSERT_TRUE(broker_.add_device("offline-1"));
   args = operator_args();
   args.insert(args.begin(), {"call", "--device", "offline-1", "ping", "--timeout", "700"});
