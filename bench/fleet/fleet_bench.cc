@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
   if (bare.empty() || plugin.empty()) return 1;
   std::printf("%-24s %12s %12s %8s\n", "figure", "bare", "plugin", "ratio");
   for (const char* key : {"ever_connected", "connected", "all_connected_after_s", "published",
-                          "refused", "disconnects", "rss_kb"}) {
+                          "refused", "disconnects", "connect_timeouts", "rss_kb", "cpu_s"}) {
     const double b = bare[key];
     const double p = plugin[key];
     std::printf("%-24s %12.2f %12.2f %8.2f\n", key, b, p, b != 0 ? p / b : 0.0);

@@ -62,6 +62,10 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--max-connecting", options.max_connecting, "TLS handshakes in flight")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
+  cmd->add_option("--connect-timeout", options.connect_timeout_ms,
+                  "Milliseconds for TCP + TLS + CONNACK before an attempt is abandoned")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600000));
   cmd->add_option("--stats-interval", options.stats_interval_s,
                   "Seconds between progress lines on stderr (0 = none)")
       ->capture_default_str()
@@ -100,15 +104,16 @@ void add_simulate_command(CLI::App& app) {
     const SimulatorStats s = run_simulator(options, devices, g_stop);
     std::printf(
         "summary devices=%d connected=%llu ever_connected=%llu connects=%llu refused=%llu "
-        "disconnects=%llu published=%llu rpc_answered=%llu broadcasts=%llu "
-        "all_connected_after_s=%.2f rss_kb=%ld\n",
+        "disconnects=%llu connect_timeouts=%llu published=%llu rpc_answered=%llu broadcasts=%llu "
+        "all_connected_after_s=%.2f rss_kb=%ld cpu_s=%.2f\n",
         count, static_cast<unsigned long long>(s.connected_now),
         static_cast<unsigned long long>(s.ever_connected),
         static_cast<unsigned long long>(s.connects), static_cast<unsigned long long>(s.refused),
         static_cast<unsigned long long>(s.disconnects),
+        static_cast<unsigned long long>(s.connect_timeouts),
         static_cast<unsigned long long>(s.published),
         static_cast<unsigned long long>(s.rpc_answered),
-        static_cast<unsigned long long>(s.broadcasts), s.first_all_connected_s, s.rss_kb);
+        static_cast<unsigned long long>(s.broadcasts), s.first_all_connected_s, s.rss_kb, s.cpu_s);
     std::fflush(stdout);
   });
 }

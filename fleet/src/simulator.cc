@@ -46,6 +46,7 @@ struct SimDevice {
   Clock::time_point next_attempt;
   Clock::time_point next_publish;
   Clock::time_point connected_since;
+  Clock::time_point connect_started;
   int backoff_ms = 0;
   std::uint64_t telemetry_seq = 0;
   std::uint64_t connects = 0;
@@ -192,6 +193,7 @@ struct Simulator {
     const int rc = mosquitto_connect_async(d.mosq.get(), options.host.c_str(), options.port,
                                            options.keepalive_s);
     d.state = State::kConnecting;
+    d.connect_started = Clock::now();
     ++connecting;
     if (rc != MOSQ_ERR_SUCCESS) {
       mark_down(d);
@@ -225,6 +227,31 @@ void on_message_cb(mosquitto*, void* user, const mosquitto_message* message,
                    const mosquitto_property* props) {
   auto* d = static_cast<SimDevice*>(user);
   d->sim->on_message(*d, message, props);
+}
+
+// A fresh libmosquitto client for the device. Also how a connection is abandoned (a
+// handshake that never finishes, a socket libmosquitto left open after an error):
+// destroying the client closes its socket.
+bool make_client(SimDevice& d, const SimulatorOptions& options) {
+  d.mosq.reset(mosquitto_new(d.files->id.c_str(), true, &d));
+  if (!d.mosq) return false;
+  mosquitto* m = d.mosq.get();
+  mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+  if (mosquitto_tls_set(m, options.cafile.c_str(), nullptr, d.files->certfile.c_str(),
+                        d.files->keyfile.c_str(), nullptr) != MOSQ_ERR_SUCCESS) {
+    d.mosq.reset();
+    return false;
+  }
+  mosquitto_connect_v5_callback_set(m, on_connect_cb);
+  mosquitto_disconnect_v5_callback_set(m, on_disconnect_cb);
+  mosquitto_message_v5_callback_set(m, on_message_cb);
+  return true;
+}
+
+// Gives up on the device's current connection and schedules a retry with backoff.
+void abandon_connection(SimDevice& d, const SimulatorOptions& options) {
+  d.sim->mark_down(d);
+  make_client(d, options);
 }
 
 void raise_fd_limit(std::size_t wanted) {
@@ -264,20 +291,11 @@ SimulatorStats run_simulator(const SimulatorOptions& options,
     SimDevice& d = sim.devices[i];
     d.sim = &sim;
     d.files = &devices[i];
-    d.mosq.reset(mosquitto_new(devices[i].id.c_str(), true, &d));
-    if (!d.mosq) continue;
-    mosquitto* m = d.mosq.get();
-    mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
-    if (mosquitto_tls_set(m, options.cafile.c_str(), nullptr, devices[i].certfile.c_str(),
-                          devices[i].keyfile.c_str(), nullptr) != MOSQ_ERR_SUCCESS) {
+    if (!make_client(d, options)) {
       std::fprintf(stderr, "laneway-fleet simulate: error: TLS files of %s unusable\n",
                    devices[i].id.c_str());
-      d.mosq.reset();
       continue;
     }
-    mosquitto_connect_v5_callback_set(m, on_connect_cb);
-    mosquitto_disconnect_v5_callback_set(m, on_disconnect_cb);
-    mosquitto_message_v5_callback_set(m, on_message_cb);
     d.next_attempt = start;
   }
 
@@ -315,6 +333,11 @@ SimulatorStats run_simulator(const SimulatorOptions& options,
             sim.connecting < options.max_connecting) {
           connect_tokens -= 1;
           sim.start_connect(d);
+        }
+      } else if (d.state == State::kConnecting) {
+        if (now - d.connect_started > milliseconds(options.connect_timeout_ms)) {
+          ++sim.stats.connect_timeouts;
+          abandon_connection(d, options);
         }
       } else if (d.state == State::kConnected) {
         if (d.reboot_requested && !mosquitto_want_write(d.mosq.get())) {
@@ -355,7 +378,10 @@ SimulatorStats run_simulator(const SimulatorOptions& options,
         }
         if (rc == MOSQ_ERR_SUCCESS && mosquitto_socket(m) >= 0 && mosquitto_want_write(m))
           rc = mosquitto_loop_write(m, 16);
-        if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(m) < 0) sim.mark_down(d);
+        if (mosquitto_socket(m) < 0)
+          sim.mark_down(d);
+        else if (rc != MOSQ_ERR_SUCCESS)
+          abandon_connection(d, options);
       }
     }
 
@@ -379,6 +405,10 @@ SimulatorStats run_simulator(const SimulatorOptions& options,
 
   sim.stats.ever_connected = sim.ever_connected;
   sim.stats.rss_kb = current_rss_kb();
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) == 0)
+    sim.stats.cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                      static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
   const SimulatorStats stats = sim.stats;  // before the farewell disconnects change it
   // Clean MQTT disconnects so presence shows the fleet leaving, bounded to one second.
   for (auto& d : sim.devices)

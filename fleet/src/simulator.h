@@ -23,6 +23,7 @@ struct SimulatorOptions {
   int connect_rate = 200;           // new connection attempts per second, fleet-wide
   int max_connecting = 64;          // handshakes in flight at once
   int keepalive_s = 60;
+  int connect_timeout_ms = 15000;  // TCP + TLS + CONNACK, then the attempt is abandoned
   int backoff_min_ms = 500;
   int backoff_max_ms = 30000;
   double stats_interval_s = 5;  // progress line on stderr (0 = none)
@@ -34,11 +35,13 @@ struct SimulatorStats {
   std::uint64_t connects = 0;  // successful CONNACKs (including reconnects)
   std::uint64_t refused = 0;   // CONNACK refusals
   std::uint64_t disconnects = 0;
+  std::uint64_t connect_timeouts = 0;
   std::uint64_t published = 0;
   std::uint64_t rpc_answered = 0;
   std::uint64_t broadcasts = 0;
   double first_all_connected_s = -1;  // seconds until every device was connected once
   long rss_kb = 0;
+  double cpu_s = 0;  // user + system CPU of the simulator process
 };
 
 // Runs until `stop` becomes true or the duration ends. Returns the final stats.

@@ -1,9 +1,14 @@
 // laneway-fleet end to end against a real mosquitto with the laneway plugin, real TLS and
 // certificates from laneway-certs: the simulator's telemetry as envelopes, RPC calls and
 // their timeouts, group broadcasts, revocation kicks, and the registry commands.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <optional>
 #include <set>
 #include <string>
@@ -307,6 +312,33 @@ TEST_F(FleetCliTest, SimulatedDevicesReconnectAfterBrokerRestart) {
   sim.signal(SIGTERM);
   ASSERT_TRUE(sim.wait_exit(10s));
   EXPECT_NE(sim.output().find("connects=10"), std::string::npos) << sim.output();
+}
+
+TEST_F(FleetCliTest, HandshakeThatNeverFinishesIsAbandonedAndRetried) {
+  // A listener that completes TCP connects (backlog) but never speaks TLS.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener, 64), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+
+  std::string output;
+  const int rc =
+      fleet({"simulate", "--devices", "2", "--prefix", "mute-", "--pki", broker_.pki(),
+             "--registry", registry_path(), "--port", std::to_string(ntohs(address.sin_port)),
+             "--connect-timeout", "300", "--duration", "3", "--stats-interval", "0"},
+            &output);
+  ::close(listener);
+  EXPECT_EQ(rc, 0) << output;
+  EXPECT_NE(output.find("summary devices=2 connected=0 ever_connected=0"), std::string::npos)
+      << output;
+  const auto at = output.find("connect_timeouts=");
+  ASSERT_NE(at, std::string::npos) << output;
+  EXPECT_GE(std::atoi(output.c_str() + at + 17), 2) << output;
 }
 
 TEST_F(FleetCliTest, GroupAddAndListAndBadInput) {
