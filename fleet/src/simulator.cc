@@ -254,6 +254,13 @@ void abandon_connection(SimDevice& d, const SimulatorOptions& options) {
   make_client(d, options);
 }
 
+double process_cpu_s() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
 void raise_fd_limit(std::size_t wanted) {
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
@@ -282,6 +289,7 @@ long current_rss_kb() {
 SimulatorStats run_simulator(const SimulatorOptions& options,
                              const std::vector<DeviceFiles>& devices,
                              const std::atomic<bool>& stop) {
+  const double cpu_at_start = process_cpu_s();
   raise_fd_limit(devices.size() + 64);
   mosquitto_lib_init();
   Simulator sim(options);
@@ -405,10 +413,7 @@ SimulatorStats run_simulator(const SimulatorOptions& options,
 
   sim.stats.ever_connected = sim.ever_connected;
   sim.stats.rss_kb = current_rss_kb();
-  rusage usage{};
-  if (getrusage(RUSAGE_SELF, &usage) == 0)
-    sim.stats.cpu_s = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
-                      static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  sim.stats.cpu_s = process_cpu_s() - cpu_at_start;
   const SimulatorStats stats = sim.stats;  // before the farewell disconnects change it
   // Clean MQTT disconnects so presence shows the fleet leaving, bounded to one second.
   for (auto& d : sim.devices)

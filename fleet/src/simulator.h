@@ -41,7 +41,7 @@ struct SimulatorStats {
   std::uint64_t broadcasts = 0;
   double first_all_connected_s = -1;  // seconds until every device was connected once
   long rss_kb = 0;
-  double cpu_s = 0;  // user + system CPU of the simulator process
+  double cpu_s = 0;  // user + system CPU of the run (certificate issuing excluded)
 };
 
 // Runs until `stop` becomes true or the duration ends. Returns the final stats.
