@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Starts the laneway system from a build folder: development PKI (first run only), registry,
-# mosquitto with the laneway plugin, laneway-bridge, and demo device telemetry; prints the
+# mosquitto with the laneway plugin, laneway-bridge, and a simulated fleet; prints the
 # URLs, then runs until Ctrl-C (or LANEWAY_RUN_SECONDS) and stops everything it started.
 #
 #   scripts/start.sh [BUILD_DIR=build] [STATE_DIR=run]
 #
 # Environment: LANEWAY_MQTT_PORT (8883), LANEWAY_HTTPS_PORT (8443), LANEWAY_BIND
 # (127.0.0.1: a development PKI has no business on a public interface), LANEWAY_DEVICES
-# (demo devices, 3), LANEWAY_RUN_SECONDS (stop after N seconds; default: until Ctrl-C).
+# (simulated devices, 20), LANEWAY_RUN_SECONDS (stop after N seconds; default: until Ctrl-C).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
@@ -17,13 +17,14 @@ state="$(cd "$state" && pwd)"
 mqtt_port="${LANEWAY_MQTT_PORT:-8883}"
 https_port="${LANEWAY_HTTPS_PORT:-8443}"
 bind="${LANEWAY_BIND:-127.0.0.1}"
-devices="${LANEWAY_DEVICES:-3}"
+devices="${LANEWAY_DEVICES:-20}"
 
 certs="$build/certs/laneway-certs"
 registry="$build/fleet/registry/laneway-registry"
+fleet="$build/fleet/laneway-fleet"
 broker_config="$build/plugin/config/laneway-broker-config"
 bridge="$build/bridge/laneway-bridge"
-for tool in "$certs" "$registry" "$broker_config" "$bridge"; do
+for tool in "$certs" "$registry" "$fleet" "$broker_config" "$bridge"; do
   [ -x "$tool" ] || { echo "start: $tool is missing; build first (scripts/build.sh)" >&2; exit 1; }
 done
 
@@ -47,11 +48,6 @@ wait_for() {  # wait_for WHAT TRIES COMMAND...: bounded polling, 0.1 s apart
 # 1. PKI and registry (created on the first run, reused after).
 "$root/certs/scripts/dev_pki.sh" "$certs" "$state/pki"
 "$registry" --db "$state/fleet.db" init >/dev/null
-for i in $(seq -f "%04g" 1 "$devices"); do
-  id="d-$i"
-  [ -f "$state/pki/devices/$id.crt" ] || "$certs" device --dir "$state/pki" --id "$id" --group demo >/dev/null
-  "$registry" --db "$state/fleet.db" add --id "$id" --group demo --cert "$state/pki/devices/$id.crt" >/dev/null
-done
 
 # 2. Broker: mosquitto with the laneway plugin, TLS only.
 user_args=()
@@ -85,16 +81,12 @@ pids+=($!)
 wait_for "laneway-bridge on $bind:$https_port" 100 \
   curl -fsS --cacert "$state/pki/ca.crt" "https://$bind:$https_port/healthz"
 
-# 4. Demo telemetry: each device holds one mTLS connection and publishes every 2 s.
-# (The fleet simulator replaces this once laneway-fleet lands.)
-for i in $(seq -f "%04g" 1 "$devices"); do
-  id="d-$i"
-  (n=0; while sleep 2; do n=$((n + 1)); echo "{\"n\":$n,\"temp\":$((200 + RANDOM % 50))}"; done) |
-    mosquitto_pub -h "$bind" -p "$mqtt_port" --cafile "$state/pki/ca.crt" \
-      --cert "$state/pki/devices/$id.crt" --key "$state/pki/devices/$id.key" \
-      -i "$id" -t "devices/$id/telemetry" -l -q 0 >>"$state/devices.log" 2>&1 &
-  pids+=($!)
-done
+# 4. The simulated fleet: one process, one event loop, every device on its own mTLS
+# connection with a certificate issued and registered on first use.
+"$fleet" simulate --devices "$devices" --pki "$state/pki" --registry "$state/fleet.db" \
+  --host "$bind" --port "$mqtt_port" --prefix d- --group demo --rate 0.5 --stats-interval 0 \
+  >"$state/fleet.log" 2>&1 &
+pids+=($!)
 
 cat <<INFO
 
@@ -102,7 +94,7 @@ laneway is running (state in $state):
   broker   mqtts://$bind:$mqtt_port   (mosquitto + laneway plugin; log $state/mosquitto.log)
   bridge   https://$bind:$https_port/api/info   (log $state/bridge.log)
   metrics  https://$bind:$https_port/metrics
-  devices  $devices demo devices publishing on devices/<id>/telemetry
+  fleet    $devices simulated devices (d-000001...) publishing on devices/<id>/telemetry (log $state/fleet.log)
 Dashboard URL: https://$bind:$https_port/
 Trust the development CA to open it without warnings: $state/pki/ca.crt
   (curl --cacert $state/pki/ca.crt ...; in a browser import it as an authority).

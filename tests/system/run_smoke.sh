@@ -24,16 +24,17 @@ info=$(curl -fsS --max-time 5 --cacert "$state/pki/ca.crt" "https://127.0.0.1:$h
   fail "/api/info did not answer"
 echo "$info" | grep -q '"transports"' || fail "/api/info has no transports: $info"
 
-# One envelope of a demo device's telemetry, as a fleet app sees the wire.
+# One envelope of a simulated device's telemetry, as a fleet app sees the wire.
 envelope=$(mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" --cafile "$state/pki/ca.crt" \
   --cert "$state/pki/services/operator-admin.crt" --key "$state/pki/services/operator-admin.key" \
   -t '$lw/env/devices/+/telemetry' -C 1 -W 10 -v) || fail "no envelope on \$lw/env within 10 s"
 case "$envelope" in
-  '$lw/env/devices/d-000'[12]'/telemetry '*) ;;
+  '$lw/env/devices/d-00000'[12]'/telemetry '*) ;;
   *) fail "unexpected envelope: $envelope" ;;
 esac
 
 wait "$start_pid" || fail "start.sh exited non-zero"
 ! pgrep -f "$state/mosquitto.conf" >/dev/null || fail "mosquitto still running after the run ended"
 ! pgrep -f "$state/bridge.json" >/dev/null || fail "laneway-bridge still running after the run ended"
+! pgrep -f "$state/fleet.db" >/dev/null || fail "the simulator still running after the run ended"
 echo "smoke: system started, served /api/info and envelopes, and stopped cleanly"
