@@ -95,7 +95,7 @@ laneway is running (state in $state):
   bridge   https://$bind:$https_port/api/info   (log $state/bridge.log)
   metrics  https://$bind:$https_port/metrics
   fleet    $devices simulated devices (d-000001...) publishing on devices/<id>/telemetry (log $state/fleet.log)
-Dashboard URL: https://$bind:$https_port/
+Dashboard URL: https://$bind:$https_port/  (the dashboard page is not built yet; the bridge serves /api/info, /metrics, /v1/ws, /v1/sse, /v1/call)
 Trust the development CA to open it without warnings: $state/pki/ca.crt
   (curl --cacert $state/pki/ca.crt ...; in a browser import it as an authority).
 Watch the wire: mosquitto_sub -h $bind -p $mqtt_port --cafile $state/pki/ca.crt \\
