@@ -1,6 +1,7 @@
 #include "metrics.h"
 
 #include <cstdio>
+#include <type_traits>
 
 namespace laneway::bridge {
 
@@ -44,40 +45,31 @@ std::string Metrics::render(const Gauges& g) const {
   std::string out;
   using ull = unsigned long long;
   using ll = long long;
-  const Lane lanes[] = {Lane::kWebSocket, Lane::kSse, Lane::kWebTransport};
+  // One sample per lane of a LaneCounters field, labelled `label="<lane>"`.
+  auto per_lane = [&](const char* name, const char* label, auto LaneCounters::*field) {
+    for (Lane l : {Lane::kWebSocket, Lane::kSse, Lane::kWebTransport}) {
+      const auto value = lanes_[static_cast<std::size_t>(l)].*field;
+      if constexpr (std::is_signed_v<decltype(value)>)
+        line(out, "%s{%s=\"%s\"} %lld", name, label, lane_name(l), static_cast<ll>(value));
+      else
+        line(out, "%s{%s=\"%s\"} %llu", name, label, lane_name(l), static_cast<ull>(value));
+    }
+  };
   help(out, "laneway_bridge_connections", "gauge", "Open sessions per lane.");
-  for (Lane l : lanes) {
-    line(out, "laneway_bridge_connections{lane=\"%s\"} %lld", lane_name(l),
-         static_cast<ll>(lanes_[static_cast<std::size_t>(l)].connections));
-  }
+  per_lane("laneway_bridge_connections", "lane", &LaneCounters::connections);
   help(out, "laneway_bridge_connections_total", "counter", "Sessions opened per lane.");
-  for (Lane l : lanes) {
-    line(out, "laneway_bridge_connections_total{lane=\"%s\"} %llu", lane_name(l),
-         static_cast<ull>(lanes_[static_cast<std::size_t>(l)].connections_total));
-  }
+  per_lane("laneway_bridge_connections_total", "lane", &LaneCounters::connections_total);
   help(out, "laneway_bridge_messages_out_total", "counter", "Frames written to clients.");
-  for (Lane l : lanes) {
-    line(out, "laneway_bridge_messages_out_total{lane=\"%s\"} %llu", lane_name(l),
-         static_cast<ull>(lanes_[static_cast<std::size_t>(l)].frames_out));
-  }
+  per_lane("laneway_bridge_messages_out_total", "lane", &LaneCounters::frames_out);
   help(out, "laneway_bridge_bytes_out_total", "counter", "Frame bytes written to clients.");
-  for (Lane l : lanes) {
-    line(out, "laneway_bridge_bytes_out_total{lane=\"%s\"} %llu", lane_name(l),
-         static_cast<ull>(lanes_[static_cast<std::size_t>(l)].bytes_out));
-  }
+  per_lane("laneway_bridge_bytes_out_total", "lane", &LaneCounters::bytes_out);
   help(out, "laneway_bridge_messages_in_total", "counter",
        "Frames received: from clients per lane, and from the broker.");
-  for (Lane l : lanes) {
-    line(out, "laneway_bridge_messages_in_total{source=\"%s\"} %llu", lane_name(l),
-         static_cast<ull>(lanes_[static_cast<std::size_t>(l)].frames_in));
-  }
+  per_lane("laneway_bridge_messages_in_total", "source", &LaneCounters::frames_in);
   line(out, "laneway_bridge_messages_in_total{source=\"broker\"} %llu",
        static_cast<ull>(broker_messages_in_));
   help(out, "laneway_bridge_bytes_in_total", "counter", "Bytes received.");
-  for (Lane l : lanes) {
-    line(out, "laneway_bridge_bytes_in_total{source=\"%s\"} %llu", lane_name(l),
-         static_cast<ull>(lanes_[static_cast<std::size_t>(l)].bytes_in));
-  }
+  per_lane("laneway_bridge_bytes_in_total", "source", &LaneCounters::bytes_in);
   line(out, "laneway_bridge_bytes_in_total{source=\"broker\"} %llu",
        static_cast<ull>(broker_bytes_in_));
   help(out, "laneway_bridge_client_publishes_total", "counter",
