@@ -73,7 +73,9 @@ cat >"$state/bridge.json" <<JSON
             "keys": [{"alg": "HS256", "secret_file": "dashboard.secret"}],
             "origins": ["https://$bind:$https_port", "https://localhost:$https_port"],
             "subscribe": ["devices/#", "fleet/#", "broadcast/#"],
-            "publish": ["devices/+/cmd", "fleet/#", "broadcast/#"]}]
+            "publish": ["devices/+/cmd", "fleet/#", "broadcast/#"]}],
+  "webtransport": {"enabled": true, "hosts": ["$bind"], "port": $https_port,
+                   "cert": "pki/wt/wt.crt", "key": "pki/wt/wt.key"}
 }
 JSON
 "$bridge" --config "$state/bridge.json" >"$state/bridge.log" 2>&1 &
@@ -94,6 +96,7 @@ laneway is running (state in $state):
   broker   mqtts://$bind:$mqtt_port   (mosquitto + laneway plugin; log $state/mosquitto.log)
   bridge   https://$bind:$https_port/api/info   (log $state/bridge.log)
   metrics  https://$bind:$https_port/metrics
+  wt       https://$bind:$https_port/v1/wt   (WebTransport over UDP $https_port; certificate hashes in /api/info)
   fleet    $devices simulated devices (d-000001...) publishing on devices/<id>/telemetry (log $state/fleet.log)
 Dashboard URL: https://$bind:$https_port/  (the dashboard page is not built yet; the bridge serves /api/info, /metrics, /v1/ws, /v1/sse, /v1/call)
 Trust the development CA to open it without warnings: $state/pki/ca.crt

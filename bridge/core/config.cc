@@ -135,10 +135,49 @@ AppConfig parse_app(const json& a, const std::string& where, const std::string& 
   return app;
 }
 
+bool get_bool(const json& obj, const char* key, const std::string& where, bool fallback) {
+  if (!obj.contains(key)) return fallback;
+  if (!obj[key].is_boolean()) fail(where + "." + key + ": must be true or false");
+  return obj[key].get<bool>();
+}
+
+WebTransportConfig parse_webtransport(const json& w, const BridgeConfig& c,
+                                      const std::string& base_dir) {
+  const std::string where = "webtransport";
+  only_keys(w, where,
+            {"enabled", "hosts", "port", "cert", "key", "public_url", "max_sessions",
+             "max_sessions_per_connection", "max_streams", "idle_timeout_ms", "datagrams",
+             "cert_check_ms", "cert_warn_days"});
+  WebTransportConfig t;
+  t.enabled = get_bool(w, "enabled", where, true);
+  t.hosts = get_strings(w, "hosts", where);
+  if (t.hosts.empty()) {
+    for (const ListenAddress& l : c.listen) t.hosts.push_back(l.host);
+  }
+  t.port = get_number<int>(w, "port", where, t.port, 0, 65535);
+  t.cert_file = resolve(get_string(w, "cert", where, ""), base_dir);
+  t.key_file = resolve(get_string(w, "key", where, ""), base_dir);
+  if (t.enabled && (t.cert_file.empty() || t.key_file.empty())) {
+    fail(where + ": cert and key required (laneway-certs wt-cert)");
+  }
+  t.public_url = get_string(w, "public_url", where, "");
+  t.max_sessions = get_number<std::size_t>(w, "max_sessions", where, t.max_sessions, 1, 10000000);
+  t.max_sessions_per_connection = get_number<std::size_t>(w, "max_sessions_per_connection", where,
+                                                          t.max_sessions_per_connection, 1, 64);
+  t.max_streams = get_number<std::uint64_t>(w, "max_streams", where, t.max_streams, 1, 10000);
+  t.idle_timeout_ms =
+      get_number<std::uint32_t>(w, "idle_timeout_ms", where, t.idle_timeout_ms, 1000, 600000);
+  t.datagrams = get_bool(w, "datagrams", where, t.datagrams);
+  t.cert_check_ms =
+      get_number<std::uint32_t>(w, "cert_check_ms", where, t.cert_check_ms, 100, 3600000);
+  t.cert_warn_days = get_number<std::uint32_t>(w, "cert_warn_days", where, t.cert_warn_days, 0, 14);
+  return t;
+}
+
 BridgeConfig parse(const json& root, const std::string& base_dir) {
   only_keys(root, "config",
             {"listen", "public_url", "tls", "broker", "apps", "limits", "history", "sse", "ws",
-             "log_level"});
+             "log_level", "webtransport"});
   BridgeConfig c;
   if (root.contains("listen")) {
     if (!root["listen"].is_array() || root["listen"].empty()) {
@@ -248,6 +287,9 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
     only_keys(root["ws"], "ws", {"ping_interval_ms"});
     c.ws_ping_interval_ms =
         get_number<std::uint32_t>(root["ws"], "ping_interval_ms", "ws", 20000, 1000, 600000);
+  }
+  if (root.contains("webtransport")) {
+    c.webtransport = parse_webtransport(root["webtransport"], c, base_dir);
   }
   c.log_level = get_string(root, "log_level", "config", c.log_level);
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&

@@ -39,6 +39,23 @@ struct BrokerConfig {
   int reconnect_max_s = 30;
 };
 
+// The WebTransport lane (HTTP/3 over QUIC, UDP): docs/bridge.md "WebTransport".
+struct WebTransportConfig {
+  bool enabled = false;
+  std::vector<std::string> hosts;  // UDP addresses; empty: the hosts of listen[]
+  int port = 8443;                 // UDP port, shared by every host
+  std::string cert_file;           // ECDSA P-256, at most 14 days (laneway-certs wt-cert)
+  std::string key_file;
+  std::string public_url;  // base URL advertised for wt; default: the request's host + port
+  std::size_t max_sessions = 10000;  // WebTransport sessions, whole bridge
+  std::size_t max_sessions_per_connection = 4;
+  std::uint64_t max_streams = 100;  // peer-opened streams per connection, each direction
+  std::uint32_t idle_timeout_ms = 30000;
+  bool datagrams = true;               // QoS 0 envelopes as datagrams when a subscription asks
+  std::uint32_t cert_check_ms = 1000;  // how often the cert/key files are checked for rotation
+  std::uint32_t cert_warn_days = 3;    // warn when the certificate expires within this
+};
+
 enum class JwtAlg { kHS256, kRS256, kES256 };
 
 struct JwtKey {
@@ -82,6 +99,7 @@ struct BridgeConfig {
   // How long an SSE session waits for its event stream to (re)attach before it is closed.
   std::uint32_t sse_resume_window_ms = 30000;
   std::string log_level = "info";
+  WebTransportConfig webtransport;
 
   const AppConfig* find_app(const std::string& id) const;
 };

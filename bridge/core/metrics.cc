@@ -113,4 +113,48 @@ std::string Metrics::render(const Gauges& g) const {
   return out;
 }
 
+void render_webtransport_metrics(std::string& out, const WebTransportSample& s) {
+  using ull = unsigned long long;
+  help(out, "laneway_bridge_wt_quic_connections", "gauge", "Open QUIC connections.");
+  line(out, "laneway_bridge_wt_quic_connections %llu", static_cast<ull>(s.quic_connections));
+  help(out, "laneway_bridge_wt_sessions", "gauge", "Open WebTransport sessions.");
+  line(out, "laneway_bridge_wt_sessions %llu", static_cast<ull>(s.sessions));
+  help(out, "laneway_bridge_wt_sessions_total", "counter",
+       "WebTransport sessions accepted, and refused (origin, limits).");
+  line(out, "laneway_bridge_wt_sessions_total{result=\"accepted\"} %llu",
+       static_cast<ull>(s.sessions_total));
+  line(out, "laneway_bridge_wt_sessions_total{result=\"refused\"} %llu",
+       static_cast<ull>(s.sessions_rejected));
+  help(out, "laneway_bridge_wt_streams_total", "counter", "WebTransport streams opened.");
+  line(out, "laneway_bridge_wt_streams_total %llu", static_cast<ull>(s.streams_total));
+  help(out, "laneway_bridge_wt_datagrams_total", "counter",
+       "WebTransport datagrams: received, sent, dropped (queue full or too large).");
+  line(out, "laneway_bridge_wt_datagrams_total{direction=\"in\"} %llu",
+       static_cast<ull>(s.datagrams_in));
+  line(out, "laneway_bridge_wt_datagrams_total{direction=\"out\"} %llu",
+       static_cast<ull>(s.datagrams_out));
+  line(out, "laneway_bridge_wt_datagrams_total{direction=\"dropped\"} %llu",
+       static_cast<ull>(s.datagrams_dropped));
+  help(out, "laneway_bridge_wt_datagram_fallbacks_total", "counter",
+       "QoS 0 envelopes sent on the stream because no datagram could carry them.");
+  line(out, "laneway_bridge_wt_datagram_fallbacks_total %llu",
+       static_cast<ull>(s.datagrams_on_stream));
+  help(out, "laneway_bridge_wt_migrations_total", "counter",
+       "Validated QUIC path changes (migrations and NAT rebindings).");
+  line(out, "laneway_bridge_wt_migrations_total %llu", static_cast<ull>(s.migrations));
+  help(out, "laneway_bridge_wt_stateless_resets_total", "counter", "Stateless resets sent.");
+  line(out, "laneway_bridge_wt_stateless_resets_total %llu", static_cast<ull>(s.stateless_resets));
+  help(out, "laneway_bridge_wt_protocol_errors_total", "counter",
+       "Streams or connections closed for bad HTTP/3 or QUIC input.");
+  line(out, "laneway_bridge_wt_protocol_errors_total %llu", static_cast<ull>(s.protocol_errors));
+  help(out, "laneway_bridge_wt_certificate_expiry_seconds", "gauge",
+       "Seconds until the WebTransport certificate expires.");
+  line(out, "laneway_bridge_wt_certificate_expiry_seconds %lld",
+       static_cast<long long>(s.certificate_expiry_s));
+  help(out, "laneway_bridge_wt_certificate_reloads_total", "counter",
+       "WebTransport certificate rotations picked up.");
+  line(out, "laneway_bridge_wt_certificate_reloads_total %llu",
+       static_cast<ull>(s.certificate_reloads));
+}
+
 }  // namespace laneway::bridge

@@ -70,4 +70,26 @@ class Metrics {
   double latency_sum_ms_ = 0;
 };
 
+// WebTransport transport counters (the QUIC server keeps them; the lane samples them at
+// render time). Sessions per lane are in laneway_bridge_connections{lane="wt"} as for
+// every lane; these are what only WebTransport has.
+struct WebTransportSample {
+  std::uint64_t quic_connections = 0;  // gauge
+  std::uint64_t sessions = 0;          // gauge
+  std::uint64_t sessions_total = 0;
+  std::uint64_t sessions_rejected = 0;
+  std::uint64_t streams_total = 0;
+  std::uint64_t datagrams_in = 0;
+  std::uint64_t datagrams_out = 0;
+  std::uint64_t datagrams_dropped = 0;
+  std::uint64_t datagrams_on_stream = 0;  // QoS 0 envelopes too large for a datagram
+  std::uint64_t migrations = 0;
+  std::uint64_t stateless_resets = 0;
+  std::uint64_t protocol_errors = 0;
+  std::int64_t certificate_expiry_s = 0;  // gauge: seconds until the certificate expires
+  std::uint64_t certificate_reloads = 0;
+};
+// Appends the laneway_bridge_wt_* families (Prometheus text).
+void render_webtransport_metrics(std::string& out, const WebTransportSample& s);
+
 }  // namespace laneway::bridge

@@ -4,6 +4,7 @@
 
 #include "http_util.h"
 #include "server.h"
+#include "wt_lane.h"
 
 namespace laneway::bridge {
 namespace {
@@ -15,6 +16,28 @@ struct PerSession {
   PerRequest* req;
 };
 
+// `wt` entry: the UDP port may differ from the HTTPS one, so the URL is the advertised host
+// with the WebTransport port (or webtransport.public_url); the hashes are what
+// `new WebTransport(url, {serverCertificateHashes})` takes, current certificate first.
+nlohmann::json wt_transport(Server& server, const WtLane& wt, const std::string& https_base) {
+  std::string base = server.config().webtransport.public_url;
+  if (base.empty()) {
+    // https://host[:port] → https://host:<udp port>
+    std::string host = https_base.substr(8);
+    const std::size_t bracket = host.rfind(']');
+    const std::size_t colon = host.rfind(':');
+    if (colon != std::string::npos && (bracket == std::string::npos || colon > bracket)) {
+      host.resize(colon);
+    }
+    base = "https://" + host + ":" + std::to_string(wt.port());
+  }
+  nlohmann::json hashes = nlohmann::json::array();
+  for (const std::string& h : wt.certificate_hashes()) {
+    hashes.push_back({{"algorithm", "sha-256"}, {"value", h}});
+  }
+  return {{"name", "wt"}, {"url", base + "/v1/wt"}, {"serverCertificateHashes", hashes}};
+}
+
 std::string api_info(Server& server, struct lws* wsi) {
   const std::string base = server.base_url(wsi);
   std::string ws_base = base;
@@ -22,10 +45,12 @@ std::string api_info(Server& server, struct lws* wsi) {
   nlohmann::json info;
   info["version"] = kBridgeVersion;
   // Preference order (DESIGN §5): wt, ws, sse. `wt` joins when that lane is enabled.
-  info["transports"] = nlohmann::json::array({
-      {{"name", "ws"}, {"url", ws_base + "/v1/ws"}},
-      {{"name", "sse"}, {"url", base + "/v1/sse"}, {"callUrl", base + "/v1/call"}},
-  });
+  info["transports"] = nlohmann::json::array();
+  if (const WtLane* wt = server.wt_lane())
+    info["transports"].push_back(wt_transport(server, *wt, base));
+  info["transports"].push_back({{"name", "ws"}, {"url", ws_base + "/v1/ws"}});
+  info["transports"].push_back(
+      {{"name", "sse"}, {"url", base + "/v1/sse"}, {"callUrl", base + "/v1/call"}});
   info["maxFrameBytes"] = server.config().limits.max_frame_bytes;
   return info.dump();
 }
@@ -47,8 +72,9 @@ int serve(struct lws* wsi, PerRequest& req) {
     return http::respond(wsi, req.response, 200, "application/json", health.dump());
   }
   if (path == "/metrics") {
-    return http::respond(wsi, req.response, 200, "text/plain; version=0.0.4",
-                         server.hub().render_metrics());
+    std::string text = server.hub().render_metrics();
+    if (const WtLane* wt = server.wt_lane()) render_webtransport_metrics(text, wt->sample());
+    return http::respond(wsi, req.response, 200, "text/plain; version=0.0.4", text);
   }
   return http::respond(wsi, req.response, 404, "text/plain", "not found\n");
 }

@@ -6,6 +6,7 @@
 
 #include "http_util.h"
 #include "sse_lane.h"
+#include "wt_lane.h"
 
 namespace laneway::bridge {
 namespace {
@@ -41,6 +42,7 @@ Server::Server(const BridgeConfig& config, Hub& hub, BrokerLink& broker)
 }
 
 Server::~Server() {
+  if (wt_) wt_->stop();  // leaves the loop while the context still exists
   if (context_) lws_context_destroy(context_);
 }
 
@@ -55,11 +57,9 @@ std::int64_t Server::now_us() {
 }
 
 bool Server::start(std::string& error) {
-  static const struct lws_protocols protocols[] = {kWsLaneProtocol,
-                                                   kSseLaneProtocol,
-                                                   kCallLaneProtocol,
-                                                   kInfoRoutesProtocol,
-                                                   {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+  static const struct lws_protocols protocols[] = {
+      kWsLaneProtocol,     kSseLaneProtocol, kCallLaneProtocol,
+      kInfoRoutesProtocol, kWtLaneProtocol,  {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
   // WebSocket keepalive: lws pings an idle connection and hangs up when it stops answering.
   static lws_retry_bo_t retry{};
   retry.secs_since_valid_ping = static_cast<uint16_t>(config_.ws_ping_interval_ms / 1000);
@@ -99,6 +99,10 @@ bool Server::start(std::string& error) {
       return false;
     }
     vhosts_.push_back(vhost);
+  }
+  if (config_.webtransport.enabled) {
+    wt_ = std::make_unique<WtLane>(config_, hub_);
+    if (!wt_->start(context_, vhosts_.front(), error)) return false;
   }
   lws_sul_schedule(context_, 0, &tick_.sul, &Server::on_tick, kTickUs);
   return true;

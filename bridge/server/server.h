@@ -21,6 +21,7 @@
 namespace laneway::bridge {
 
 class SseStream;
+class WtLane;
 
 class Server {
  public:
@@ -39,6 +40,8 @@ class Server {
   void wake();
 
   Hub& hub() { return hub_; }
+  // The WebTransport lane; null unless webtransport.enabled.
+  const WtLane* wt_lane() const { return wt_.get(); }
   bool broker_connected() const { return broker_.connected(); }
   const BridgeConfig& config() const { return config_; }
   static Server& from(struct lws* wsi);
@@ -70,6 +73,7 @@ class Server {
   std::vector<BrokerMessage> drained_;
   std::vector<std::pair<int, bool>> acks_;
   std::uint64_t broker_connections_seen_ = 0;
+  std::unique_ptr<WtLane> wt_;
 };
 
 // Protocol tables (defined in each lane's file).

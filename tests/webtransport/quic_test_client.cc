@@ -172,14 +172,13 @@ int QuicTestClient::open_session(const std::string& path, std::chrono::milliseco
   const std::int64_t id = open_bidi(false);
   wt::QpackEncoder encoder;
   std::string block;
-  encoder.encode(id,
-                 {{":method", "CONNECT"},
-                  {":protocol", "webtransport"},
-                  {":scheme", "https"},
-                  {":authority", "127.0.0.1"},
-                  {":path", path},
-                  {"origin", "https://test.invalid"}},
-                 &block);
+  std::vector<wt::HeaderField> headers = {{":method", "CONNECT"},
+                                          {":protocol", "webtransport"},
+                                          {":scheme", "https"},
+                                          {":authority", "127.0.0.1"},
+                                          {":path", path}};
+  if (!origin.empty()) headers.push_back({"origin", origin});
+  encoder.encode(id, headers, &block);
   send(id, frame(h3::kFrameHeaders, block));
   // The response is one HEADERS frame; wait until it is complete.
   std::string status;

@@ -29,6 +29,8 @@ class QuicTestClient {
   // bidi stream; returns the response status (0 on timeout).
   int open_session(const std::string& path, std::chrono::milliseconds timeout);
   std::int64_t session_id() const { return session_id_; }
+  // The origin header of the CONNECT; empty sends none (a non-browser client).
+  std::string origin = "https://test.invalid";
 
   // Opens a client bidi stream; `webtransport` prefixes 0x41 + session id.
   std::int64_t open_bidi(bool webtransport);

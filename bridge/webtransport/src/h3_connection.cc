@@ -474,6 +474,23 @@ void Http3Connection::on_connection_closed() {
   }
 }
 
+void Http3Connection::on_stream_acked(std::int64_t stream_id) {
+  auto wt = stream_session_.find(stream_id);
+  if (wt == stream_session_.end()) return;
+  handler_.on_stream_acked(SessionRef{serial_, wt->second}, stream_id);
+}
+
+bool Http3Connection::owns_stream(std::int64_t session_id, std::int64_t stream_id) const {
+  auto wt = stream_session_.find(stream_id);
+  return wt != stream_session_.end() && wt->second == session_id;
+}
+
+std::size_t Http3Connection::datagram_prefix_size(std::int64_t session_id) {
+  std::string prefix;
+  append_varint(static_cast<std::uint64_t>(session_id) / 4, prefix);
+  return prefix.size();
+}
+
 bool Http3Connection::send_stream(std::int64_t session_id, std::int64_t stream_id,
                                   std::string_view data, bool fin, std::string* error) {
   auto wt = stream_session_.find(stream_id);

@@ -36,6 +36,8 @@ class Http3Connection {
   void on_stream_data(std::int64_t stream_id, std::string_view data, bool fin);
   // The peer reset its sending side (RESET_STREAM) or asked us to stop (STOP_SENDING).
   void on_stream_reset(std::int64_t stream_id, std::uint64_t error_code);
+  // The peer acknowledged data we sent on a stream.
+  void on_stream_acked(std::int64_t stream_id);
   // Both directions of a stream are finished; its state is dropped.
   void on_stream_closed(std::int64_t stream_id);
   void on_datagram(std::string_view payload);
@@ -50,6 +52,10 @@ class Http3Connection {
   void close_session(std::int64_t session_id, std::uint32_t error_code, std::string_view reason);
 
   std::size_t open_sessions() const { return sessions_.size(); }
+  // True when `stream_id` is a WebTransport stream of `session_id`.
+  bool owns_stream(std::int64_t session_id, std::int64_t stream_id) const;
+  // The varint prefix send_datagram adds for this session.
+  static std::size_t datagram_prefix_size(std::int64_t session_id);
 
  private:
   enum class StreamKind {

@@ -379,6 +379,30 @@ bool QuicConnection::write_stream(std::int64_t stream_id, std::string_view data,
   return true;
 }
 
+std::size_t QuicConnection::send_capacity(std::int64_t stream_id) const {
+  if (state_ == State::kClosing || state_ == State::kDraining) return 0;
+  auto it = send_.find(stream_id);
+  if (it == send_.end()) return config_.max_stream_send_buffer;
+  if (it->second.fin_queued()) return 0;
+  const std::size_t used = it->second.buffered_bytes();
+  return used >= config_.max_stream_send_buffer ? 0 : config_.max_stream_send_buffer - used;
+}
+
+std::size_t QuicConnection::max_datagram_frame_payload() const {
+  if (state_ != State::kOpen) return 0;
+  const ngtcp2_transport_params* peer = ngtcp2_conn_get_remote_transport_params(conn_.get());
+  if (!peer || peer->max_datagram_frame_size == 0) return 0;
+  // Short header (1) + the peer's DCID (at most 20) + packet number (at most 4) + AEAD tag
+  // (16) + DATAGRAM frame type (1) and length (at most 4): 46 bytes of overhead at worst.
+  constexpr std::size_t kOverhead = 1 + NGTCP2_MAX_CIDLEN + 4 + 16 + 1 + 4;
+  const std::size_t udp = ngtcp2_conn_get_path_max_tx_udp_payload_size(conn_.get());
+  if (udp <= kOverhead) return 0;
+  // The frame-size limit covers the frame type and length too (RFC 9221 §3).
+  const std::uint64_t frame_limit =
+      peer->max_datagram_frame_size > 5 ? peer->max_datagram_frame_size - 5 : 0;
+  return static_cast<std::size_t>(std::min<std::uint64_t>(udp - kOverhead, frame_limit));
+}
+
 void QuicConnection::reset_stream(std::int64_t stream_id, std::uint64_t error_code) {
   ngtcp2_conn_shutdown_stream(conn_.get(), stream_id, error_code);
 }
@@ -429,6 +453,7 @@ int QuicConnection::on_acked_stream_data_offset(ngtcp2_conn*, std::int64_t strea
   auto* self = static_cast<QuicConnection*>(user_data);
   auto it = self->send_.find(stream_id);
   if (it != self->send_.end()) it->second.on_acked(offset + len);
+  self->h3_->on_stream_acked(stream_id);
   return 0;
 }
 

@@ -59,6 +59,10 @@ class QuicConnection : public StreamIo {
   ngtcp2_tstamp expiry() const;
   std::uint64_t serial() const { return serial_; }
   Http3Connection& h3() { return *h3_; }
+  // Free send buffer on a stream (0 when finished or the connection is closing).
+  std::size_t send_capacity(std::int64_t stream_id) const;
+  // Largest QUIC DATAGRAM frame payload that fits one packet on the current path.
+  std::size_t max_datagram_frame_payload() const;
 
   // --- StreamIo ---
   std::int64_t open_uni_stream() override;

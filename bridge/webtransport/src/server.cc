@@ -137,6 +137,21 @@ class ServerImpl final : public Server, public ConnectionHost {
     return ok;
   }
 
+  std::size_t send_capacity(SessionRef session, std::int64_t stream_id) const override {
+    auto it = connections_.find(session.connection);
+    if (it == connections_.end()) return 0;
+    if (!it->second->h3().owns_stream(session.session_id, stream_id)) return 0;
+    return it->second->send_capacity(stream_id);
+  }
+
+  std::size_t max_datagram_payload(SessionRef session) const override {
+    auto it = connections_.find(session.connection);
+    if (it == connections_.end()) return 0;
+    const std::size_t frame = it->second->max_datagram_frame_payload();
+    const std::size_t prefix = Http3Connection::datagram_prefix_size(session.session_id);
+    return frame > prefix ? frame - prefix : 0;
+  }
+
   std::int64_t open_bidi_stream(SessionRef session, std::string* error) override {
     return open_stream(session, true, error);
   }

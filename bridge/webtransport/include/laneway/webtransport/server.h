@@ -52,6 +52,12 @@ class Handler {
     (void)session, (void)stream_id, (void)error_code;
   }
   virtual void on_datagram(SessionRef session, std::string_view payload) = 0;
+  // The peer acknowledged data we sent on one of the session's streams: send buffer space
+  // was released (see Server::send_capacity). Lets a writer that stopped at a full buffer
+  // resume without polling.
+  virtual void on_stream_acked(SessionRef session, std::int64_t stream_id) {
+    (void)session, (void)stream_id;
+  }
   // Called once per opened session, whoever closed it (capsule, FIN, reset, connection loss).
   virtual void on_session_closed(SessionRef session, std::uint32_t error_code,
                                  std::string_view reason) = 0;
@@ -123,9 +129,16 @@ class Server {
   // or stream is gone, the stream is closed for writing, or its send buffer is full.
   virtual bool send_stream(SessionRef session, std::int64_t stream_id, std::string_view data,
                            bool fin, std::string* error = nullptr) = 0;
+  // Bytes send_stream would accept on that stream right now (the per-stream send buffer
+  // still free); 0 if the session or stream is gone or finished.
+  virtual std::size_t send_capacity(SessionRef session, std::int64_t stream_id) const = 0;
   // Opens a server-initiated stream; -1 (and `error`) if the peer's stream limit is hit.
   virtual std::int64_t open_bidi_stream(SessionRef session, std::string* error = nullptr) = 0;
   virtual std::int64_t open_uni_stream(SessionRef session, std::string* error = nullptr) = 0;
+  // Largest payload send_datagram can carry on the connection's current path: the peer's
+  // max_datagram_frame_size and the path's UDP payload size, minus QUIC and HTTP/3 framing.
+  // 0 if the peer accepts no datagrams or the session is gone.
+  virtual std::size_t max_datagram_payload(SessionRef session) const = 0;
   // Queues one datagram. False if the peer accepts none this large or the queue is full.
   virtual bool send_datagram(SessionRef session, std::string_view payload,
                              std::string* error = nullptr) = 0;
