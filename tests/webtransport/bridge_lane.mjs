@@ -193,6 +193,24 @@ async function openConnected(page, name, url, hashes, subs) {
   check(reply.call.connectResult && !reply.call.error, `${name} connect refused: ${JSON.stringify(reply.call)}`);
 }
 
+// The bridge subscribes upstream when the first session asks; the broker's SUBACK may come
+// after connect_result. Publishing QoS 1 until one arrives means later publishes cannot race
+// it. Returns how many stream frames the session holds afterwards.
+async function warmUp(page, name, device, topic) {
+  for (let i = 0; i < 50; i++) {
+    await publish(device, topic, 'warm-up', 1);
+    const end = Date.now() + 300;
+    while (Date.now() < end) {
+      if ((await frames(page, name)).some((f) => f.envelope?.topic === topic)) {
+        await sleep(300);
+        return (await frames(page, name)).length;
+      }
+      await sleep(30);
+    }
+  }
+  throw new Fail(`no envelope on ${topic} after 50 warm-up publishes`);
+}
+
 // ---------------------------------------------------------------- the lane, end to end
 async function scenarioWt() {
   const { observer, device } = await setupMqtt();
@@ -213,10 +231,13 @@ async function scenarioWt() {
     { filter: status, datagrams: true },
   ]);
   log('session open, connect accepted');
+  await warmUp(page, 'a', device, telemetry);
+  const from = await warmUp(page, 'a', device, status);
+  const fresh = async () => frames(page, 'a', from);
 
   // QoS 1 device publish: arrives on the stream, frame bytes equal to the $lw/env payload.
   const env1 = await devicePublish(device, observer, telemetry, 'reading-1', 1);
-  const got1 = await waitFrame(page, 'a', 'telemetry envelope on the stream', (f) => f.envelope?.topic === telemetry);
+  const got1 = await waitFor('telemetry envelope on the stream', async () => (await fresh()).find((f) => f.envelope?.topic === telemetry));
   check(got1.raw === env1, 'stream frame bytes differ from the $lw/env payload');
   check(Buffer.from(got1.envelope.payload, 'base64').toString() === 'reading-1', 'wrong payload');
   log('QoS 1 envelope on the stream, byte-identical to $lw/env');
@@ -225,7 +246,7 @@ async function scenarioWt() {
   const env0 = await devicePublish(device, observer, status, 'online', 0);
   const dg = await waitFrame(page, 'a', 'status envelope as a datagram', (f) => f.envelope?.topic === status, datagrams);
   check(dg.raw === env0, 'datagram bytes differ from the $lw/env payload');
-  check(!(await frames(page, 'a')).some((f) => f.envelope?.topic === status), 'the QoS 0 envelope also came on the stream');
+  check(!(await fresh()).some((f) => f.envelope?.topic === status), 'the QoS 0 envelope also came on the stream');
   log('QoS 0 envelope as a datagram, byte-identical to $lw/env');
 
   // Browser publish: the device receives the raw payload; the reply comes on the stream.
@@ -270,6 +291,7 @@ async function scenarioRotation() {
   const first = await readInfo(page);
   const oldHash = first.hashes[0];
   await openConnected(page, 'old', first.url, [oldHash], [{ filter: telemetry }]);
+  await warmUp(page, 'old', device, telemetry);
   log('session on the first certificate');
 
   // Rotate: a fresh wt certificate written beside the configured one, then moved over it

@@ -95,6 +95,21 @@ TEST_F(WtBridgeLaneTest, CertificateRotationKeepsSessionsAndServesTheNewHash) {
   run_browser("rotation");
 }
 
+// The bridge subscribes upstream when the first session asks, and the broker's SUBACK may
+// come after connect_result: publish QoS 1 until one arrives, so later publishes cannot
+// race the upstream subscription. Leaves the client with no frames.
+bool warm_up(MqttTestClient& device, LanewayWtClient& client) {
+  for (int i = 0; i < 50; ++i) {
+    if (!accepted(device.publish(kTelemetry, "warm-up", 1))) return false;
+    if (client.run_until([&] { return !client.envelopes().empty(); }, 200ms)) {
+      client.run_until([] { return false; }, 300ms);  // stragglers of earlier attempts
+      client.clear_frames();
+      return true;
+    }
+  }
+  return false;
+}
+
 // Publishes `count` QoS 1 telemetry messages numbered from `first`, calling `midway` after
 // half of them, then waits until the client holds `first + count` envelopes.
 bool publish_and_receive(MqttTestClient& device, LanewayWtClient& client, int first, int count,
@@ -114,6 +129,7 @@ TEST_F(WtBridgeLaneTest, ClientMigrationKeepsTheSessionWithNoGap) {
   std::string error;
   ASSERT_TRUE(client.open("127.0.0.1", env_->wt_port(), &error)) << error;
   ASSERT_TRUE(client.connect(env_->token(), {kTelemetry}, 5s, &error)) << error;
+  ASSERT_TRUE(warm_up(*dev, client));
 
   const auto none = [] { return true; };
   ASSERT_TRUE(publish_and_receive(*dev, client, 0, 20, none));
@@ -145,6 +161,37 @@ TEST_F(WtBridgeLaneTest, ClientMigrationKeepsTheSessionWithNoGap) {
   EXPECT_NE(env_->bridge().output().find("migrated to 127.0.0.2:"), std::string::npos);
 }
 
+TEST_F(WtBridgeLaneTest, QosZeroGoesAsDatagramsUnlessTooLarge) {
+  auto dev = device();
+  ASSERT_TRUE(dev);
+  LanewayWtClient client;
+  std::string error;
+  ASSERT_TRUE(client.open("127.0.0.1", env_->wt_port(), &error)) << error;
+  ASSERT_TRUE(client.connect(env_->token(), {kTelemetry}, 5s, &error, /*datagrams=*/true)) << error;
+  ASSERT_TRUE(warm_up(*dev, client));
+
+  // QoS 0 and small: a datagram. QoS 0 but larger than any datagram on this path: the
+  // stream. QoS 1: always the stream.
+  ASSERT_TRUE(accepted(dev->publish(kTelemetry, "small", 0)));
+  ASSERT_TRUE(client.run_until([&] { return !client.datagram_frames.empty(); }, 10s))
+      << "stream envelopes: " << client.envelopes().size() << "\n"
+      << env_->get("/metrics");
+  const std::string big(4000, 'b');
+  ASSERT_TRUE(accepted(dev->publish(kTelemetry, big, 0)));
+  ASSERT_TRUE(accepted(dev->publish(kTelemetry, "acked", 1)));
+  ASSERT_TRUE(client.run_until([&] { return client.envelopes().size() >= 2; }, 10s));
+
+  ASSERT_EQ(client.datagram_frames.size(), 1u);
+  EXPECT_EQ(client.datagram_frames[0].envelope().payload(), "small");
+  EXPECT_EQ(client.datagram_frames[0].envelope().qos(), 0u);
+  const auto envs = client.envelopes();
+  EXPECT_EQ(envs[0].payload(), big);
+  EXPECT_EQ(envs[1].payload(), "acked");
+  EXPECT_EQ(envs[1].qos(), 1u);
+  EXPECT_EQ(env_->metric("laneway_bridge_wt_datagram_fallbacks_total"), 1);
+  EXPECT_GE(env_->metric("laneway_bridge_wt_datagrams_total{direction=\"out\"}"), 1);
+}
+
 // The good session receives the next telemetry message, numbered `n`.
 void expect_still_receiving(MqttTestClient& device, LanewayWtClient& good, int n) {
   ASSERT_TRUE(accepted(device.publish(kTelemetry, "alive-" + std::to_string(n), 1)));
@@ -171,6 +218,7 @@ TEST_F(WtBridgeLaneTest, MalformedInputClosesOnlyTheOffender) {
   LanewayWtClient good;
   ASSERT_TRUE(good.open("127.0.0.1", env_->wt_port(), &error)) << error;
   ASSERT_TRUE(good.connect(env_->token(), {kTelemetry}, 5s, &error)) << error;
+  ASSERT_TRUE(warm_up(*dev, good));
 
   // 1. A garbage CallFrame in a well-formed record: BAD_REQUEST, the session stays.
   LanewayWtClient bad;

@@ -1,11 +1,14 @@
 #include "laneway_wt_client.h"
 
+#include "varint.h"
+
 namespace laneway::test {
 
 using namespace std::chrono_literals;
 
 bool LanewayWtClient::open(const std::string& local_ip, std::uint16_t port, std::string* error) {
   quic_.origin.clear();  // a device-side or test client, not a browser page
+  quic_.on_datagram = [this](std::string_view payload) { on_datagram(payload); };
   if (!quic_.connect(local_ip, port, error)) return false;
   const int status = quic_.open_session("/v1/wt", 5s);
   if (status != 200) {
@@ -21,14 +24,19 @@ bool LanewayWtClient::open(const std::string& local_ip, std::uint16_t port, std:
 }
 
 bool LanewayWtClient::connect(const std::string& token, const std::vector<std::string>& filters,
-                              std::chrono::milliseconds timeout, std::string* error) {
+                              std::chrono::milliseconds timeout, std::string* error,
+                              bool datagrams) {
   v1::CallFrame call;
   call.set_id(1);
   auto* c = call.mutable_connect();
   c->set_app_id("demo");
   c->set_token(token);
   c->set_client("laneway_wt_client");
-  for (const auto& f : filters) c->add_subscriptions()->set_filter(f);
+  for (const auto& f : filters) {
+    auto* sub = c->add_subscriptions();
+    sub->set_filter(f);
+    sub->set_datagrams(datagrams);
+  }
   send_call(call);
   const v1::CallFrame* reply = nullptr;
   const bool answered = run_until(
@@ -76,6 +84,27 @@ bool LanewayWtClient::run_until(const std::function<bool()>& done,
       timeout);
 }
 
+bool LanewayWtClient::service() {
+  const bool alive = quic_.service();
+  decode_new_bytes();
+  return alive;
+}
+
+void LanewayWtClient::on_datagram(std::string_view payload) {
+  // HTTP/3 datagram: varint(session id / 4), then one Frame.
+  std::uint64_t quarter = 0;
+  const std::size_t n = webtransport::decode_varint(
+      reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size(), &quarter);
+  if (n == 0) return;
+  v1::Frame frame;
+  if (!frame.ParseFromArray(payload.data() + n, static_cast<int>(payload.size() - n))) return;
+  if (on_frame) {
+    on_frame(frame, true);
+  } else {
+    datagram_frames.push_back(std::move(frame));
+  }
+}
+
 void LanewayWtClient::decode_new_bytes() {
   if (stream_ < 0 || decode_failed_) return;
   std::string& in = quic_.received[stream_];
@@ -84,7 +113,11 @@ void LanewayWtClient::decode_new_bytes() {
   const wire::WireError err = decoder_.feed(fresh, [&](std::string_view record) {
     v1::Frame frame;
     if (frame.ParseFromArray(record.data(), static_cast<int>(record.size()))) {
-      frames_.push_back(std::move(frame));
+      if (on_frame) {
+        on_frame(frame, false);
+      } else {
+        frames_.push_back(std::move(frame));
+      }
     } else {
       decode_failed_ = true;
     }

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,8 +22,9 @@ class LanewayWtClient {
   // /v1/wt (HTTP status in `status`) and the frame stream.
   bool open(const std::string& local_ip, std::uint16_t port, std::string* error);
   // Sends `connect` with these subscriptions and waits for connect_result.
+  // `datagrams`: ask for QoS 0 envelopes as datagrams (Subscription.datagrams).
   bool connect(const std::string& token, const std::vector<std::string>& filters,
-               std::chrono::milliseconds timeout, std::string* error);
+               std::chrono::milliseconds timeout, std::string* error, bool datagrams = false);
 
   void send_frame(const v1::Frame& frame);
   void send_call(const v1::CallFrame& call);
@@ -32,17 +34,30 @@ class LanewayWtClient {
   // Runs the QUIC loop until `done` (frames are decoded as they arrive) or `timeout`.
   bool run_until(const std::function<bool()>& done, std::chrono::milliseconds timeout);
 
+  // Non-blocking: one round of QUIC I/O, then decodes what arrived.
+  bool service();
+  // When set, every received frame goes here (`datagram`: it came as a datagram) instead of
+  // being kept in frames().
+  std::function<void(const v1::Frame&, bool datagram)> on_frame;
+  // Datagram frames received (when on_frame is not set).
+  std::vector<v1::Frame> datagram_frames;
+
   // Frames received so far, in order.
   const std::vector<v1::Frame>& frames() const { return frames_; }
   // Envelopes among them (live Frame{envelope}), for quick checks.
   std::vector<v1::Envelope> envelopes() const;
   bool stream_failed() const { return decode_failed_; }
+  void clear_frames() {
+    frames_.clear();
+    datagram_frames.clear();
+  }
 
   QuicTestClient& quic() { return quic_; }
   std::int64_t frame_stream() const { return stream_; }
 
  private:
   void decode_new_bytes();
+  void on_datagram(std::string_view payload);
 
   QuicTestClient quic_;
   std::int64_t stream_ = -1;

@@ -66,6 +66,30 @@ std::uint16_t QuicTestClient::local_port() const {
 }
 
 bool QuicTestClient::connect(const std::string& local_ip, std::uint16_t port, std::string* error) {
+  if (!start_connect(local_ip, port, error)) return false;
+  if (!run_until([&] { return handshake_done_; }, std::chrono::seconds(10))) {
+    *error = "handshake did not complete";
+    return false;
+  }
+  return true;
+}
+
+std::uint64_t QuicTestClient::expiry() const {
+  return ngtcp2_conn_get_expiry(conn_.get());
+}
+
+bool QuicTestClient::service() {
+  if (closed_ || !conn_) return false;
+  if (!read_packets()) return false;
+  if (ngtcp2_conn_get_expiry(conn_.get()) <= now_ns() &&
+      ngtcp2_conn_handle_expiry(conn_.get(), now_ns()) != 0) {
+    return false;
+  }
+  return write_packets();
+}
+
+bool QuicTestClient::start_connect(const std::string& local_ip, std::uint16_t port,
+                                   std::string* error) {
   fd_ = bind_socket(local_ip, &local_);
   if (fd_ < 0) {
     *error = "bind " + local_ip;
@@ -94,6 +118,7 @@ bool QuicTestClient::connect(const std::string& local_ip, std::uint16_t port, st
   cb.stream_reset = on_stream_reset;
   cb.stream_stop_sending = on_stop_sending;
   cb.handshake_completed = on_handshake_completed;
+  cb.recv_datagram = on_recv_datagram;
 
   ngtcp2_cid dcid, scid;
   dcid.datalen = 18;
@@ -147,11 +172,7 @@ bool QuicTestClient::connect(const std::string& local_ip, std::uint16_t port, st
   conn_ref_.user_data = this;
   gnutls_session_set_ptr(session, &conn_ref_);
   ngtcp2_conn_set_tls_native_handle(raw, session);
-  if (!run_until([&] { return handshake_done_; }, std::chrono::seconds(10))) {
-    *error = "handshake did not complete";
-    return false;
-  }
-  return true;
+  return write_packets();
 }
 
 void QuicTestClient::start_h3() {
@@ -363,6 +384,15 @@ int QuicTestClient::on_recv_stream_data(ngtcp2_conn* conn, std::uint32_t, std::i
   static_cast<QuicTestClient*>(user)->received[id].append(reinterpret_cast<const char*>(data), len);
   ngtcp2_conn_extend_max_stream_offset(conn, id, len);
   ngtcp2_conn_extend_max_offset(conn, len);
+  return 0;
+}
+
+int QuicTestClient::on_recv_datagram(ngtcp2_conn*, std::uint32_t, const std::uint8_t* data,
+                                     std::size_t len, void* user) {
+  auto* self = static_cast<QuicTestClient*>(user);
+  if (self->on_datagram) {
+    self->on_datagram(std::string_view(reinterpret_cast<const char*>(data), len));
+  }
   return 0;
 }
 

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "send_buffer.h"
@@ -46,6 +47,19 @@ class QuicTestClient {
   bool migrate(const std::string& local_ip, bool active, std::string* error);
   std::uint16_t local_port() const;
 
+  // --- non-blocking use, for driving many clients from one loop (the benchmark) -------
+  // Starts the handshake without waiting for it (connect() = this + run_until done).
+  bool start_connect(const std::string& local_ip, std::uint16_t port, std::string* error);
+  bool handshake_done() const { return handshake_done_; }
+  int fd() const { return fd_; }
+  // When service() is next due even without input (ngtcp2's expiry), steady-clock ns.
+  std::uint64_t expiry() const;
+  // Reads what is waiting, runs due timers, writes what is ready. False once the
+  // connection is gone.
+  bool service();
+  // Called with each received QUIC DATAGRAM payload (quarter stream id included).
+  std::function<void(std::string_view)> on_datagram;
+
   // Bytes received per stream, resets received per stream, connection state.
   std::map<std::int64_t, std::string> received;
   std::map<std::int64_t, std::uint64_t> resets;  // RESET_STREAM or STOP_SENDING codes
@@ -60,6 +74,7 @@ class QuicTestClient {
                              void*);
   static int on_stop_sending(ngtcp2_conn*, std::int64_t, std::uint64_t, void*, void*);
   static int on_handshake_completed(ngtcp2_conn*, void*);
+  static int on_recv_datagram(ngtcp2_conn*, std::uint32_t, const std::uint8_t*, std::size_t, void*);
   static int on_new_cid(ngtcp2_conn*, ngtcp2_cid*, std::uint8_t*, std::size_t, void*);
   static void on_rand(std::uint8_t*, std::size_t, const ngtcp2_rand_ctx*);
   static ngtcp2_conn* get_conn(ngtcp2_crypto_conn_ref*);
