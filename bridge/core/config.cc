@@ -118,7 +118,7 @@ std::vector<std::string> get_filters(const json& obj, const char* key, const std
 }
 
 AppConfig parse_app(const json& a, const std::string& where, const std::string& base_dir) {
-  only_keys(a, where, {"id", "keys", "origins", "subscribe", "publish"});
+  only_keys(a, where, {"id", "keys", "origins", "subscribe", "publish", "rpc"});
   AppConfig app;
   app.id = get_string(a, "id", where, "");
   if (app.id.empty()) fail(where + ".id: required");
@@ -132,6 +132,7 @@ AppConfig parse_app(const json& a, const std::string& where, const std::string& 
   app.origins = get_strings(a, "origins", where);
   app.subscribe = get_filters(a, "subscribe", where);
   app.publish = get_filters(a, "publish", where);
+  app.rpc = get_filters(a, "rpc", where);
   return app;
 }
 
@@ -176,8 +177,8 @@ WebTransportConfig parse_webtransport(const json& w, const BridgeConfig& c,
 
 BridgeConfig parse(const json& root, const std::string& base_dir) {
   only_keys(root, "config",
-            {"listen", "public_url", "tls", "broker", "apps", "limits", "history", "sse", "ws",
-             "log_level", "webtransport"});
+            {"listen", "public_url", "tls", "lanes", "broker", "apps", "limits", "history", "sse",
+             "ws", "log_level", "webtransport"});
   BridgeConfig c;
   if (root.contains("listen")) {
     if (!root["listen"].is_array() || root["listen"].empty()) {
@@ -203,6 +204,12 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
   c.tls.key_file = resolve(get_string(root["tls"], "key", "tls", ""), base_dir);
   if (c.tls.cert_file.empty() || c.tls.key_file.empty()) fail("tls: cert and key required");
 
+  if (root.contains("lanes")) {
+    const json& l = root["lanes"];
+    only_keys(l, "lanes", {"ws", "sse"});
+    c.lanes.ws = get_bool(l, "ws", "lanes", c.lanes.ws);
+    c.lanes.sse = get_bool(l, "sse", "lanes", c.lanes.sse);
+  }
   if (!root.contains("broker")) fail("broker: required");
   const json& b = root["broker"];
   only_keys(b, "broker",
@@ -217,6 +224,13 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
     fail("broker: ca, cert and key required (mTLS only)");
   }
   c.broker.client_id = get_string(b, "client_id", "broker", c.broker.client_id);
+  // It names the bridge's RPC reply topic (devices/<id>/rpc-reply/bridge-<client_id>), so it
+  // must be a plain topic level.
+  if (c.broker.client_id.empty() || c.broker.client_id.size() > 64 ||
+      c.broker.client_id.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                           "0123456789._-") != std::string::npos) {
+    fail("broker.client_id: must be 1..64 of [A-Za-z0-9._-]");
+  }
   c.broker.keepalive_s = get_number<int>(b, "keepalive_s", "broker", 30, 5, 3600);
   c.broker.reconnect_min_s = get_number<int>(b, "reconnect_min_s", "broker", 1, 1, 60);
   c.broker.reconnect_max_s =
@@ -236,7 +250,8 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
     only_keys(l, "limits",
               {"max_frame_bytes", "queue_max_bytes", "publish_rate_per_s", "publish_burst",
                "call_rate_per_s", "call_burst", "max_subscriptions", "max_sessions",
-               "rpc_timeout_max_ms", "history_request_max", "broker_inbox_max"});
+               "rpc_timeout_max_ms", "rpc_timeout_default_ms", "rpc_pending_per_session",
+               "rpc_pending_max", "history_request_max", "broker_inbox_max"});
     Limits& m = c.limits;
     m.max_frame_bytes =
         get_number<std::size_t>(l, "max_frame_bytes", "limits", m.max_frame_bytes, 256, 16u << 20);
@@ -254,6 +269,12 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
         get_number<std::size_t>(l, "max_sessions", "limits", m.max_sessions, 1, 10000000);
     m.rpc_timeout_max_ms = get_number<std::uint32_t>(l, "rpc_timeout_max_ms", "limits",
                                                      m.rpc_timeout_max_ms, 100, 600000);
+    m.rpc_timeout_default_ms = get_number<std::uint32_t>(l, "rpc_timeout_default_ms", "limits",
+                                                         m.rpc_timeout_default_ms, 1, 600000);
+    m.rpc_pending_per_session = get_number<std::size_t>(l, "rpc_pending_per_session", "limits",
+                                                        m.rpc_pending_per_session, 1, 10000);
+    m.rpc_pending_max =
+        get_number<std::size_t>(l, "rpc_pending_max", "limits", m.rpc_pending_max, 1, 10000000);
     m.history_request_max = get_number<std::uint32_t>(l, "history_request_max", "limits",
                                                       m.history_request_max, 1, 100000);
     m.broker_inbox_max =

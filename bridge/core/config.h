@@ -70,6 +70,8 @@ struct AppConfig {
   std::vector<std::string> origins;    // exact origins, or "*" for any
   std::vector<std::string> subscribe;  // filters the app may ever subscribe to
   std::vector<std::string> publish;    // filters the app may ever publish to
+  // RPC request topics (`devices/<id>/rpc/<method>`) the app may ever call, as filters.
+  std::vector<std::string> rpc;
 };
 
 struct Limits {
@@ -82,14 +84,25 @@ struct Limits {
   std::size_t max_subscriptions = 64;
   std::size_t max_sessions = 100000;
   std::uint32_t rpc_timeout_max_ms = 30000;
+  std::uint32_t rpc_timeout_default_ms = 5000;  // when a request names no timeout
+  std::size_t rpc_pending_per_session = 16;     // RPCs in flight per session
+  std::size_t rpc_pending_max = 10000;          // RPCs in flight, whole bridge
   std::uint32_t history_request_max = 1000;
   std::size_t broker_inbox_max = 100000;  // messages waiting between MQTT and event loop
+};
+
+// Which web lanes this bridge serves. A disabled lane is left out of /api/info and its
+// endpoints answer 404, so an operator can turn one off (and the SDK falls back).
+struct LaneSwitches {
+  bool ws = true;
+  bool sse = true;  // GET /v1/sse and POST /v1/call
 };
 
 struct BridgeConfig {
   std::vector<ListenAddress> listen{ListenAddress{}};
   std::string public_url;  // base URL advertised by /api/info; derived when empty
   TlsConfig tls;
+  LaneSwitches lanes;
   BrokerConfig broker;
   std::vector<AppConfig> apps;
   Limits limits;

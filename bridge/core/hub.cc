@@ -64,8 +64,14 @@ Hub::Hub(const BridgeConfig& config, Upstream& upstream)
     : config_(config),
       upstream_(upstream),
       history_(config.history),
-      instance_id_(random_hex_id().substr(0, 12)) {
+      instance_id_(random_hex_id().substr(0, 12)),
+      rpcs_(config.limits.rpc_pending_max, config.limits.rpc_pending_per_session),
+      rpc_requester_("bridge-" + config.broker.client_id),
+      rpc_reply_filter_("devices/+/rpc-reply/" + rpc_requester_) {
   upstream_.subscribe(kPresenceFilter);
+  // One subscription for every RPC reply this bridge will ever get (plugin ACL: bridges
+  // read devices/+/rpc-reply/#); replies are told apart by their correlation data.
+  upstream_.subscribe(rpc_reply_filter_);
 }
 
 v1::CallFrame Hub::error_frame(std::uint32_t id, v1::ErrorCode code, const std::string& msg,
@@ -96,6 +102,7 @@ Session* Hub::open(Lane lane, LaneSink* sink, std::string origin, std::int64_t n
 void Hub::close(Session* s) {
   if (!s) return;
   while (!s->filters.empty()) remove_subscription(*s, s->filters.back());
+  rpcs_.drop_session(s->id);
   metrics_.lane(s->lane).connections--;
   sessions_.erase(s->id);
 }
@@ -219,8 +226,7 @@ void Hub::handle_call(Session& s, const v1::CallFrame& call, const Reply& reply,
       break;
     }
     case v1::CallFrame::kRpc:
-      reply(
-          error_frame(id, v1::ERROR_CODE_UNAVAILABLE, "rpc is not available on this bridge", 1000));
+      handle_rpc(s, call, reply, now_us);
       break;
     default:
       reply(error_frame(id, v1::ERROR_CODE_BAD_REQUEST, "not a request"));
@@ -494,7 +500,9 @@ void Hub::handle_publish(Session& s, const v1::CallFrame& call, const Reply& rep
   reply(result);
 }
 
-void Hub::on_publish_ack(int mid, bool accepted) {
+void Hub::on_publish_ack(int mid, int reason) {
+  on_rpc_ack(mid, reason);
+  const bool accepted = reason < 0x80;
   auto it = pending_publishes_.find(mid);
   if (it == pending_publishes_.end()) return;
   const PendingPublish pending = it->second;
@@ -615,8 +623,9 @@ void Hub::deliver(Session& s, const SharedFrame& frame, std::uint64_t offset) {
 }
 
 void Hub::on_broker_message(std::string_view mqtt_topic, std::string_view payload,
-                            std::int64_t now_us) {
+                            std::int64_t now_us, const MessageProperties& props) {
   metrics_.broker_message(payload.size());
+  if (on_rpc_reply(mqtt_topic, payload, props)) return;
   if (mqtt_topic.substr(0, kEnvPrefix.size()) == kEnvPrefix) {
     on_envelope(mqtt_topic.substr(kEnvPrefix.size()), payload, now_us);
   } else if (mqtt_topic.substr(0, kPresencePrefix.size()) == kPresencePrefix) {
@@ -698,6 +707,7 @@ void Hub::tick(std::int64_t now_us) {
   }
   for (Session* s : expired) close(s);
   last_tick_us_ = now_us;
+  expire_rpcs(now_us);
   for (auto it = pending_publishes_.begin(); it != pending_publishes_.end();) {
     if (it->second.deadline_us > now_us) {
       ++it;
@@ -743,6 +753,7 @@ std::string Hub::render_metrics() const {
   g.history_topics = history_.topic_count();
   g.history_bytes = history_.total_bytes();
   g.broker_connected = upstream_.connected();
+  g.rpc_pending = rpcs_.size();
   return metrics_.render(g);
 }
 

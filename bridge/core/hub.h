@@ -19,6 +19,7 @@
 #include "history.h"
 #include "laneway.pb.h"
 #include "metrics.h"
+#include "rpc_table.h"
 #include "session.h"
 #include "upstream.h"
 #include "upstream_subscriptions.h"
@@ -75,11 +76,20 @@ class Hub {
   void fail_and_close(Session& s, v1::ErrorCode code, const std::string& message,
                       std::uint32_t id = 0);
 
-  // From the broker (event-loop thread, after the MQTT thread handed it over).
-  void on_broker_message(std::string_view mqtt_topic, std::string_view payload,
-                         std::int64_t now_us);
-  // The broker acknowledged (or refused) the QoS 1 publish with this message id.
-  void on_publish_ack(int mid, bool accepted);
+  // From the broker (event-loop thread, after the MQTT thread handed it over). `props`
+  // matter only for RPC replies.
+  void on_broker_message(std::string_view mqtt_topic, std::string_view payload, std::int64_t now_us,
+                         const MessageProperties& props = {});
+  // The broker acknowledged the QoS 1 publish with this message id; `reason` is its MQTT v5
+  // reason code (below 0x80 accepted, 0x10 accepted with no subscriber, else refused).
+  void on_publish_ack(int mid, int reason);
+
+  // RPCs past their deadline are answered TIMEOUT. tick() does it too; the server calls it
+  // more often so that sub-second timeouts are kept closely.
+  void expire_rpcs(std::int64_t now_us);
+  const RpcTable& rpcs() const { return rpcs_; }
+  // `devices/+/rpc-reply/bridge-<client id>`: where devices answer this bridge's RPCs.
+  const std::string& rpc_reply_filter() const { return rpc_reply_filter_; }
 
   // Once a second: token expiry, connect timeouts, detached SSE sessions past their window,
   // upstream subscriptions past their linger time.
@@ -110,6 +120,12 @@ class Hub {
   void handle_presence(Session& s, const v1::CallFrame& call, const Reply& reply);
   void handle_refresh(Session& s, const v1::CallFrame& call, const Reply& reply,
                       std::int64_t now_us);
+  // RPC (hub_rpc.cc).
+  void handle_rpc(Session& s, const v1::CallFrame& call, const Reply& reply, std::int64_t now_us);
+  bool on_rpc_reply(std::string_view topic, std::string_view payload,
+                    const MessageProperties& props);
+  void on_rpc_ack(int mid, int reason);
+  bool may_call(const Session& s, const std::string& request_topic) const;
 
   // Checks a filter against app and token; returns OK or the error code to answer.
   v1::ErrorCode check_subscribe(const Session& s, const std::string& filter) const;
@@ -145,6 +161,9 @@ class Hub {
     std::int64_t deadline_us;
   };
   std::unordered_map<int, PendingPublish> pending_publishes_;
+  RpcTable rpcs_;
+  std::string rpc_requester_;     // `bridge-<client id>`, the last level of the reply topic
+  std::string rpc_reply_filter_;  // `devices/+/rpc-reply/<requester>`
   std::uint64_t fanout_counter_ = 0;
 };
 

@@ -147,7 +147,8 @@ TokenError verify_token(const AppConfig& app, std::string_view token, std::int64
   std::int64_t nbf = 0;
   if (read_int(jwt, "nbf", nbf) && nbf > now_s) return TokenError::kNotYetValid;
   if (!read_filters(jwt, "subscribe", claims.subscribe_claimed, claims.subscribe) ||
-      !read_filters(jwt, "publish", claims.publish_claimed, claims.publish)) {
+      !read_filters(jwt, "publish", claims.publish_claimed, claims.publish) ||
+      !read_filters(jwt, "rpc", claims.rpc_claimed, claims.rpc)) {
     return TokenError::kBadClaims;
   }
   return TokenError::kOk;

@@ -2,9 +2,9 @@
 // reads from a token.
 //
 // Claims: `sub` (string, required), `exp` (seconds, required), `app` (string, required,
-// must equal the app id), optional `nbf`; optional `subscribe` and `publish`: arrays of
-// MQTT filters that narrow what the app allows (absent = the app's filters; empty array =
-// nothing).
+// must equal the app id), optional `nbf`; optional `subscribe`, `publish` and `rpc`: arrays
+// of MQTT filters that narrow what the app allows (absent = the app's filters; empty array =
+// nothing). `rpc` filters match RPC request topics `devices/<id>/rpc/<method>`.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +23,8 @@ struct TokenClaims {
   std::vector<std::string> subscribe;
   bool publish_claimed = false;
   std::vector<std::string> publish;
+  bool rpc_claimed = false;
+  std::vector<std::string> rpc;
 };
 
 enum class TokenError {
@@ -33,7 +35,7 @@ enum class TokenError {
   kExpired,       // exp in the past
   kNotYetValid,   // nbf in the future
   kWrongApp,      // app claim missing or another app
-  kBadClaims,     // sub/exp missing, or subscribe/publish not arrays of valid filters
+  kBadClaims,     // sub/exp missing, or subscribe/publish/rpc not arrays of valid filters
 };
 
 const char* describe(TokenError error);

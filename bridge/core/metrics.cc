@@ -101,6 +101,16 @@ std::string Metrics::render(const Gauges& g) const {
   line(out, "laneway_bridge_history_bytes %llu", static_cast<ull>(g.history_bytes));
   help(out, "laneway_bridge_broker_connected", "gauge", "1 while the MQTT link is up.");
   line(out, "laneway_bridge_broker_connected %d", g.broker_connected ? 1 : 0);
+  help(out, "laneway_bridge_rpcs_total", "counter",
+       "RPCs to devices, by outcome (reply, timeout, refused by the broker or a bound).");
+  line(out, "laneway_bridge_rpcs_total{result=\"reply\"} %llu",
+       static_cast<ull>(rpcs(RpcOutcome::kReply)));
+  line(out, "laneway_bridge_rpcs_total{result=\"timeout\"} %llu",
+       static_cast<ull>(rpcs(RpcOutcome::kTimeout)));
+  line(out, "laneway_bridge_rpcs_total{result=\"refused\"} %llu",
+       static_cast<ull>(rpcs(RpcOutcome::kRefused)));
+  help(out, "laneway_bridge_rpc_pending", "gauge", "RPCs waiting for a device's reply.");
+  line(out, "laneway_bridge_rpc_pending %llu", static_cast<ull>(g.rpc_pending));
   help(out, "laneway_bridge_latency_ms", "histogram",
        "Plugin sequencing to bridge fan-out latency, milliseconds.");
   for (std::size_t i = 0; i < kLatencyBucketsMs.size(); ++i) {

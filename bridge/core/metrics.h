@@ -15,6 +15,9 @@ const char* lane_name(Lane lane);
 
 enum class DropReason { kSlowConsumer = 0, kBrokerInbox, kMalformedUpstream, kCount };
 
+// How an RPC a session asked for ended.
+enum class RpcOutcome { kReply = 0, kTimeout, kRefused, kCount };
+
 struct LaneCounters {
   std::int64_t connections = 0;  // gauge
   std::uint64_t connections_total = 0;
@@ -38,6 +41,8 @@ class Metrics {
     broker_bytes_in_ += bytes;
   }
   void client_publish() { client_publishes_++; }
+  void rpc(RpcOutcome o) { rpcs_[static_cast<std::size_t>(o)]++; }
+  std::uint64_t rpcs(RpcOutcome o) const { return rpcs_[static_cast<std::size_t>(o)]; }
   void observe_latency_ms(double ms);
 
   std::uint64_t drops(DropReason r) const { return drops_[static_cast<std::size_t>(r)]; }
@@ -54,6 +59,7 @@ class Metrics {
     std::size_t history_topics = 0;
     std::size_t history_bytes = 0;
     bool broker_connected = false;
+    std::size_t rpc_pending = 0;
   };
   std::string render(const Gauges& g) const;
 
@@ -65,6 +71,7 @@ class Metrics {
   std::uint64_t broker_messages_in_ = 0;
   std::uint64_t broker_bytes_in_ = 0;
   std::uint64_t client_publishes_ = 0;
+  std::array<std::uint64_t, static_cast<std::size_t>(RpcOutcome::kCount)> rpcs_{};
   std::array<std::uint64_t, kLatencyBucketsMs.size()> latency_buckets_{};
   std::uint64_t latency_count_ = 0;
   double latency_sum_ms_ = 0;

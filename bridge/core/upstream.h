@@ -17,6 +17,18 @@ class Upstream {
   // Queues a publish to the broker. Returns its message id (> 0), or 0 when it cannot be
   // sent now. For QoS 1 the broker's acknowledgement comes back as Hub::on_publish_ack.
   virtual int publish(const std::string& topic, std::string_view payload, int qos, bool retain) = 0;
+  // Queues an MQTT v5 request (QoS 1) carrying a response topic and correlation data, for
+  // RPC. Returns its message id (> 0), or 0 when it cannot be sent now. The broker's
+  // PUBACK comes back as Hub::on_publish_ack with its reason code.
+  virtual int publish_request(const std::string& topic, std::string_view payload,
+                              const std::string& response_topic, std::string_view correlation,
+                              const std::string& content_type) = 0;
+};
+
+// MQTT v5 properties of a received message that the session core uses (RPC replies).
+struct MessageProperties {
+  std::string_view correlation;   // correlation data, empty when absent
+  std::string_view content_type;  // content type, empty when absent
 };
 
 inline constexpr std::string_view kEnvPrefix = "$lw/env/";

@@ -4,6 +4,8 @@
 #include <mqtt_protocol.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
 
 namespace laneway::bridge {
 
@@ -109,9 +111,26 @@ void BrokerLink::on_disconnect(struct mosquitto*, void* self_ptr, int rc,
 }
 
 void BrokerLink::on_message(struct mosquitto*, void* self_ptr, const struct mosquitto_message* msg,
-                            const mosquitto_property*) {
+                            const mosquitto_property* props) {
   auto* self = static_cast<BrokerLink*>(self_ptr);
   if (!msg || !msg->topic) return;
+  // Only RPC replies carry these; envelopes on $lw/env have none, so this costs nothing
+  // on the fan-out path.
+  std::string correlation;
+  std::string content_type;
+  if (props) {
+    void* data = nullptr;
+    std::uint16_t len = 0;
+    if (mosquitto_property_read_binary(props, MQTT_PROP_CORRELATION_DATA, &data, &len, false)) {
+      std::unique_ptr<void, decltype(&std::free)> owner(data, &std::free);
+      correlation.assign(static_cast<const char*>(data), len);
+    }
+    char* text = nullptr;
+    if (mosquitto_property_read_string(props, MQTT_PROP_CONTENT_TYPE, &text, false)) {
+      std::unique_ptr<char, decltype(&std::free)> owner(text, &std::free);
+      content_type = text;
+    }
+  }
   bool was_empty = false;
   {
     std::lock_guard<std::mutex> lock(self->inbox_mutex_);
@@ -123,7 +142,8 @@ void BrokerLink::on_message(struct mosquitto*, void* self_ptr, const struct mosq
     self->inbox_.push_back(BrokerMessage{
         msg->topic,
         std::string(static_cast<const char*>(msg->payload),
-                    static_cast<std::size_t>(msg->payloadlen > 0 ? msg->payloadlen : 0))});
+                    static_cast<std::size_t>(msg->payloadlen > 0 ? msg->payloadlen : 0)),
+        std::move(correlation), std::move(content_type)});
   }
   if (was_empty) self->wake_();
 }
@@ -152,19 +172,47 @@ int BrokerLink::publish(const std::string& topic, std::string_view payload, int 
   return mid > 0 ? mid : 1;
 }
 
+int BrokerLink::publish_request(const std::string& topic, std::string_view payload,
+                                const std::string& response_topic, std::string_view correlation,
+                                const std::string& content_type) {
+  if (!mosq_ || !connected_) return 0;
+  struct PropsFree {
+    void operator()(mosquitto_property* p) const { mosquitto_property_free_all(&p); }
+  };
+  mosquitto_property* raw = nullptr;
+  bool ok = mosquitto_property_add_string(&raw, MQTT_PROP_RESPONSE_TOPIC, response_topic.c_str()) ==
+            MOSQ_ERR_SUCCESS;
+  ok = ok && mosquitto_property_add_binary(&raw, MQTT_PROP_CORRELATION_DATA, correlation.data(),
+                                           static_cast<std::uint16_t>(correlation.size())) ==
+                 MOSQ_ERR_SUCCESS;
+  if (ok && !content_type.empty()) {
+    ok = mosquitto_property_add_string(&raw, MQTT_PROP_CONTENT_TYPE, content_type.c_str()) ==
+         MOSQ_ERR_SUCCESS;
+  }
+  const std::unique_ptr<mosquitto_property, PropsFree> props(raw);  // the list, once built
+  if (!ok) return 0;
+  int mid = 0;
+  // QoS 1: the broker's PUBACK says whether any device was subscribed (0x10 = offline).
+  if (mosquitto_publish_v5(mosq_.get(), &mid, topic.c_str(), static_cast<int>(payload.size()),
+                           payload.data(), 1, false, props.get()) != MOSQ_ERR_SUCCESS) {
+    return 0;
+  }
+  return mid > 0 ? mid : 1;
+}
+
 void BrokerLink::on_publish(struct mosquitto*, void* self_ptr, int mid, int reason,
                             const mosquitto_property*) {
   auto* self = static_cast<BrokerLink*>(self_ptr);
   {
     std::lock_guard<std::mutex> lock(self->inbox_mutex_);
     if (self->acks_.size() >= self->inbox_max_) return;  // the hub times the call out
-    // MQTT v5 reason codes below 0x80 are successes.
-    self->acks_.emplace_back(mid, reason < 0x80);
+    // MQTT v5 reason codes below 0x80 are successes; the hub reads 0x10 as "no subscriber".
+    self->acks_.emplace_back(mid, reason);
   }
   self->wake_();
 }
 
-void BrokerLink::drain_acks(std::vector<std::pair<int, bool>>& out) {
+void BrokerLink::drain_acks(std::vector<std::pair<int, int>>& out) {
   std::lock_guard<std::mutex> lock(inbox_mutex_);
   out.insert(out.end(), acks_.begin(), acks_.end());
   acks_.clear();

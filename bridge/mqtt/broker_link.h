@@ -29,6 +29,9 @@ namespace laneway::bridge {
 struct BrokerMessage {
   std::string topic;
   std::string payload;
+  // MQTT v5 properties the session core needs (RPC replies); empty when absent.
+  std::string correlation;
+  std::string content_type;
 };
 
 class BrokerLink : public Upstream {
@@ -51,11 +54,14 @@ class BrokerLink : public Upstream {
   void subscribe(const std::string& filter) override;
   void unsubscribe(const std::string& filter) override;
   int publish(const std::string& topic, std::string_view payload, int qos, bool retain) override;
+  int publish_request(const std::string& topic, std::string_view payload,
+                      const std::string& response_topic, std::string_view correlation,
+                      const std::string& content_type) override;
 
   // Moves everything received so far to `out` (event-loop thread).
   void drain(std::vector<BrokerMessage>& out);
-  // QoS 1 acknowledgements received so far: (message id, accepted).
-  void drain_acks(std::vector<std::pair<int, bool>>& out);
+  // QoS 1 acknowledgements received so far: (message id, MQTT v5 reason code).
+  void drain_acks(std::vector<std::pair<int, int>>& out);
   // Messages dropped because the inbox was full since the last call.
   std::uint64_t take_dropped() { return dropped_.exchange(0); }
 
@@ -86,7 +92,7 @@ class BrokerLink : public Upstream {
 
   std::mutex inbox_mutex_;
   std::deque<BrokerMessage> inbox_;
-  std::vector<std::pair<int, bool>> acks_;
+  std::vector<std::pair<int, int>> acks_;
 };
 
 }  // namespace laneway::bridge

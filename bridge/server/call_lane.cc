@@ -19,6 +19,8 @@ struct PerRequest {
   std::string session_id;
   std::string body;
   bool too_large = false;
+  // Answered before its body arrived (404, 405, preflight): the body is then ignored.
+  bool answered_early = false;
   http::PendingResponse response;
 };
 struct PerSession {
@@ -130,14 +132,19 @@ int callback_call(struct lws* wsi, enum lws_callback_reasons reason, void* user,
       pss->req = new PerRequest();
       PerRequest& req = *pss->req;
       req.origin = http::header(wsi, WSI_TOKEN_ORIGIN, 512);
+      req.answered_early = true;  // until the request is known to be a call
       const http::Method method = http::request_method(wsi);
       if (http::request_path(wsi) != "/v1/call") {
         return http::respond(wsi, req.response, 404, "text/plain", "not found\n");
+      }
+      if (!Server::from(wsi).config().lanes.sse) {
+        return http::respond(wsi, req.response, 404, "text/plain", "the SSE lane is disabled\n");
       }
       if (method == http::Method::kOptions) return preflight(wsi, req, Server::from(wsi).config());
       if (method != http::Method::kPost) {
         return http::respond(wsi, req.response, 405, "text/plain", "POST only\n");
       }
+      req.answered_early = false;
       req.session_id = http::custom_header(wsi, "x-laneway-session", 64);
       if (req.session_id.empty()) req.session_id = http::query_arg(wsi, "session", 64).value_or("");
       return 0;  // the body follows
@@ -145,6 +152,7 @@ int callback_call(struct lws* wsi, enum lws_callback_reasons reason, void* user,
     case LWS_CALLBACK_HTTP_BODY: {
       if (!pss->req) return -1;
       PerRequest& req = *pss->req;
+      if (req.answered_early) return 0;
       const std::size_t max = Server::from(wsi).config().limits.max_frame_bytes;
       if (!req.too_large && req.body.size() + len <= max) {
         req.body.append(static_cast<const char*>(in), len);
@@ -156,6 +164,7 @@ int callback_call(struct lws* wsi, enum lws_callback_reasons reason, void* user,
     }
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
       if (!pss->req) return -1;
+      if (pss->req->answered_early) return 0;
       return complete(wsi, *pss->req);
     case LWS_CALLBACK_HTTP_WRITEABLE:
       if (!pss->req) return -1;

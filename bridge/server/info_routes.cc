@@ -44,13 +44,17 @@ std::string api_info(Server& server, struct lws* wsi) {
   ws_base.replace(0, 5, "wss");  // https → wss
   nlohmann::json info;
   info["version"] = kBridgeVersion;
-  // Preference order (DESIGN §5): wt, ws, sse. `wt` joins when that lane is enabled.
-  info["transports"] = nlohmann::json::array();
-  if (const WtLane* wt = server.wt_lane())
-    info["transports"].push_back(wt_transport(server, *wt, base));
-  info["transports"].push_back({{"name", "ws"}, {"url", ws_base + "/v1/ws"}});
-  info["transports"].push_back(
-      {{"name", "sse"}, {"url", base + "/v1/sse"}, {"callUrl", base + "/v1/call"}});
+  // Preference order (DESIGN §5): wt, ws, sse. `wt` joins when that lane is enabled; lanes
+  // switched off in the config are left out.
+  const LaneSwitches& lanes = server.config().lanes;
+  auto transports = nlohmann::json::array();
+  if (const WtLane* wt = server.wt_lane()) transports.push_back(wt_transport(server, *wt, base));
+  if (lanes.ws) transports.push_back({{"name", "ws"}, {"url", ws_base + "/v1/ws"}});
+  if (lanes.sse) {
+    transports.push_back(
+        {{"name", "sse"}, {"url", base + "/v1/sse"}, {"callUrl", base + "/v1/call"}});
+  }
+  info["transports"] = std::move(transports);
   info["maxFrameBytes"] = server.config().limits.max_frame_bytes;
   return info.dump();
 }

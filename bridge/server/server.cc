@@ -12,6 +12,8 @@ namespace laneway::bridge {
 namespace {
 
 constexpr lws_usec_t kTickUs = 1'000'000;
+// RPC deadlines are checked this often, so a short timeout is answered close to its time.
+constexpr lws_usec_t kRpcTickUs = 50'000;
 
 // Mounts route each path to its protocol handler; /v1/ws upgrades land on the WebSocket
 // lane, the first (default) protocol, which answers any other request with 404.
@@ -39,6 +41,7 @@ struct Mounts {
 Server::Server(const BridgeConfig& config, Hub& hub, BrokerLink& broker)
     : config_(config), hub_(hub), broker_(broker) {
   tick_.server = this;
+  rpc_tick_.server = this;
 }
 
 Server::~Server() {
@@ -105,7 +108,15 @@ bool Server::start(std::string& error) {
     if (!wt_->start(context_, vhosts_.front(), error)) return false;
   }
   lws_sul_schedule(context_, 0, &tick_.sul, &Server::on_tick, kTickUs);
+  lws_sul_schedule(context_, 0, &rpc_tick_.sul, &Server::on_rpc_tick, kRpcTickUs);
   return true;
+}
+
+void Server::on_rpc_tick(lws_sorted_usec_list_t* sul) {
+  auto* timer = reinterpret_cast<TickTimer*>(sul);
+  Server& self = *timer->server;
+  self.hub_.expire_rpcs(now_us());
+  lws_sul_schedule(self.context_, 0, &timer->sul, &Server::on_rpc_tick, kRpcTickUs);
 }
 
 void Server::on_tick(lws_sorted_usec_list_t* sul) {
@@ -143,10 +154,13 @@ void Server::drain_broker() {
     broker_connections_seen_ = connections;
   }
   const std::int64_t now = now_us();
-  for (const BrokerMessage& m : drained_) hub_.on_broker_message(m.topic, m.payload, now);
+  for (const BrokerMessage& m : drained_) {
+    hub_.on_broker_message(m.topic, m.payload, now,
+                           MessageProperties{m.correlation, m.content_type});
+  }
   acks_.clear();
   broker_.drain_acks(acks_);
-  for (const auto& [mid, accepted] : acks_) hub_.on_publish_ack(mid, accepted);
+  for (const auto& [mid, reason] : acks_) hub_.on_publish_ack(mid, reason);
   if (const std::uint64_t dropped = broker_.take_dropped()) {
     hub_.metrics().drop(DropReason::kBrokerInbox, dropped);
   }

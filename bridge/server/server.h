@@ -58,6 +58,7 @@ class Server {
 
  private:
   static void on_tick(lws_sorted_usec_list_t* sul);
+  static void on_rpc_tick(lws_sorted_usec_list_t* sul);
 
   const BridgeConfig& config_;
   Hub& hub_;
@@ -68,10 +69,10 @@ class Server {
   struct TickTimer {
     lws_sorted_usec_list_t sul;  // first member: the callback casts back to it
     Server* server;
-  } tick_{};
+  } tick_{}, rpc_tick_{};
   std::set<SseStream*> streams_;
   std::vector<BrokerMessage> drained_;
-  std::vector<std::pair<int, bool>> acks_;
+  std::vector<std::pair<int, int>> acks_;
   std::uint64_t broker_connections_seen_ = 0;
   std::unique_ptr<WtLane> wt_;
 };

@@ -105,6 +105,7 @@ int open_stream(struct lws* wsi, PerRequest& req) {
   const std::int64_t now = Server::now_us();
   if (http::request_method(wsi) != http::Method::kGet) return refuse(wsi, req, 405, "GET only");
   if (http::request_path(wsi) != "/v1/sse") return refuse(wsi, req, 404, "not found");
+  if (!server.config().lanes.sse) return refuse(wsi, req, 404, "the SSE lane is disabled");
   const std::string origin = http::header(wsi, WSI_TOKEN_ORIGIN, 512);
   std::string last_event_id = http::custom_header(wsi, "last-event-id", 128);
   if (last_event_id.empty()) last_event_id = http::query_arg(wsi, "lastEventId", 128).value_or("");

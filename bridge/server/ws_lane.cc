@@ -144,8 +144,14 @@ int callback_ws(struct lws* wsi, enum lws_callback_reasons reason, void* user, v
   auto* pss = static_cast<PerSession*>(user);
   switch (reason) {
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-      // Upgrades are served on /v1/ws only.
-      return http::request_path(wsi) == "/v1/ws" ? 0 : -1;
+      // Upgrades are served on /v1/ws only, and only while the lane is switched on; a
+      // switched-off lane answers the upgrade with a plain 404.
+      if (http::request_path(wsi) != "/v1/ws") return -1;
+      if (!Server::from(wsi).config().lanes.ws) {
+        lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, "the WebSocket lane is disabled");
+        return -1;
+      }
+      return 0;
 
     case LWS_CALLBACK_ESTABLISHED: {
       Server& server = Server::from(wsi);
@@ -191,7 +197,8 @@ int callback_ws(struct lws* wsi, enum lws_callback_reasons reason, void* user, v
 
     case LWS_CALLBACK_HTTP: {
       // Anything that reached the default protocol as plain HTTP is not ours.
-      const bool ws_path = http::request_path(wsi) == "/v1/ws";
+      const bool ws_path =
+          http::request_path(wsi) == "/v1/ws" && Server::from(wsi).config().lanes.ws;
       lws_return_http_status(wsi, ws_path ? 426 : HTTP_STATUS_NOT_FOUND,
                              ws_path ? "WebSocket upgrade required" : "not found");
       return lws_http_transaction_completed(wsi) ? -1 : 0;

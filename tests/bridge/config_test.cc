@@ -86,5 +86,50 @@ TEST(Config, RefusesMistakesWithOneLineErrors) {
   EXPECT_NE(error.find("cannot read"), std::string::npos);
 }
 
+TEST(Config, LanesCanBeSwitchedOff) {
+  std::string error;
+  json j = minimal();
+  auto c = parse_config(j.dump(), "", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_TRUE(c->lanes.ws);
+  EXPECT_TRUE(c->lanes.sse);
+  j["lanes"] = {{"ws", false}};
+  c = parse_config(j.dump(), "", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_FALSE(c->lanes.ws);
+  EXPECT_TRUE(c->lanes.sse);
+  j["lanes"] = {{"sse", 0}};
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+  EXPECT_EQ(error, "lanes.sse: must be true or false");
+  j["lanes"] = {{"wss", false}};
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+  EXPECT_NE(error.find("unknown option 'wss'"), std::string::npos);
+}
+
+TEST(Config, RpcFiltersLimitsAndAPlainClientId) {
+  std::string error;
+  json j = minimal();
+  auto c = parse_config(j.dump(), "", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_TRUE(c->find_app("demo")->rpc.empty());  // no rpc filters: no RPC
+  EXPECT_EQ(c->limits.rpc_timeout_default_ms, 5000u);
+  j["apps"][0]["rpc"] = {"devices/+/rpc/ping"};
+  j["limits"] = {
+      {"rpc_timeout_default_ms", 2000}, {"rpc_pending_per_session", 4}, {"rpc_pending_max", 100}};
+  c = parse_config(j.dump(), "", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->find_app("demo")->rpc, std::vector<std::string>{"devices/+/rpc/ping"});
+  EXPECT_EQ(c->limits.rpc_pending_per_session, 4u);
+  EXPECT_EQ(c->limits.rpc_pending_max, 100u);
+  j["apps"][0]["rpc"] = {"devices/+/rpc/#/x"};
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+  EXPECT_NE(error.find("apps[0].rpc"), std::string::npos);
+
+  j = minimal();
+  j["broker"]["client_id"] = "bridge/1";  // it becomes a topic level of the reply topic
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+  EXPECT_NE(error.find("broker.client_id"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace laneway::bridge

@@ -1,157 +1,10 @@
 // The session core with an in-memory upstream: authorization, aggregation, fan-out,
 // resume, slow consumers, publish, expiry. Lanes and the broker are exercised for real in
 // the integration suite.
-#include "hub.h"
-
-#include <gtest/gtest.h>
-
-#include <set>
-
-#include "laneway/wire/frame_codec.h"
-#include "test_tokens.h"
+#include "hub_fixture.h"
 
 namespace laneway::bridge {
 namespace {
-
-using nlohmann::json;
-
-constexpr std::int64_t kNowS = 1'800'000'000;
-constexpr std::int64_t kNowUs = kNowS * 1'000'000;
-
-class RecordingUpstream : public Upstream {
- public:
-  bool connected() const override { return up; }
-  void subscribe(const std::string& f) override {
-    subscribed.insert(f);
-    subscribe_calls++;
-  }
-  void unsubscribe(const std::string& f) override { subscribed.erase(f); }
-  int publish(const std::string& topic, std::string_view payload, int qos, bool) override {
-    published.push_back({topic, std::string(payload), qos});
-    return static_cast<int>(published.size());  // the message id
-  }
-  struct Pub {
-    std::string topic;
-    std::string payload;
-    int qos;
-  };
-  bool up = true;
-  std::set<std::string> subscribed;
-  int subscribe_calls = 0;
-  std::vector<Pub> published;
-};
-
-class CountingSink : public LaneSink {
- public:
-  void request_write() override { wakes++; }
-  int wakes = 0;
-};
-
-BridgeConfig test_config() {
-  BridgeConfig c;
-  AppConfig demo;
-  demo.id = "demo";
-  demo.keys.push_back(JwtKey{JwtAlg::kHS256, "", testing::kTestSecret});
-  demo.origins = {"https://app.example"};
-  demo.subscribe = {"devices/#", "broadcast/#"};
-  demo.publish = {"devices/+/cmd"};
-  AppConfig other;
-  other.id = "other";
-  other.keys.push_back(JwtKey{JwtAlg::kHS256, "", "other-secret-other-secret-other-secret"});
-  other.subscribe = {"fleet/#"};
-  c.apps = {demo, other};
-  c.limits.queue_max_bytes = 4096;
-  c.limits.max_frame_bytes = 1024;
-  c.limits.publish_rate_per_s = 1;
-  c.limits.publish_burst = 2;
-  c.history.max_messages_per_topic = 4;
-  return c;
-}
-
-std::string token(json extra = json::object(), const std::string& app = "demo",
-                  std::int64_t exp = kNowS + 600) {
-  json c{{"sub", "alice"}, {"exp", exp}, {"app", app}};
-  if (extra.is_object()) c.update(extra);
-  return testing::mint_token("HS256", testing::kTestSecret, c);
-}
-
-std::string envelope_frame(const std::string& topic, std::uint64_t seq, std::uint64_t epoch = 9,
-                           const std::string& payload = "p") {
-  v1::Frame f;
-  auto* e = f.mutable_envelope();
-  e->set_topic(topic);
-  e->set_payload(payload);
-  e->set_seq(seq);
-  e->set_epoch(epoch);
-  e->set_origin("d1");
-  e->set_timestamp_us(kNowUs - 1000);
-  std::string bytes;
-  EXPECT_EQ(wire::encode_frame(f, bytes), wire::WireError::kOk);
-  return bytes;
-}
-
-v1::Frame decode(const QueuedFrame& q) {
-  v1::Frame f;
-  EXPECT_EQ(wire::decode_frame(q.frame->bytes(), f, std::size_t{1} << 24), wire::WireError::kOk);
-  return f;
-}
-
-std::vector<v1::Frame> drain(Session& s) {
-  std::vector<v1::Frame> out;
-  while (!s.queue.empty()) {
-    out.push_back(decode(s.queue.front()));
-    s.queue.pop();
-  }
-  return out;
-}
-
-class HubTest : public ::testing::Test {
- protected:
-  HubTest() : config_(test_config()), hub_(config_, upstream_) {}
-
-  Session* open(std::string origin = "https://app.example") {
-    return hub_.open(Lane::kWebSocket, &sink_, std::move(origin), kNowUs);
-  }
-
-  void send(Session& s, const v1::CallFrame& call) {
-    v1::Frame f;
-    *f.mutable_call() = call;
-    std::string bytes;
-    ASSERT_EQ(wire::encode_frame(f, bytes), wire::WireError::kOk);
-    hub_.on_client_frame(s, bytes, kNowUs);
-  }
-
-  // Connects `s` and returns the frames it got (connect result first).
-  std::vector<v1::Frame> connect(Session& s, const std::string& tok,
-                                 std::vector<v1::Subscription> subs = {},
-                                 const std::string& app = "demo") {
-    v1::CallFrame call;
-    call.set_id(1);
-    call.mutable_connect()->set_app_id(app);
-    call.mutable_connect()->set_token(tok);
-    for (auto& sub : subs) *call.mutable_connect()->add_subscriptions() = sub;
-    send(s, call);
-    return drain(s);
-  }
-
-  static v1::Subscription sub(const std::string& filter) {
-    v1::Subscription s;
-    s.set_filter(filter);
-    return s;
-  }
-
-  static v1::ErrorCode error_of(const std::vector<v1::Frame>& frames) {
-    if (frames.empty() || !frames.back().has_call() || !frames.back().call().has_error()) {
-      return v1::ERROR_CODE_UNSPECIFIED;
-    }
-    return frames.back().call().error().code();
-  }
-
-  BridgeConfig config_;
-  RecordingUpstream upstream_;
-  CountingSink sink_;
-  Hub hub_;
-};
 
 TEST_F(HubTest, ConnectSubscribesUpstreamOncePerFilter) {
   EXPECT_TRUE(upstream_.subscribed.count("$lw/presence/+"));
@@ -165,7 +18,8 @@ TEST_F(HubTest, ConnectSubscribesUpstreamOncePerFilter) {
   EXPECT_EQ(fa[0].call().connect_result().session_id(), a->id);
   connect(*b, token(), {sub("devices/#")});
   EXPECT_TRUE(upstream_.subscribed.count("$lw/env/devices/#"));
-  EXPECT_EQ(upstream_.subscribe_calls, 2);  // presence + one env filter for two sessions
+  // presence + RPC replies + one env filter for two sessions
+  EXPECT_EQ(upstream_.subscribe_calls, 3);
   EXPECT_EQ(hub_.upstream_subscriptions().users("devices/#"), 2u);
   hub_.close(a);
   EXPECT_TRUE(upstream_.subscribed.count("$lw/env/devices/#"));
@@ -174,7 +28,7 @@ TEST_F(HubTest, ConnectSubscribesUpstreamOncePerFilter) {
   EXPECT_TRUE(upstream_.subscribed.count("$lw/env/devices/#"));
   Session* c = open();
   connect(*c, token(), {sub("devices/#")});
-  EXPECT_EQ(upstream_.subscribe_calls, 2);  // picked up again without a new subscribe
+  EXPECT_EQ(upstream_.subscribe_calls, 3);  // picked up again without a new subscribe
   hub_.close(c);
   const std::int64_t linger_us = std::int64_t{config_.history.upstream_linger_ms} * 1000;
   hub_.tick(kNowUs + linger_us - 1'000'000);
@@ -381,7 +235,7 @@ TEST_F(HubTest, PublishGoesToLwInWithAuthenticatedOrigin) {
   p->set_qos(1);
   send(*s, call);
   EXPECT_TRUE(drain(*s).empty());  // QoS 1: answered once the broker acknowledges
-  hub_.on_publish_ack(1, true);
+  hub_.on_publish_ack(1, 0);
   auto frames = drain(*s);
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_TRUE(frames[0].call().has_publish_result());
@@ -424,14 +278,14 @@ TEST_F(HubTest, UnacknowledgedQos1PublishTimesOut) {
   call.mutable_publish()->set_topic("devices/d1/cmd");
   call.mutable_publish()->set_qos(1);
   send(*s, call);
-  hub_.on_publish_ack(999, true);  // someone else's id: ignored
+  hub_.on_publish_ack(999, 0);  // someone else's id: ignored
   hub_.tick(kNowUs + kPublishAckTimeoutUs / 2);
   EXPECT_TRUE(drain(*s).empty());
   hub_.tick(kNowUs + kPublishAckTimeoutUs + 1);
   auto frames = drain(*s);
   EXPECT_EQ(error_of(frames), v1::ERROR_CODE_UNAVAILABLE);
   EXPECT_EQ(frames[0].call().id(), 8u);
-  hub_.on_publish_ack(1, true);  // late: nothing more
+  hub_.on_publish_ack(1, 0);  // late: nothing more
   EXPECT_TRUE(drain(*s).empty());
 }
 

@@ -4,7 +4,8 @@
 // device and a wire observer connect to the broker over MQTT v5 with their own
 // certificates. All traffic goes to loopback; every wait is bounded.
 //
-// usage: node lanes.mjs <config.json> <scenario>   (scenarios: ws, sse, refusals)
+// usage: node lanes.mjs <config.json> <scenario>   (scenarios: ws, sse, refusals, restart, rpc,
+// sdk-sse)
 // Exit 0 when every check passed; otherwise prints `FAIL: <why>` and exits 1.
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash, X509Certificate } from 'node:crypto';
@@ -339,10 +340,10 @@ function rawTls(port, bytes) {
     s.setTimeout(5000, () => s.destroy());
   });
 }
-function httpsRequest(path, method = 'GET', body = null, headers = {}) {
+function httpsRequest(path, method = 'GET', body = null, headers = {}, port = cfg.bridgePort) {
   if (body) headers = { ...headers, 'content-length': body.length };
   return new Promise((resolve) => {
-    const req = https.request({ host: '127.0.0.1', port: cfg.bridgePort, path, method, headers, rejectUnauthorized: false, timeout: 5000 }, (res) => {
+    const req = https.request({ host: '127.0.0.1', port, path, method, headers, rejectUnauthorized: false, timeout: 5000 }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -445,6 +446,112 @@ async function scenarioRefusals() {
   device.end(true);
 }
 
+// ---------------------------------------------------------------- RPC to a simulated device
+// cfg.simDevice is a `laneway-fleet simulate` device (the test driver runs it); it answers
+// JSON {"id","method","ok","result"|"error"} on the v5 response topic.
+async function scenarioRpc() {
+  const page = await newPage(cfg.bridgePort);
+  const base = `https://127.0.0.1:${cfg.bridgePort}`;
+  const rpcFrame = (id, deviceId, method, timeoutMs = 5000, payload = '{}') =>
+    encode({ call: { id, rpc: { deviceId, method, payload: b64(payload), timeoutMs } } });
+  const parse = (f) => JSON.parse(Buffer.from(f.call.rpcResult.payload, 'base64').toString());
+
+  // WebSocket.
+  await page.evaluate((u) => lw.openWs(u), `wss://127.0.0.1:${cfg.bridgePort}/v1/ws`);
+  await page.evaluate((b) => lw.send(b), connectFrame(1, cfg.tokens.valid, []));
+  await waitFrames(page, 1, 'connect result');
+  await page.evaluate((b) => lw.send(b), rpcFrame(2, cfg.simDevice, 'get_state'));
+  let f = await waitFor('the get_state reply', async () => (await wsFrames(page)).find((x) => x.call?.id === 2));
+  check(f.call.rpcResult, `get_state over WebSocket: ${JSON.stringify(f.call)}`);
+  let body = parse(f);
+  check(body.ok === true && body.id === cfg.simDevice && body.method === 'get_state' && 'telemetry_seq' in body.result, `get_state reply ${JSON.stringify(body)}`);
+  await page.evaluate((b) => lw.send(b), rpcFrame(3, cfg.simDevice, 'no_such_method'));
+  f = await waitFor('the unknown-method reply', async () => (await wsFrames(page)).find((x) => x.call?.id === 3));
+  body = parse(f);
+  check(body.ok === false && body.error === 'unknown method', `device-level error passes through: ${JSON.stringify(body)}`);
+  log('RPC over WebSocket: reply and device-level error from', cfg.simDevice);
+
+  // An offline device: TIMEOUT after the requested time, saying it looked offline.
+  await page.evaluate((b) => lw.send(b), rpcFrame(4, cfg.offlineDevice, 'ping', 700));
+  f = await waitFor('the timeout', async () => (await wsFrames(page)).find((x) => x.call?.id === 4), 15000);
+  check(errorOf(f) === ErrorCode.ERROR_CODE_TIMEOUT, `offline device: ${JSON.stringify(f.call)}`);
+  check(/offline/.test(f.call.error.message), `timeout message: ${f.call.error.message}`);
+  log('offline device answered TIMEOUT:', f.call.error.message);
+
+  // A token whose rpc claim does not cover the method: FORBIDDEN, nothing published.
+  const mark = (await wsFrames(page)).length;
+  await page.evaluate((u) => lw.openWs(u), `wss://127.0.0.1:${cfg.bridgePort}/v1/ws`);
+  await page.evaluate((b) => lw.send(b), connectFrame(1, cfg.tokens.pingOnly, []));
+  await waitFrames(page, mark + 1, 'second connect');
+  await page.evaluate((b) => lw.send(b), rpcFrame(5, cfg.simDevice, 'reboot'));
+  f = await waitFor('the refusal', async () => (await wsFrames(page, mark)).find((x) => x.call?.id === 5));
+  check(errorOf(f) === ErrorCode.ERROR_CODE_FORBIDDEN, `reboot with a ping-only token: ${JSON.stringify(f.call)}`);
+  log('rpc claim narrows: reboot FORBIDDEN for a ping-only token');
+
+  // POST /v1/call (the SDK's SSE binding): the reply comes on the session's event stream.
+  const { sessionId, post } = await sdkSseSession(page, base, []);
+  const r = await post(rpcFrame(6, cfg.simDevice, 'ping'));
+  check(r.status === 202, `POST rpc answered ${r.status}`);
+  const ev = await waitFor('the ping reply on the event stream', async () => (await sseEvents(page)).find((e) => e.call?.id === 6));
+  check(ev.call.rpcResult && parse(ev).result.pong === true, `ping over POST: ${JSON.stringify(ev.call)}`);
+  log('RPC over POST /v1/call, reply on the SSE stream of session', sessionId);
+}
+
+// POST connect without a session → session_id; GET /v1/sse?session=…&token=… attaches the
+// event stream (a native EventSource); later POSTs name the session with X-Laneway-Session.
+async function sdkSseSession(page, base, subs) {
+  const res = await page.evaluate(([u, b]) => lw.post(u, b), [`${base}/v1/call`, connectFrame(1, cfg.tokens.valid, subs)]);
+  check(res.status === 200, `POST connect answered ${res.status}`);
+  const connected = decode(res.body);
+  const sessionId = connected.call?.connectResult?.sessionId;
+  check(sessionId, `POST connect: ${JSON.stringify(connected)}`);
+  const q = new URLSearchParams({ session: sessionId, token: cfg.tokens.valid });
+  await page.evaluate((u) => lw.openSse(u), `${base}/v1/sse?${q}`);
+  await waitFor('the event stream to open', () => page.evaluate(() => lw.opens > 0));
+  const post = (b) => page.evaluate(([u, body, s]) => lw.post(u, body, s), [`${base}/v1/call`, b, sessionId]);
+  return { sessionId, post, connected };
+}
+
+// ---------------------------------------------------------------- SDK-style SSE flow
+async function scenarioSdkSse() {
+  const { observer, device } = await setupMqtt();
+  const page = await newPage(cfg.bridgePort);
+  const base = `https://127.0.0.1:${cfg.bridgePort}`;
+  const { post } = await sdkSseSession(page, base, []);
+  const r = await post(encode({ call: { id: 2, subscribe: { subscription: { filter: `devices/${cfg.device.id}/#` } } } }));
+  check(r.status === 200 && decode(r.body).call?.subscribeResult?.filter === `devices/${cfg.device.id}/#`, `POST subscribe: ${r.status} ${JSON.stringify(decode(r.body || ''))}`);
+  const seen = await devicePublish(device, observer, envelopeTopic, ['sdk-1']);
+  const ev = await waitFor('the envelope on the attached stream', async () => (await sseEvents(page)).find((e) => e.envelope));
+  check(ev.raw === seen[0].payload.toString('base64'), 'SSE data differs from the $lw/env payload');
+  check(/^[0-9a-f]+\.\d+$/.test(ev.id), `bad resume token ${ev.id}`);
+  log('POST connect → attach → POST subscribe → envelope received, id', ev.id);
+  // A POST naming no session, or an unknown one, is refused; the stream is unaffected.
+  const bad = await page.evaluate(([u, b]) => lw.post(u, b, 'f'.repeat(32)), [`${base}/v1/call`, encode({ call: { id: 3, ping: {} } })]);
+  check(bad.status === 401, `unknown session: ${bad.status}`);
+  observer.end(true);
+  device.end(true);
+}
+
+// ---------------------------------------------------------------- a lane switched off
+// cfg.altBridgePort: a bridge with lanes.ws = false.
+async function scenarioWsOff() {
+  const port = cfg.altBridgePort;
+  let r = await httpsRequest('/api/info', 'GET', null, {}, port);
+  const names = JSON.parse(r.body.toString()).transports.map((t) => t.name);
+  check(names.join() === 'sse', `transports with ws off: ${names}`);
+  // A WebSocket upgrade gets a plain 404 with the reason, not a 101.
+  r = await httpsRequest('/v1/ws', 'GET', null, { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }, port);
+  check(r.status === 404, `upgrade on a disabled lane answered ${r.status}`);
+  const page = await newPage(port);
+  const opened = await page.evaluate((u) => lw.openWs(u).then(() => 'open', () => 'refused'), `wss://127.0.0.1:${port}/v1/ws`);
+  check(opened === 'refused', `browser WebSocket on a disabled lane: ${opened}`);
+  log('ws off: not in /api/info, upgrade answered 404, browser WebSocket refused');
+  // The SSE + POST lane of the same bridge works.
+  const { sessionId } = await sdkSseSession(page, `https://127.0.0.1:${port}`, [{ filter: `devices/${cfg.device.id}/#` }]);
+  check(sessionId, 'no SSE session on the bridge with ws off');
+  log('SSE + POST lane still serves');
+}
+
 // ---------------------------------------------------------------- broker restart
 // The test driver restarts mosquitto when this prints READY_FOR_RESTART, and creates
 // cfg.restartedFlag once the bridge is back on the broker.
@@ -479,7 +586,7 @@ async function scenarioRestart() {
   device.end(true);
 }
 
-const scenarios = { ws: scenarioWs, sse: scenarioSse, refusals: scenarioRefusals, restart: scenarioRestart };
+const scenarios = { ws: scenarioWs, sse: scenarioSse, refusals: scenarioRefusals, restart: scenarioRestart, rpc: scenarioRpc, 'sdk-sse': scenarioSdkSse, 'ws-off': scenarioWsOff };
 let code = 0;
 const timer = setTimeout(() => {
   console.log('FAIL: scenario timed out');

@@ -24,6 +24,8 @@ using namespace std::chrono_literals;
 constexpr const char* kOtherSecret = "other-app-secret-other-app-secret-xx";
 constexpr int kHistoryMessages = 8;
 constexpr int kMaxFrameBytes = 16384;
+// The device `laneway-fleet simulate --devices 1 --prefix sim-` runs.
+constexpr const char* kSimDevice = "sim-000001";
 
 std::int64_t now_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(
@@ -62,6 +64,7 @@ class BridgeBrowserTest : public ::testing::Test {
     int bridge_port = 0;
     int proxy_port = 0;
     int foreign_port = 0;
+    nlohmann::json bridge_config;
     std::string error;
 
     void setup() {
@@ -98,7 +101,8 @@ class BridgeBrowserTest : public ::testing::Test {
                       {"https://127.0.0.1:" + std::to_string(proxy_port),
                        "https://127.0.0.1:" + std::to_string(bridge_port)}},
                      {"subscribe", {"devices/#", "broadcast/#"}},
-                     {"publish", {"devices/+/cmd"}}},
+                     {"publish", {"devices/+/cmd"}},
+                     {"rpc", {"devices/+/rpc/#"}}},
                     {{"id", "other"},
                      {"keys", {{{"alg", "HS256"}, {"secret", kOtherSecret}}}},
                      {"origins", {"*"}},
@@ -108,6 +112,7 @@ class BridgeBrowserTest : public ::testing::Test {
                   {"history", {{"max_messages_per_topic", kHistoryMessages}}},
                   {"sse", {{"heartbeat_ms", 2000}}}};
       std::ofstream(dir.file("bridge.json")) << config.dump(2);
+      bridge_config = config;
       std::string start_error;
       test::Process::Options options;
       options.argv = {LANEWAY_BRIDGE_BIN, "--config", dir.file("bridge.json")};
@@ -128,7 +133,7 @@ class BridgeBrowserTest : public ::testing::Test {
   }
 
   // Writes the scenario's config file and returns its path.
-  std::string scenario_config(const std::string& name) {
+  std::string scenario_config(const std::string& name, const json& extra = json::object()) {
     Env& e = *env_;
     const std::string pki = e.broker.pki();
     const std::int64_t now = now_s();
@@ -154,17 +159,25 @@ class BridgeBrowserTest : public ::testing::Test {
           {"expired", token("demo", testing::kTestSecret, now - 60)},
           {"forged", token("demo", "forged-forged-forged-forged-forged-forged", now + 3600)},
           {"otherApp", token("other", kOtherSecret, now + 3600)},
-          {"otherAppValid", token("other", kOtherSecret, now + 3600)}}}};
+          {"otherAppValid", token("other", kOtherSecret, now + 3600)},
+          {"pingOnly", testing::mint_token("HS256", testing::kTestSecret,
+                                           json{{"sub", "alice"},
+                                                {"app", "demo"},
+                                                {"exp", now + 3600},
+                                                {"rpc", {"devices/+/rpc/ping"}}})}}},
+        {"simDevice", kSimDevice},
+        {"offlineDevice", "offline-1"}};
     cfg["restartedFlag"] = e.dir.file("restarted-" + name);
+    cfg.update(extra);
     const std::string cfg_path = e.dir.file("scenario-" + name + ".json");
     std::ofstream(cfg_path) << cfg.dump(2);
     return cfg_path;
   }
 
   // Runs one lanes.mjs scenario; its output is printed on failure.
-  void run_scenario(const std::string& name) {
+  void run_scenario(const std::string& name, const json& extra = json::object()) {
     Env& e = *env_;
-    const std::string cfg_path = scenario_config(name);
+    const std::string cfg_path = scenario_config(name, extra);
     std::string output;
     const int rc = test::run_command(
         {"node", std::string(LANEWAY_BROWSER_DIR) + "/lanes.mjs", cfg_path, name}, &output, 150s);
@@ -188,6 +201,68 @@ TEST_F(BridgeBrowserTest, SseLaneWithNativeEventSourceResumes) {
 }
 TEST_F(BridgeBrowserTest, RefusalsAreTypedAndOthersKeepReceiving) {
   run_scenario("refusals");
+}
+
+TEST_F(BridgeBrowserTest, SdkStyleSseSessionSubscribesByPostAndReceives) {
+  run_scenario("sdk-sse");
+}
+
+// A real simulated device (laneway-fleet simulate) answers RPCs sent over WebSocket and POST.
+TEST_F(BridgeBrowserTest, RpcReachesASimulatedDeviceOverBothLanes) {
+  Env& e = *env_;
+  test::Process::Options options;
+  options.argv = {LANEWAY_FLEET_BIN,
+                  "simulate",
+                  "--devices",
+                  "1",
+                  "--prefix",
+                  "sim-",
+                  "--pki",
+                  e.broker.pki(),
+                  "--registry",
+                  e.broker.dir() + "/fleet.db",
+                  "--port",
+                  std::to_string(e.broker.port()),
+                  "--rate",
+                  "0",
+                  "--duration",
+                  "180",
+                  "--stats-interval",
+                  "1"};
+  options.log_path = e.dir.file("simulate.log");
+  std::string error;
+  auto sim = test::Process::start(options, &error);
+  ASSERT_TRUE(sim) << error;
+  ASSERT_TRUE(test::wait_until(
+      [&] { return sim->output().find("connected 1/1") != std::string::npos; }, 30s, 100ms))
+      << sim->output();
+  run_scenario("rpc");
+  EXPECT_TRUE(sim->running()) << sim->output();
+}
+
+// A second bridge with the WebSocket lane switched off: not in /api/info, /v1/ws answers 404,
+// and the SSE + POST lane still serves (what an SDK falls back to).
+TEST_F(BridgeBrowserTest, SwitchedOffLaneIsUnlistedAndAnswers404) {
+  Env& e = *env_;
+  nlohmann::json config = e.bridge_config;
+  const int port = test::free_tcp_port();
+  config["listen"] = {{{"host", "127.0.0.1"}, {"port", port}}};
+  config["broker"]["client_id"] = "bridge-ws-off";
+  config["lanes"] = {{"ws", false}};
+  config["apps"][0]["origins"].push_back("https://127.0.0.1:" + std::to_string(port));
+  std::ofstream(e.dir.file("bridge-ws-off.json")) << config.dump(2);
+  test::Process::Options options;
+  options.argv = {LANEWAY_BRIDGE_BIN, "--config", e.dir.file("bridge-ws-off.json")};
+  options.log_path = e.dir.file("bridge-ws-off.log");
+  std::string error;
+  auto bridge = test::Process::start(options, &error);
+  ASSERT_TRUE(bridge) << error;
+  ASSERT_TRUE(test::wait_until(
+      [&] { return bridge->output().find("connected to the broker") != std::string::npos; }, 20s,
+      50ms))
+      << bridge->output();
+  run_scenario("ws-off", {{"altBridgePort", port}});
+  EXPECT_TRUE(bridge->running()) << bridge->output();
 }
 
 // Last: it restarts the broker under a live browser session.
