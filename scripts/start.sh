@@ -7,7 +7,8 @@
 #
 # Environment: LANEWAY_MQTT_PORT (8883), LANEWAY_HTTPS_PORT (8443), LANEWAY_BIND
 # (127.0.0.1: a development PKI has no business on a public interface), LANEWAY_DEVICES
-# (simulated devices, 20), LANEWAY_RUN_SECONDS (stop after N seconds; default: until Ctrl-C).
+# (simulated devices, 20), LANEWAY_RUN_SECONDS (stop after N seconds; default: until Ctrl-C),
+# LANEWAY_DEV_TOKEN_TTL (lifetime of the dashboard's development sign-in token, 28800 s).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
@@ -61,10 +62,15 @@ wait_for "mosquitto on $bind:$mqtt_port" 100 bash -c "exec 3<>/dev/tcp/$bind/$mq
 
 # 3. Bridge: one development app, "dashboard", with an HS256 secret made on the first run.
 [ -f "$state/dashboard.secret" ] || { head -c 32 /dev/urandom | base64 | tr -d '\n' >"$state/dashboard.secret"; chmod 600 "$state/dashboard.secret"; }
+# The dashboard and the SDK bundle (scripts/build.sh puts them in $build/web) are served by
+# the bridge at / when built.
+web_root_line=""
+[ -f "$build/web/index.html" ] && web_root_line="\"web_root\": \"$build/web\","
 cat >"$state/bridge.json" <<JSON
 {
   "listen": [{"host": "$bind", "port": $https_port}],
   "public_url": "https://$bind:$https_port",
+  $web_root_line
   "tls": {"cert": "pki/servers/bridge.crt", "key": "pki/servers/bridge.key"},
   "broker": {"host": "$bind", "port": $mqtt_port, "ca": "pki/ca.crt",
              "cert": "pki/services/bridge-bridge-1.crt", "key": "pki/services/bridge-bridge-1.key",
@@ -90,6 +96,17 @@ wait_for "laneway-bridge on $bind:$https_port" 100 \
   >"$state/fleet.log" 2>&1 &
 pids+=($!)
 
+# A development sign-in link for the dashboard: a short-lived token for app "dashboard"
+# minted from its secret, carried in the URL fragment (never sent to the server or logged).
+if [ -n "$web_root_line" ]; then
+  dev_token="$(node "$root/bridge/web/dashboard/scripts/dev_token.js" --secret-file "$state/dashboard.secret" \
+    --app dashboard --sub operator --ttl "${LANEWAY_DEV_TOKEN_TTL:-28800}")"
+  dashboard_line="Dashboard URL: https://$bind:$https_port/#token=$dev_token
+  (sign-in link with a development token valid $(( ${LANEWAY_DEV_TOKEN_TTL:-28800} / 3600 )) h; rerun start.sh for a new one)"
+else
+  dashboard_line="Dashboard URL: https://$bind:$https_port/  (not built: $build/web is missing, scripts/build.sh builds it)"
+fi
+
 cat <<INFO
 
 laneway is running (state in $state):
@@ -98,9 +115,11 @@ laneway is running (state in $state):
   metrics  https://$bind:$https_port/metrics
   wt       https://$bind:$https_port/v1/wt   (WebTransport over UDP $https_port; certificate hashes in /api/info)
   fleet    $devices simulated devices (d-000001...) publishing on devices/<id>/telemetry (log $state/fleet.log)
-Dashboard URL: https://$bind:$https_port/  (the dashboard page is not built yet; the bridge serves /api/info, /metrics, /v1/ws, /v1/sse, /v1/call)
+$dashboard_line
 Trust the development CA to open it without warnings: $state/pki/ca.crt
-  (curl --cacert $state/pki/ca.crt ...; in a browser import it as an authority).
+  (Chromium/Chrome: Settings > Privacy and security > Security > Manage certificates >
+  Authorities > Import; Firefox: Settings > Certificates > View Certificates > Authorities >
+  Import; curl --cacert $state/pki/ca.crt ...).
 Watch the wire: mosquitto_sub -h $bind -p $mqtt_port --cafile $state/pki/ca.crt \\
   --cert $state/pki/services/operator-admin.crt --key $state/pki/services/operator-admin.key -t 'devices/#' -v
 Ctrl-C stops everything.

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
@@ -178,7 +179,7 @@ WebTransportConfig parse_webtransport(const json& w, const BridgeConfig& c,
 BridgeConfig parse(const json& root, const std::string& base_dir) {
   only_keys(root, "config",
             {"listen", "public_url", "tls", "lanes", "broker", "apps", "limits", "history", "sse",
-             "ws", "log_level", "webtransport"});
+             "ws", "log_level", "webtransport", "web_root"});
   BridgeConfig c;
   if (root.contains("listen")) {
     if (!root["listen"].is_array() || root["listen"].empty()) {
@@ -311,6 +312,10 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
   }
   if (root.contains("webtransport")) {
     c.webtransport = parse_webtransport(root["webtransport"], c, base_dir);
+  }
+  c.web_root = resolve(get_string(root, "web_root", "config", ""), base_dir);
+  if (!c.web_root.empty() && !std::filesystem::is_directory(c.web_root)) {
+    fail("web_root: '" + c.web_root + "' is not a folder (build the web files: scripts/build.sh)");
   }
   c.log_level = get_string(root, "log_level", "config", c.log_level);
   if (c.log_level != "debug" && c.log_level != "info" && c.log_level != "warn" &&

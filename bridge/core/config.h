@@ -113,6 +113,9 @@ struct BridgeConfig {
   std::uint32_t sse_resume_window_ms = 30000;
   std::string log_level = "info";
   WebTransportConfig webtransport;
+  // Folder of static files served at `/` (the dashboard and /sdk/laneway.js, built by
+  // scripts/build.sh); empty serves none.
+  std::string web_root;
 
   const AppConfig* find_app(const std::string& id) const;
 };

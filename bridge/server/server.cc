@@ -16,16 +16,19 @@ constexpr lws_usec_t kTickUs = 1'000'000;
 constexpr lws_usec_t kRpcTickUs = 50'000;
 
 // Mounts route each path to its protocol handler; /v1/ws upgrades land on the WebSocket
-// lane, the first (default) protocol, which answers any other request with 404.
+// lane, the first (default) protocol. "/" (the static files: dashboard, SDK bundle) takes
+// every other path. It must stay FIRST: for callback mounts libwebsockets 4.1 picks the
+// last matching entry, not the longest, so every more specific mount follows it.
 struct Mounts {
+  static constexpr int kCount = 6;
   Mounts() {
-    const char* paths[] = {"/v1/sse", "/v1/call", "/api/info", "/healthz", "/metrics"};
-    const char* protocols[] = {"laneway-sse", "laneway-call", "laneway-info", "laneway-info",
-                               "laneway-info"};
-    for (int i = 0; i < 5; ++i) {
+    const char* paths[kCount] = {"/", "/v1/sse", "/v1/call", "/api/info", "/healthz", "/metrics"};
+    const char* protocols[kCount] = {"laneway-static", "laneway-sse",  "laneway-call",
+                                     "laneway-info",   "laneway-info", "laneway-info"};
+    for (int i = 0; i < kCount; ++i) {
       struct lws_http_mount& m = table[i];
       std::memset(&m, 0, sizeof m);
-      m.mount_next = i + 1 < 5 ? &table[i + 1] : nullptr;
+      m.mount_next = i + 1 < kCount ? &table[i + 1] : nullptr;
       m.mountpoint = paths[i];
       m.mountpoint_len = static_cast<unsigned char>(std::strlen(paths[i]));
       m.origin = protocols[i];
@@ -33,7 +36,7 @@ struct Mounts {
       m.origin_protocol = LWSMPRO_CALLBACK;
     }
   }
-  struct lws_http_mount table[5];
+  struct lws_http_mount table[kCount];
 };
 
 }  // namespace
@@ -60,9 +63,13 @@ std::int64_t Server::now_us() {
 }
 
 bool Server::start(std::string& error) {
-  static const struct lws_protocols protocols[] = {
-      kWsLaneProtocol,     kSseLaneProtocol, kCallLaneProtocol,
-      kInfoRoutesProtocol, kWtLaneProtocol,  {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+  static const struct lws_protocols protocols[] = {kWsLaneProtocol,
+                                                   kSseLaneProtocol,
+                                                   kCallLaneProtocol,
+                                                   kInfoRoutesProtocol,
+                                                   kWtLaneProtocol,
+                                                   kStaticRoutesProtocol,
+                                                   {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
   // WebSocket keepalive: lws pings an idle connection and hangs up when it stops answering.
   static lws_retry_bo_t retry{};
   retry.secs_since_valid_ping = static_cast<uint16_t>(config_.ws_ping_interval_ms / 1000);

@@ -82,5 +82,6 @@ extern const struct lws_protocols kWsLaneProtocol;
 extern const struct lws_protocols kSseLaneProtocol;
 extern const struct lws_protocols kCallLaneProtocol;
 extern const struct lws_protocols kInfoRoutesProtocol;
+extern const struct lws_protocols kStaticRoutesProtocol;
 
 }  // namespace laneway::bridge
