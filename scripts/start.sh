@@ -79,7 +79,8 @@ cat >"$state/bridge.json" <<JSON
             "keys": [{"alg": "HS256", "secret_file": "dashboard.secret"}],
             "origins": ["https://$bind:$https_port", "https://localhost:$https_port"],
             "subscribe": ["devices/#", "fleet/#", "broadcast/#"],
-            "publish": ["devices/+/cmd", "fleet/#", "broadcast/#"]}],
+            "publish": ["devices/+/cmd", "fleet/#", "broadcast/#"],
+            "rpc": ["devices/+/rpc/#"]}],
   "webtransport": {"enabled": true, "hosts": ["$bind"], "port": $https_port,
                    "cert": "pki/wt/wt.crt", "key": "pki/wt/wt.key"}
 }

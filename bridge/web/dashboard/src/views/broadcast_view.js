@@ -6,6 +6,8 @@ export class BroadcastView {
   #form = $('broadcast-form');
   #group = $('broadcast-group');
   #message = $('broadcast-message');
+  #pending = false;
+  #enabled = false;
   #send = $('broadcast-send');
   #status = $('broadcast-status');
   #groups = [];
@@ -15,6 +17,7 @@ export class BroadcastView {
     this.#form.addEventListener('submit', async (event) => {
       event.preventDefault();
       const group = this.#group.value;
+      this.#pending = true;
       this.#send.disabled = true;
       this.#status.dataset.outcome = 'pending';
       this.#status.textContent = 'Sending…';
@@ -24,7 +27,8 @@ export class BroadcastView {
         this.#status.dataset.outcome = 'error';
         this.#status.textContent = `Not sent: ${err.message}`;
       } finally {
-        this.#send.disabled = false;
+        this.#pending = false;
+        this.#send.disabled = !this.#enabled;
       }
     });
     this.setGroups([]);
@@ -48,6 +52,8 @@ export class BroadcastView {
   }
 
   setEnabled(enabled) {
-    this.#send.disabled = !enabled;
+    this.#enabled = enabled;
+    // A request in flight keeps the button disabled until it settles.
+    this.#send.disabled = !enabled || this.#pending;
   }
 }

@@ -7,6 +7,8 @@ export class RpcView {
   #form = $('rpc-form');
   #method = $('rpc-method');
   #payload = $('rpc-payload');
+  #pending = false;
+  #enabled = false;
   #send = $('rpc-send');
   #result = $('rpc-result');
   #status = $('rpc-status');
@@ -18,6 +20,7 @@ export class RpcView {
     this.#form.addEventListener('submit', async (event) => {
       event.preventDefault();
       const method = this.#method.value;
+      this.#pending = true;
       this.#send.disabled = true;
       this.#showResult('pending', `Calling ${method}…`, '', '');
       try {
@@ -26,7 +29,8 @@ export class RpcView {
       } catch (err) {
         this.#showResult('error', `${method} failed: ${err.code ?? 'ERROR'}`, '', err.message);
       } finally {
-        this.#send.disabled = false;
+        this.#pending = false;
+        this.#send.disabled = !this.#enabled;
       }
     });
   }
@@ -37,7 +41,9 @@ export class RpcView {
   }
 
   setEnabled(enabled) {
-    this.#send.disabled = !enabled;
+    this.#enabled = enabled;
+    // A request in flight keeps the button disabled until it settles.
+    this.#send.disabled = !enabled || this.#pending;
   }
 
   #showResult(outcome, status, latency, body) {
