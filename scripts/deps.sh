@@ -56,7 +56,7 @@ install_npm_project() {
 }
 
 install_debian_packages
-NPM_PROJECTS=(bridge/web/sdk bridge/web/dashboard tests/bridge/browser tests/webtransport bench/bridge)
+NPM_PROJECTS=(bridge/web/sdk bridge/web/dashboard tests/bridge/browser tests/web/browser tests/webtransport bench/bridge)
 for project in "${NPM_PROJECTS[@]}"; do
   [ -f "$root/$project/package-lock.json" ] && install_npm_project "$project"
 done

@@ -88,6 +88,7 @@ export async function dashboardRpcScenario(browser, cfg) {
   const parsed = JSON.parse(reply);
   check(parsed.id === device && parsed.method === 'get_state' && parsed.ok === true, `reply: ${reply}`);
   check(/ms$/.test(await text(page, '#rpc-latency')), 'no RPC latency shown');
+  await waitFor(async () => /answered get_state/.test(await text(page, '#activity')), 10_000, 'the RPC reply in the activity feed');
   const path = artifact(cfg, 'dashboard-rpc.png');
   await page.screenshot({ path });
   console.log(`SCREENSHOT ${path}`);

@@ -11,6 +11,7 @@ export class BroadcastView {
   #send = $('broadcast-send');
   #status = $('broadcast-status');
   #groups = [];
+  #chosen = false;
 
   /** onSend(group | '', messageText) → Promise<void>; rejects with a LanewayError. */
   constructor({ onSend }) {
@@ -31,6 +32,9 @@ export class BroadcastView {
         this.#send.disabled = !this.#enabled;
       }
     });
+    this.#group.addEventListener('change', () => {
+      this.#chosen = true;
+    });
     this.setGroups([]);
   }
 
@@ -42,7 +46,9 @@ export class BroadcastView {
       ...groups.map((g) => h('option', { value: g }, `group ${g}`)),
       h('option', { value: '' }, 'all devices'),
     );
-    if (groups.includes(chosen) || chosen === '') this.#group.value = chosen;
+    // Keep the operator's choice; before they chose, the first group is the likely target.
+    if (this.#chosen && (groups.includes(chosen) || chosen === '')) this.#group.value = chosen;
+    else this.#group.value = groups[0] ?? '';
   }
 
   /** Shows the latest broadcast's progress. */

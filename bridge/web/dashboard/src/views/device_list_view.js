@@ -3,6 +3,10 @@
 import { formatAge, formatValue } from '../format.js';
 import { $, h, show } from './dom.js';
 
+// Rows rebuilt per render (once a second and on updates); a fleet larger than this is
+// narrowed with the filter box instead of rendering thousands of rows.
+const MAX_ROWS = 300;
+
 export class DeviceListView {
   #list = $('device-list');
   #empty = $('device-empty');
@@ -21,7 +25,7 @@ export class DeviceListView {
 
   render({ devices, counts, selectedId, nowMs, connected, overflow }) {
     this.#counts.textContent = counts.total ? `${counts.online} of ${counts.total} online` : '';
-    const rows = devices.map((d) => this.#row(d, d.id === selectedId, nowMs));
+    const rows = devices.slice(0, MAX_ROWS).map((d) => this.#row(d, d.id === selectedId, nowMs));
     this.#list.replaceChildren(...rows);
     let empty = '';
     if (devices.length === 0) {
@@ -31,6 +35,7 @@ export class DeviceListView {
     } else if (counts.online === 0) {
       empty = 'No devices online right now.';
     }
+    if (devices.length > MAX_ROWS) empty = `Showing ${MAX_ROWS} of ${devices.length}; filter to find others.`;
     if (overflow > 0) empty = `${empty} ${overflow} more devices are not listed (list limit reached).`.trim();
     this.#empty.textContent = empty;
     show(this.#empty, empty !== '');
