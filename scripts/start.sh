@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Starts the laneway system from a build folder: development PKI (first run only), registry,
-# mosquitto with the laneway plugin, laneway-bridge, and a simulated fleet; prints the
-# URLs, then runs until Ctrl-C (or LANEWAY_RUN_SECONDS) and stops everything it started.
+# mosquitto with the laneway plugin, laneway-bridge, the provisioning service
+# (laneway-fleet serve) and a simulated fleet (part of it provisioned through the claim
+# flow); prints the URLs, then runs until Ctrl-C (or LANEWAY_RUN_SECONDS) and stops
+# everything it started, by PID.
 #
 #   scripts/start.sh [BUILD_DIR=build] [STATE_DIR=run]
 #
 # Environment: LANEWAY_MQTT_PORT (8883), LANEWAY_HTTPS_PORT (8443), LANEWAY_BIND
 # (127.0.0.1: a development PKI has no business on a public interface), LANEWAY_DEVICES
-# (simulated devices, 20), LANEWAY_RUN_SECONDS (stop after N seconds; default: until Ctrl-C),
+# (simulated devices with certificates issued directly, 20), LANEWAY_CLAIM_DEVICES (more
+# simulated devices that provision themselves through the claim flow, 5),
+# LANEWAY_RUN_SECONDS (stop after N seconds; default: until Ctrl-C),
 # LANEWAY_DEV_TOKEN_TTL (lifetime of the dashboard's development sign-in token, 28800 s).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,6 +23,7 @@ mqtt_port="${LANEWAY_MQTT_PORT:-8883}"
 https_port="${LANEWAY_HTTPS_PORT:-8443}"
 bind="${LANEWAY_BIND:-127.0.0.1}"
 devices="${LANEWAY_DEVICES:-20}"
+claim_devices="${LANEWAY_CLAIM_DEVICES:-5}"
 
 certs="$build/certs/laneway-certs"
 registry="$build/fleet/registry/laneway-registry"
@@ -90,12 +95,30 @@ pids+=($!)
 wait_for "laneway-bridge on $bind:$https_port" 100 \
   curl -fsS --cacert "$state/pki/ca.crt" "https://$bind:$https_port/healthz"
 
-# 4. The simulated fleet: one process, one event loop, every device on its own mTLS
-# connection with a certificate issued and registered on first use.
+# 4. The provisioning service: signs CSRs that devices holding the demo claim certificate
+# send, registers them (group demo), replies with their certificate; records presence.
+[ -f "$state/pki/claims/demo-claim.crt" ] ||
+  "$certs" claim --dir "$state/pki" --batch demo-claim >/dev/null
+"$fleet" claim add --registry "$state/fleet.db" --batch demo-claim --allowed 1000 --days 365 \
+  --group demo >/dev/null
+"$fleet" serve --pki "$state/pki" --registry "$state/fleet.db" --host "$bind" --port "$mqtt_port" \
+  --claim-rate 50 --claim-burst 100 >"$state/serve.log" 2>&1 &
+pids+=($!)
+wait_for "laneway-fleet serve" 100 grep -q "serving provision" "$state/serve.log"
+
+# 5. The simulated fleet: one process, one event loop, every device on its own mTLS
+# connection with a certificate issued and registered on first use; plus devices that
+# provision themselves through the claim flow (their identities stay in $state/claimed).
 "$fleet" simulate --devices "$devices" --pki "$state/pki" --registry "$state/fleet.db" \
   --host "$bind" --port "$mqtt_port" --prefix d- --group demo --rate 0.5 --stats-interval 0 \
   >"$state/fleet.log" 2>&1 &
 pids+=($!)
+if [ "$claim_devices" -gt 0 ]; then
+  "$fleet" simulate --devices "$claim_devices" --pki "$state/pki" --claim "$state/pki/claims/demo-claim" \
+    --store "$state/claimed" --host "$bind" --port "$mqtt_port" --prefix c- --group demo \
+    --rate 0.5 --stats-interval 0 >"$state/fleet-claim.log" 2>&1 &
+  pids+=($!)
+fi
 
 # A development sign-in link for the dashboard: a short-lived token for app "dashboard"
 # minted from its secret, carried in the URL fragment (never sent to the server or logged).
@@ -116,6 +139,10 @@ laneway is running (state in $state):
   metrics  https://$bind:$https_port/metrics
   wt       https://$bind:$https_port/v1/wt   (WebTransport over UDP $https_port; certificate hashes in /api/info)
   fleet    $devices simulated devices (d-000001...) publishing on devices/<id>/telemetry (log $state/fleet.log)
+           $claim_devices more (c-000001...) provisioned through the claim flow (log $state/fleet-claim.log)
+  serve    provisioning service for claim demo-claim (log $state/serve.log); a device of your own:
+           $fleet enroll --pki $state/pki --claim $state/pki/claims/demo-claim --id my-device --host $bind --port $mqtt_port
+           $fleet device show --pki $state/pki --registry $state/fleet.db --host $bind --port $mqtt_port --id my-device
 $dashboard_line
 Trust the development CA to open it without warnings: $state/pki/ca.crt
   (Chromium/Chrome: Settings > Privacy and security > Security > Manage certificates >

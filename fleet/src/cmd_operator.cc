@@ -6,54 +6,10 @@
 
 #include "commands.h"
 #include "laneway/registry/registry.h"
-#include "operator_client.h"
+#include "operator_connection.h"
 
 namespace laneway::fleet {
 namespace {
-
-struct ConnectionFlags {
-  std::string pki = "pki";
-  std::string host = "127.0.0.1";
-  int port = 8883;
-  std::string operator_name = "admin";
-  int connect_timeout_ms = 5000;
-};
-
-void add_connection_flags(CLI::App* cmd, ConnectionFlags& flags) {
-  cmd->add_option("--pki", flags.pki, "CA directory (ca.crt, services/operator-<name>.*)")
-      ->capture_default_str();
-  cmd->add_option("--host", flags.host, "Broker host")->capture_default_str();
-  cmd->add_option("--port", flags.port, "Broker TLS port")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 65535));
-  cmd->add_option("--operator", flags.operator_name, "Operator certificate name")
-      ->capture_default_str();
-}
-
-std::unique_ptr<OperatorClient> connect(const std::string& command, const ConnectionFlags& f) {
-  namespace fs = std::filesystem;
-  OperatorOptions options;
-  options.host = f.host;
-  options.port = f.port;
-  options.cafile = (fs::path(f.pki) / "ca.crt").string();
-  const auto prefix = fs::path(f.pki) / "services" / ("operator-" + f.operator_name);
-  options.certfile = prefix.string() + ".crt";
-  options.keyfile = prefix.string() + ".key";
-  for (const auto& file : {options.cafile, options.certfile, options.keyfile}) {
-    if (!fs::exists(file)) {
-      fail(command, file + " is missing (laneway-certs service --role operator --id " +
-                        f.operator_name + ")");
-      return nullptr;
-    }
-  }
-  auto client = std::make_unique<OperatorClient>(options);
-  std::string error;
-  if (!client->connect(std::chrono::milliseconds(f.connect_timeout_ms), &error)) {
-    fail(command, error);
-    return nullptr;
-  }
-  return client;
-}
 
 // A topic suffix may have several levels but no wildcards, no empty levels, no NUL.
 bool valid_suffix(const std::string& suffix) {

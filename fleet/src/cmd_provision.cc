@@ -77,6 +77,8 @@ void add_provision_command(CLI::App& app) {
       auto serial = registry::normalize_serial(entry["serial"].get<std::string>());
       if (!serial) return fail("provision", "invalid serial for " + device.id);
       device.cert_serial = *serial;
+      if (entry.contains("not_after_unix") && entry["not_after_unix"].is_number_integer())
+        device.cert_not_after_s = entry["not_after_unix"].get<std::int64_t>();
       device.groups = extra_groups;
       device.groups.push_back(group);
       std::sort(device.groups.begin(), device.groups.end());

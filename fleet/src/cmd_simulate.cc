@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "claimed_credentials.h"
 #include "commands.h"
 #include "device_credentials.h"
 #include "laneway/registry/registry.h"
@@ -27,6 +28,9 @@ void add_simulate_command(CLI::App& app) {
   static std::string prefix = "sim-";
   static int first = 1;
   static std::string cert_dir;
+  static std::string claim;
+  static std::string store = "claimed";
+  static int claim_in_flight = 16;
   static SimulatorOptions options;
   auto* cmd = app.add_subcommand(
       "simulate", "Run N simulated devices over mTLS (telemetry, RPC, broadcasts, reconnects)");
@@ -40,6 +44,19 @@ void add_simulate_command(CLI::App& app) {
       ->check(CLI::ExistingDirectory);
   cmd->add_option("--registry", db, "Registry file; devices are registered active")
       ->capture_default_str();
+  auto* claim_opt =
+      cmd->add_option("--claim", claim,
+                      "Provision through the claim flow with this claim certificate prefix "
+                      "(PREFIX.crt|.key): needs `serve`; no CA key or registry access here");
+  claim_opt->excludes("--cert-dir");
+  cmd->add_option("--store", store,
+                  "With --claim: where devices keep the identity they were issued "
+                  "(<id>.crt|.key); devices already there skip provisioning")
+      ->capture_default_str();
+  cmd->add_option("--claim-in-flight", claim_in_flight,
+                  "With --claim: provisioning requests in flight at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   cmd->add_option("--host", options.host, "Broker host")->capture_default_str();
   cmd->add_option("--port", options.port, "Broker TLS port")
       ->capture_default_str()
@@ -88,25 +105,50 @@ void add_simulate_command(CLI::App& app) {
       return fail("simulate",
                   options.cafile + " is missing (laneway-certs init --dir " + pki + ")");
 
-    std::vector<DeviceFiles> devices;
-    CredentialSummary creds;
-    std::string error;
-    if (!ensure_device_credentials(pki, cert_dir, db, ids, options.groups, &devices, &creds,
-                                   &error))
-      return fail("simulate", error);
-    std::fprintf(stderr,
-                 "laneway-fleet simulate: %d devices (%d certificates issued, %d registered, "
-                 "%d revoked)\n",
-                 count, creds.issued, creds.registered, creds.revoked);
-
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
+    std::vector<DeviceFiles> devices;
+    std::string error;
+    if (!claim.empty()) {
+      ClaimClientOptions claim_options;
+      claim_options.host = options.host;
+      claim_options.port = options.port;
+      claim_options.cafile = options.cafile;
+      claim_options.claim_cert = claim + ".crt";
+      claim_options.claim_key = claim + ".key";
+      claim_options.max_in_flight = claim_in_flight;
+      claim_options.batch = claim_batch_of(claim_options.claim_cert, &error);
+      if (claim_options.batch.empty()) return fail("simulate", error);
+      ClaimSummary summary;
+      if (!claim_device_credentials(claim_options, store, ids, &devices, &summary, g_stop, &error))
+        return fail("simulate", error);
+      std::fprintf(stderr,
+                   "laneway-fleet simulate: claim %s: %d provisioned in %.2f s, %d already had "
+                   "an identity, %d failed%s%s\n",
+                   claim_options.batch.c_str(), summary.provisioned, summary.seconds,
+                   summary.already_provisioned, summary.failed, summary.failed ? " (first: " : "",
+                   summary.failed ? (summary.first_failure + ")").c_str() : "");
+      std::printf("claim provisioned=%d already=%d failed=%d seconds=%.3f\n", summary.provisioned,
+                  summary.already_provisioned, summary.failed, summary.seconds);
+      std::fflush(stdout);
+      if (devices.empty()) return fail("simulate", "no device could be provisioned");
+    } else {
+      CredentialSummary creds;
+      if (!ensure_device_credentials(pki, cert_dir, db, ids, options.groups, &devices, &creds,
+                                     &error))
+        return fail("simulate", error);
+      std::fprintf(stderr,
+                   "laneway-fleet simulate: %d devices (%d certificates issued, %d registered, "
+                   "%d revoked)\n",
+                   count, creds.issued, creds.registered, creds.revoked);
+    }
+
     const SimulatorStats s = run_simulator(options, devices, g_stop);
     std::printf(
         "summary devices=%d connected=%llu ever_connected=%llu connects=%llu refused=%llu "
         "disconnects=%llu connect_timeouts=%llu published=%llu rpc_answered=%llu broadcasts=%llu "
         "all_connected_after_s=%.2f rss_kb=%ld cpu_s=%.2f\n",
-        count, static_cast<unsigned long long>(s.connected_now),
+        static_cast<int>(devices.size()), static_cast<unsigned long long>(s.connected_now),
         static_cast<unsigned long long>(s.ever_connected),
         static_cast<unsigned long long>(s.connects), static_cast<unsigned long long>(s.refused),
         static_cast<unsigned long long>(s.disconnects),

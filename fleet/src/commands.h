@@ -17,6 +17,9 @@ void add_revoke_command(CLI::App& app);     // revoke
 void add_operator_commands(CLI::App& app);  // broadcast, call
 void add_simulate_command(CLI::App& app);   // simulate
 void add_provision_command(CLI::App& app);  // provision
+void add_claim_commands(CLI::App& app);     // claim add|list|disable
+void add_serve_command(CLI::App& app);      // serve
+void add_enroll_command(CLI::App& app);     // enroll
 
 int exit_code();
 void set_exit_code(int code);

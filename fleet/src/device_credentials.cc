@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <memory>
 
@@ -28,6 +29,17 @@ std::string certificate_file_serial(const std::string& path) {
   std::string out = registry::normalize_serial(hex ? hex : "").value_or("");
   OPENSSL_free(hex);
   return out;
+}
+
+std::int64_t certificate_file_not_after(const std::string& path) {
+  std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (!file) return 0;
+  std::unique_ptr<X509, void (*)(X509*)> cert(PEM_read_X509(file.get(), nullptr, nullptr, nullptr),
+                                              &X509_free);
+  if (!cert) return 0;
+  std::tm tm{};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &tm) != 1) return 0;
+  return static_cast<std::int64_t>(timegm(&tm));
 }
 
 bool ensure_device_credentials(const std::string& pki_dir, const std::string& cert_dir,
@@ -93,6 +105,7 @@ bool ensure_device_credentials(const std::string& pki_dir, const std::string& ce
       device.id = id;
       device.groups = sorted_groups;
       device.cert_serial = serial;
+      device.cert_not_after_s = certificate_file_not_after(files.certfile);
       if (!registry->upsert_device(device, error)) return false;
       ++summary->registered;
     }

@@ -4,6 +4,7 @@
 // the registry already says it is revoked (a revoked device stays revoked).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -35,5 +36,7 @@ bool ensure_device_credentials(const std::string& pki_dir, const std::string& ce
 
 // Normalized serial of the PEM certificate at `path`, empty on failure.
 std::string certificate_file_serial(const std::string& path);
+// notAfter (Unix seconds) of the PEM certificate at `path`, 0 on failure.
+std::int64_t certificate_file_not_after(const std::string& path);
 
 }  // namespace laneway::fleet

@@ -17,6 +17,8 @@ struct OperatorClient::State {
   std::optional<int> suback;
   std::string correlation;  // of the call in flight
   std::optional<RpcReply> reply;
+  std::string retained_topic;  // fetch_retained in flight
+  std::optional<std::string> retained;
 };
 
 namespace {
@@ -57,6 +59,12 @@ void on_subscribe(mosquitto*, void* user, int mid, int count, const int* granted
 void on_message(mosquitto*, void* user, const mosquitto_message* message,
                 const mosquitto_property* props) {
   auto& s = state_of(user);
+  if (!s.retained_topic.empty()) {
+    if (message->retain && message->topic && s.retained_topic == message->topic && !s.retained)
+      s.retained = std::string(static_cast<const char*>(message->payload),
+                               static_cast<std::size_t>(message->payloadlen));
+    return;
+  }
   void* correlation = nullptr;
   std::uint16_t len = 0;
   mosquitto_property_read_binary(props, MQTT_PROP_CORRELATION_DATA, &correlation, &len, false);
@@ -204,6 +212,34 @@ std::optional<RpcReply> OperatorClient::call(const std::string& request_topic,
     return std::nullopt;
   }
   return state_->reply;
+}
+
+std::optional<std::string> OperatorClient::fetch_retained(const std::string& topic,
+                                                          std::chrono::milliseconds wait,
+                                                          std::string* error) {
+  int mid = 0;
+  state_->suback.reset();
+  state_->retained.reset();
+  state_->retained_topic = topic;
+  if (mosquitto_subscribe_v5(mosq_, &mid, topic.c_str(), 1, 0, nullptr) != MOSQ_ERR_SUCCESS) {
+    *error = "cannot subscribe to " + topic;
+    return std::nullopt;
+  }
+  state_->waiting_mid = mid;
+  if (!pump_until(Clock::now() + wait + std::chrono::milliseconds(2000),
+                  [](const State& s) { return s.suback.has_value(); })) {
+    *error = "no SUBACK for " + topic;
+    return std::nullopt;
+  }
+  if (*state_->suback >= 0x80) {
+    *error = "broker refused the subscription to " + topic;
+    return std::nullopt;
+  }
+  // The broker queues retained messages right behind the SUBACK; `wait` only covers the
+  // case where there is none.
+  pump_until(Clock::now() + wait, [](const State& s) { return s.retained.has_value(); });
+  state_->retained_topic.clear();
+  return state_->retained;
 }
 
 void OperatorClient::disconnect() {

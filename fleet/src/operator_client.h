@@ -43,6 +43,11 @@ class OperatorClient {
   std::optional<RpcReply> call(const std::string& request_topic, const std::string& response_topic,
                                const std::string& payload, std::chrono::milliseconds timeout,
                                std::string* error);
+  // Subscribes to `topic` and returns the retained message the broker sends right after
+  // the SUBACK; nullopt when none arrives within `wait` (nothing retained), or on an error
+  // (then `error` is set).
+  std::optional<std::string> fetch_retained(const std::string& topic,
+                                            std::chrono::milliseconds wait, std::string* error);
   void disconnect();
 
   struct State;

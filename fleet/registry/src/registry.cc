@@ -4,40 +4,43 @@
 #include <ctime>
 
 #include "laneway/registry/serial.h"
-#include "sqlite_handles.h"
+#include "migrations.h"
+#include "registry_impl.h"
 
 namespace laneway::registry {
 namespace {
 
-constexpr const char* kCreateSchema = R"sql(
-CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS devices (
-  id          TEXT PRIMARY KEY,
-  status      TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
-  cert_serial TEXT NOT NULL DEFAULT '',
-  created_at  INTEGER NOT NULL,
-  updated_at  INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS device_groups (
-  device_id  TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
-  group_name TEXT NOT NULL,
-  PRIMARY KEY (device_id, group_name)
-) WITHOUT ROWID;
--- Named groups an operator created, with or without members (added by the fleet CLI; an
--- additive table that version-1 readers such as the plugin never touch).
-CREATE TABLE IF NOT EXISTS fleet_groups (
-  name       TEXT PRIMARY KEY,
-  created_at INTEGER NOT NULL
-) WITHOUT ROWID;
-)sql";
-
-// One statement, so one read snapshot: status and groups always agree.
-constexpr std::string_view kFindDevice = R"sql(
+// One statement, so one read snapshot: status and groups always agree. Version-1 columns
+// only: what the plugin needs, readable in every schema version.
+constexpr std::string_view kFindDeviceV1 = R"sql(
 SELECT d.status, d.cert_serial, d.created_at, d.updated_at,
        (SELECT group_concat(g.group_name, ',') FROM
           (SELECT group_name FROM device_groups WHERE device_id = d.id ORDER BY group_name) g)
 FROM devices d WHERE d.id = ?1
 )sql";
+
+// Schema 3 and later: the same plus expiry, seen times, presence and origin.
+constexpr std::string_view kFindDeviceV3 = R"sql(
+SELECT d.status, d.cert_serial, d.created_at, d.updated_at,
+       (SELECT group_concat(g.group_name, ',') FROM
+          (SELECT group_name FROM device_groups WHERE device_id = d.id ORDER BY group_name) g),
+       d.cert_not_after, d.first_seen, d.last_seen, d.presence, d.provisioned_by
+FROM devices d WHERE d.id = ?1
+)sql";
+
+sqlite::Db open_db(const std::string& path, int flags, std::string* error) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  sqlite::Db db(raw);
+  if (rc != SQLITE_OK) {
+    if (error) *error = sqlite::describe(raw, "open " + path);
+    return nullptr;
+  }
+  sqlite3_extended_result_codes(raw, 1);
+  return db;
+}
+
+}  // namespace
 
 std::int64_t now_s() {
   return static_cast<std::int64_t>(std::time(nullptr));
@@ -55,25 +58,11 @@ std::vector<std::string> split_groups(const std::string& joined) {
   return groups;
 }
 
-sqlite::Db open_db(const std::string& path, int flags, std::string* error) {
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
-  sqlite::Db db(raw);
-  if (rc != SQLITE_OK) {
-    if (error) *error = sqlite::describe(raw, "open " + path);
-    return nullptr;
-  }
-  sqlite3_extended_result_codes(raw, 1);
-  return db;
+std::string join_groups(const std::vector<std::string>& groups) {
+  std::string out;
+  for (const auto& group : groups) out += (out.empty() ? "" : ",") + group;
+  return out;
 }
-
-}  // namespace
-
-struct Registry::Impl {
-  sqlite::Db db;
-  sqlite::Statement find_device;
-  sqlite::Statement data_version;
-};
 
 Registry::Registry(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Registry::~Registry() = default;
@@ -96,31 +85,11 @@ bool is_valid_device_id(std::string_view id) {
   });
 }
 
-static bool check_schema_version(sqlite3* db, std::string* error) {
-  std::string prepare_error;
-  auto stmt = sqlite::prepare(db, "SELECT version FROM schema_version", &prepare_error);
-  if (!stmt.valid()) {
-    if (error) *error = "not a laneway registry (" + prepare_error + ")";
-    return false;
-  }
-  auto use = stmt.use();
-  if (sqlite3_step(use.get()) != SQLITE_ROW) {
-    if (error) *error = "registry has no schema version";
-    return false;
-  }
-  const int version = sqlite3_column_int(use.get(), 0);
-  if (version != kSchemaVersion) {
-    if (error)
-      *error = "registry schema version " + std::to_string(version) + ", this build reads " +
-               std::to_string(kSchemaVersion);
-    return false;
-  }
-  return true;
-}
-
-static std::unique_ptr<Registry::Impl> finish_open(sqlite::Db db, std::string* error) {
+static std::unique_ptr<Registry::Impl> finish_open(sqlite::Db db, int version, std::string* error) {
   auto impl = std::make_unique<Registry::Impl>();
-  impl->find_device = sqlite::prepare(db.get(), kFindDevice, error);
+  impl->schema_version = version;
+  impl->find_device =
+      sqlite::prepare(db.get(), version >= 3 ? kFindDeviceV3 : kFindDeviceV1, error);
   impl->data_version = sqlite::prepare(db.get(), "PRAGMA data_version", error);
   if (!impl->find_device.valid() || !impl->data_version.valid()) return nullptr;
   impl->db = std::move(db);
@@ -133,8 +102,17 @@ std::unique_ptr<Registry> Registry::open_read_only(const std::string& path, std:
   // Short: the plugin calls this from the broker's event loop. WAL readers are not blocked
   // by writers, so this only matters during WAL recovery.
   sqlite3_busy_timeout(db.get(), 200);
-  if (!check_schema_version(db.get(), error)) return nullptr;
-  auto impl = finish_open(std::move(db), error);
+  int version = 0;
+  if (!read_schema_version(db.get(), &version, error)) return nullptr;
+  if (version < 1 || version > kSchemaVersion) {
+    if (error)
+      *error = version < 1
+                   ? std::string("not a laneway registry (empty file)")
+                   : "registry schema version " + std::to_string(version) +
+                         " is newer than this build (" + std::to_string(kSchemaVersion) + ")";
+    return nullptr;
+  }
+  auto impl = finish_open(std::move(db), version, error);
   if (!impl) return nullptr;
   return std::unique_ptr<Registry>(new Registry(std::move(impl)));
 }
@@ -142,33 +120,19 @@ std::unique_ptr<Registry> Registry::open_read_only(const std::string& path, std:
 std::unique_ptr<Registry> Registry::open_read_write(const std::string& path, std::string* error) {
   auto db = open_db(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, error);
   if (!db) return nullptr;
+  // Writers queue behind each other (the provisioning service, the CLI, the simulator's
+  // registration); readers never wait in WAL mode.
   sqlite3_busy_timeout(db.get(), 5000);
   if (!sqlite::exec(db.get(), "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;", error))
     return nullptr;
-  if (!sqlite::exec(db.get(), "BEGIN IMMEDIATE", error)) return nullptr;
-  bool ok = sqlite::exec(db.get(), kCreateSchema, error);
-  if (ok) {
-    auto count = sqlite::prepare(db.get(), "SELECT count(*) FROM schema_version", error);
-    ok = count.valid();
-    if (ok) {
-      auto use = count.use();
-      ok = sqlite3_step(use.get()) == SQLITE_ROW;
-      if (ok && sqlite3_column_int(use.get(), 0) == 0) {
-        const std::string insert =
-            "INSERT INTO schema_version(version) VALUES (" + std::to_string(kSchemaVersion) + ")";
-        ok = sqlite::exec(db.get(), insert.c_str(), error);
-      }
-    }
-  }
-  if (!ok) {
-    sqlite::exec(db.get(), "ROLLBACK", nullptr);
-    return nullptr;
-  }
-  if (!sqlite::exec(db.get(), "COMMIT", error)) return nullptr;
-  if (!check_schema_version(db.get(), error)) return nullptr;
-  auto impl = finish_open(std::move(db), error);
+  if (!migrate_to_current(db.get(), error)) return nullptr;
+  auto impl = finish_open(std::move(db), kSchemaVersion, error);
   if (!impl) return nullptr;
   return std::unique_ptr<Registry>(new Registry(std::move(impl)));
+}
+
+int Registry::schema_version() const {
+  return impl_->schema_version;
 }
 
 Lookup Registry::find_device(std::string_view id) {
@@ -196,6 +160,13 @@ Lookup Registry::find_device(std::string_view id) {
   result.device.created_at_s = sqlite3_column_int64(use.get(), 2);
   result.device.updated_at_s = sqlite3_column_int64(use.get(), 3);
   result.device.groups = split_groups(sqlite::column_text(use.get(), 4));
+  if (impl_->schema_version >= 3) {
+    result.device.cert_not_after_s = sqlite3_column_int64(use.get(), 5);
+    result.device.first_seen_s = sqlite3_column_int64(use.get(), 6);
+    result.device.last_seen_s = sqlite3_column_int64(use.get(), 7);
+    result.device.presence = sqlite::column_text(use.get(), 8);
+    result.device.provisioned_by = sqlite::column_text(use.get(), 9);
+  }
   return result;
 }
 
@@ -235,8 +206,9 @@ bool Registry::upsert_device(const Device& device, std::string* error) {
   {
     auto stmt = sqlite::prepare(db,
                                 "INSERT INTO devices(id, status, cert_serial, created_at, "
-                                "updated_at) VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT(id) DO "
-                                "UPDATE SET status = ?2, cert_serial = ?3, updated_at = ?4",
+                                "updated_at, cert_not_after) VALUES (?1, ?2, ?3, ?4, ?4, ?5) ON "
+                                "CONFLICT(id) DO UPDATE SET status = ?2, cert_serial = ?3, "
+                                "updated_at = ?4, cert_not_after = ?5",
                                 error);
     if (!stmt.valid()) return fail("prepare upsert");
     auto use = stmt.use();
@@ -244,6 +216,7 @@ bool Registry::upsert_device(const Device& device, std::string* error) {
     sqlite::bind_text(use.get(), 2, to_string(device.status));
     sqlite::bind_text(use.get(), 3, serial);
     sqlite3_bind_int64(use.get(), 4, now_s());
+    sqlite3_bind_int64(use.get(), 5, device.cert_not_after_s);
     if (sqlite3_step(use.get()) != SQLITE_DONE) return fail("upsert device");
   }
   {

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "laneway/registry/claims.h"
+
 namespace laneway::registry {
 
 enum class DeviceStatus { kActive, kRevoked };
@@ -24,6 +26,20 @@ struct Device {
   std::string cert_serial;  // normalized hex (see serial.h); empty = none yet
   std::int64_t created_at_s = 0;
   std::int64_t updated_at_s = 0;
+  // Schema 3 and later (0 / empty when unknown, or when a read-only connection opened an
+  // older file). Written by upsert_device (expiry) and record_presence (seen, presence).
+  std::int64_t cert_not_after_s = 0;
+  std::int64_t first_seen_s = 0;  // first presence "online" the fleet service saw
+  std::int64_t last_seen_s = 0;   // latest presence change (online or offline)
+  std::string presence;           // "online", "offline" or empty (never seen)
+  std::string provisioned_by;     // claim batch for devices from the claim flow, else empty
+};
+
+// One presence change as the fleet service saw it on `$lw/presence/<id>`.
+struct PresenceUpdate {
+  std::string id;
+  bool online = false;
+  std::int64_t at_s = 0;
 };
 
 struct GroupInfo {
@@ -41,9 +57,11 @@ struct Lookup {
   std::string error;  // set when status == kError
 };
 
-// Schema version this code reads and writes. Tools migrate older files forward; a newer
-// file is refused (it may hold fields this build does not know how to keep consistent).
-inline constexpr int kSchemaVersion = 1;
+// Schema version this code reads and writes (ordered migration steps in migrations.cc).
+// Read-write opens migrate older files forward in one transaction; a read-only open (the
+// plugin) accepts any version from 1 up to this one, since it reads only version-1 columns;
+// a newer file is refused by both (it may hold fields this build cannot keep consistent).
+inline constexpr int kSchemaVersion = 3;
 
 class Registry {
  public:
@@ -72,6 +90,26 @@ class Registry {
   // Groups (fleet tools): add is idempotent; list includes groups known only from members.
   bool add_group(std::string_view name, std::string* error);
   std::optional<std::vector<GroupInfo>> list_groups(std::string* error);
+  // Presence changes in one transaction (the fleet service batches them); unknown ids are
+  // skipped. first_seen is set by the first "online", last_seen never goes backwards.
+  bool record_presence(const std::vector<PresenceUpdate>& updates, std::string* error);
+
+  // Provisioning claims (claims.h). upsert keeps the used count of an existing claim.
+  bool upsert_claim(const Claim& claim, std::string* error);
+  ClaimLookup find_claim(std::string_view batch);
+  std::optional<std::vector<Claim>> list_claims(std::string* error);
+  bool set_claim_status(std::string_view batch, ClaimStatus status, std::string* error);
+  // The claim flow's registration, all-or-nothing: in one write transaction it checks the
+  // claim (exists, active, not expired, not exhausted), the device id (not registered) and
+  // the key (never provisioned before: replay), then calls `sign` (which issues the
+  // certificate), then inserts the device, records the key and counts the claim use. Any
+  // failure rolls everything back; if the failure comes after `sign` succeeded, `undo`
+  // is called with what was issued (the service revokes that certificate).
+  ClaimOutcome register_claimed_device(const ClaimRequest& request, const ClaimSigner& sign,
+                                       const ClaimUndo& undo);
+
+  // The schema version of the open file.
+  int schema_version() const;
 
   struct Impl;
 
