@@ -17,6 +17,8 @@ PACKAGES=(
   # bridge lanes
   libwebsockets-dev libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev libgnutls28-dev
   libjwt-dev chromium chromium-driver
+  # docker-compose.yml is checked with `docker-compose config` (no container engine needed)
+  docker-compose
 )
 
 root="$(cd "$(dirname "$0")/.." && pwd)"

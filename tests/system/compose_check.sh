@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Checks docker-compose.yml without a container engine (none runs here): Debian's
+# docker-compose validates and resolves it (`config`), then the resolved file must have the
+# services broker, bridge, fleet and simulator, built from docker/Dockerfile, sharing the
+# pki and data volumes; the Dockerfile's stages are debian:12 and its build packages are
+# scripts/deps.sh packages; every entry script exists, is executable and parses.
+# With BUILD_DIR, also runs the `pki` job's script (docker/entrypoints/init.sh) outside a
+# container with that build's tools, twice (it must be idempotent), and checks what it wrote.
+#   tests/system/compose_check.sh [BUILD_DIR]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+fail() { echo "compose: $*" >&2; exit 1; }
+command -v docker-compose >/dev/null || fail "docker-compose missing (scripts/deps.sh installs it)"
+
+resolved="$(mktemp /tmp/laneway-compose-XXXXXX.yml)"
+trap 'rm -f "$resolved"' EXIT
+docker-compose -f "$root/docker-compose.yml" --project-directory "$root" config >"$resolved" ||
+  fail "docker-compose config refused docker-compose.yml"
+
+# Debian's python3-yaml (a docker-compose dependency) serves /usr/bin/python3.
+/usr/bin/python3 - "$resolved" "$root" <<'PY' || exit 1
+import os, re, sys, yaml
+resolved, root = sys.argv[1], sys.argv[2]
+doc = yaml.safe_load(open(resolved))
+services = doc.get("services", {})
+errors = []
+
+def mounts_of(service):
+    """{volume name: read_only} from short ("src:dst[:mode]") or long volume syntax."""
+    out = {}
+    for v in service.get("volumes", []):
+        if isinstance(v, str):
+            parts = v.split(":")
+            out[parts[0]] = len(parts) > 2 and parts[2] == "ro"
+        elif v.get("type") == "volume":
+            out[v.get("source")] = bool(v.get("read_only"))
+    return out
+
+for name in ("broker", "bridge", "fleet", "simulator"):
+    s = services.get(name)
+    if s is None:
+        errors.append(f"service {name} missing"); continue
+    build = s.get("build", {})
+    if build.get("dockerfile") != "docker/Dockerfile" or os.path.realpath(build.get("context", "")) != os.path.realpath(root):
+        errors.append(f"{name} is not built from docker/Dockerfile in the repository")
+    mounts = mounts_of(s)
+    for vol in ("pki", "data"):
+        if vol not in mounts:
+            errors.append(f"{name} does not mount the shared volume {vol}")
+    cmd = s.get("command") or []
+    script = cmd[0] if cmd else ""
+    local = os.path.join(root, "docker", "entrypoints", os.path.basename(script))
+    if not script.startswith("/opt/laneway/entrypoints/") or not os.access(local, os.X_OK):
+        errors.append(f"{name}: entry script {script} is not an executable docker/entrypoints file")
+for vol in ("pki", "data"):
+    if vol not in doc.get("volumes", {}):
+        errors.append(f"volume {vol} not declared")
+ports = {(p.get("target"), p.get("protocol", "tcp")) for s in services.values() for p in s.get("ports", [])}
+for want in ((8883, "tcp"), (8443, "tcp"), (8443, "udp")):
+    if want not in ports:
+        errors.append(f"port {want[0]}/{want[1]} not published")
+if mounts_of(services.get("fleet", {})).get("pki", False):
+    errors.append("fleet must write /pki (it signs and appends to index.tsv)")
+
+dockerfile = open(os.path.join(root, "docker", "Dockerfile")).read()
+froms = re.findall(r"^FROM\s+(\S+)", dockerfile, re.M)
+if not froms or any(f != "debian:12" for f in froms):
+    errors.append(f"Dockerfile stages must be debian:12, found {froms}")
+deps = open(os.path.join(root, "scripts", "deps.sh")).read()
+block = re.search(r"PACKAGES=\((.*?)\n\)", deps, re.S).group(1)
+deps_packages = set(re.sub(r"#[^\n]*", "", block).split())
+build = re.search(r"# packages: build\n(.*?)&& rm", dockerfile, re.S)
+if not build:
+    errors.append("Dockerfile has no '# packages: build' install step")
+else:
+    words = build.group(1).replace("\\", " ").split()
+    pkgs = [w for w in words if not w.startswith("-") and w not in
+            ("RUN", "apt-get", "update", "&&", "install")]
+    missing = [p for p in pkgs if p not in deps_packages]
+    if missing:
+        errors.append(f"Dockerfile build packages not in scripts/deps.sh: {missing}")
+if errors:
+    print("compose: " + "\ncompose: ".join(errors), file=sys.stderr)
+    sys.exit(1)
+PY
+for script in "$root"/docker/entrypoints/*.sh; do bash -n "$script" || fail "$script does not parse"; done
+if [ -n "${1:-}" ]; then
+  build="$(cd "$1" && pwd)"
+  work="$(mktemp -d /tmp/laneway-compose-init-XXXXXX)"
+  trap 'rm -f "$resolved"; rm -rf "$work"' EXIT
+  for _ in 1 2; do
+    PATH="$build/certs:$build/fleet:$build/fleet/registry:$build/plugin/config:$PATH" \
+      LANEWAY_PKI_DIR="$work/pki" LANEWAY_DATA_DIR="$work/data" \
+      LANEWAY_PLUGIN="$build/plugin/laneway_plugin.so" \
+      "$root/docker/entrypoints/init.sh" >"$work/init.log" 2>&1 || { cat "$work/init.log" >&2; fail "init.sh failed"; }
+  done
+  for f in pki/ca.crt pki/servers/broker.crt pki/servers/bridge.crt pki/services/operator-admin.crt \
+           pki/claims/compose-claim.crt data/fleet.db data/mosquitto.conf data/bridge.json; do
+    [ -s "$work/$f" ] || fail "init.sh did not write $f"
+  done
+  /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$work/data/bridge.json" ||
+    fail "init.sh wrote a bridge.json that is not JSON"
+  san=$(openssl x509 -in "$work/pki/servers/broker.crt" -noout -ext subjectAltName)
+  [[ "$san" == *"DNS:broker"* ]] || fail "the broker certificate does not name the compose service 'broker'"
+  claims=$("$build/fleet/laneway-fleet" claim list --registry "$work/data/fleet.db")
+  [[ "$claims" == "compose-claim	active	0/10000	"* ]] || fail "init.sh did not register the claim: $claims"
+fi
+echo "compose: docker-compose.yml resolves; broker, bridge, fleet, simulator on debian:12 with shared pki/data volumes"
