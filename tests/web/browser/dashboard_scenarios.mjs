@@ -71,6 +71,15 @@ export async function dashboardScenario(browser, cfg) {
   const path = artifact(cfg, 'dashboard.png');
   await page.screenshot({ path });
   console.log(`SCREENSHOT ${path}`);
+
+  // The lane picker forces a lane for real: the page reconnects over it and keeps streaming.
+  for (const forced of ['sse', 'ws']) {
+    await page.selectOption('#lane-select', forced);
+    await page.waitForSelector(`#connection[data-state="connected"][data-lane="${forced}"]`, { timeout: 30_000 });
+    const before = Number(await page.locator('#chart').getAttribute('data-points'));
+    await waitInPage(page, (n) => Number(document.querySelector('#chart')?.dataset.points ?? 0) > n, before, 30_000, `telemetry over ${forced}`);
+    check(new URL(page.url()).searchParams.get('transport') === forced, `the URL does not keep the lane: ${page.url()}`);
+  }
 }
 
 export async function dashboardRpcScenario(browser, cfg) {
@@ -110,6 +119,9 @@ export async function dashboardErrorsScenario(browser, cfg) {
   // The fragment token is gone from the address bar and was not kept after the refusal.
   check(!page.url().includes('token='), `token left in the URL: ${page.url()}`);
   check((await page.evaluate(() => sessionStorage.length)) === 0, 'a refused token was kept');
+  const path = artifact(cfg, 'dashboard-token-rejected.png');
+  await page.screenshot({ path });
+  console.log(`SCREENSHOT ${path}`);
 
   // Pasting a good token recovers without a reload.
   await page.fill('#token-input', mintToken(cfg));
