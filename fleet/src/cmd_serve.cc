@@ -73,7 +73,9 @@ void add_serve_command(CLI::App& app) {
     const auto prefix = fs::path(pki) / "services" / ("operator-" + operator_name);
     options.certfile = prefix.string() + ".crt";
     options.keyfile = prefix.string() + ".key";
-    for (const auto& file : {options.cafile, options.certfile, options.keyfile})
+    if (!fs::exists(options.cafile))
+      return fail("serve", options.cafile + " is missing (laneway-certs init --dir " + pki + ")");
+    for (const auto& file : {options.certfile, options.keyfile})
       if (!fs::exists(file))
         return fail("serve", file + " is missing (laneway-certs service --role operator --id " +
                                  operator_name + ")");
