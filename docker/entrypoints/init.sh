@@ -35,6 +35,7 @@ cat >"$data/bridge.json" <<JSON
 {
   "listen": [{"host": "0.0.0.0", "port": 8443}],
   "public_url": "${LANEWAY_PUBLIC_URL:-https://localhost:8443}",
+  "web_root": "${LANEWAY_WEB_ROOT:-/opt/laneway/web}",
   "tls": {"cert": "$pki/servers/bridge.crt", "key": "$pki/servers/bridge.key"},
   "broker": {"host": "broker", "port": 8883, "ca": "$pki/ca.crt",
              "cert": "$pki/services/bridge-bridge-1.crt", "key": "$pki/services/bridge-bridge-1.key",

@@ -91,7 +91,7 @@ if [ -n "${1:-}" ]; then
   for _ in 1 2; do
     PATH="$build/certs:$build/fleet:$build/fleet/registry:$build/plugin/config:$PATH" \
       LANEWAY_PKI_DIR="$work/pki" LANEWAY_DATA_DIR="$work/data" \
-      LANEWAY_PLUGIN="$build/plugin/laneway_plugin.so" \
+      LANEWAY_PLUGIN="$build/plugin/laneway_plugin.so" LANEWAY_WEB_ROOT="$build/web" \
       "$root/docker/entrypoints/init.sh" >"$work/init.log" 2>&1 || { cat "$work/init.log" >&2; fail "init.sh failed"; }
   done
   for f in pki/ca.crt pki/servers/broker.crt pki/servers/bridge.crt pki/services/operator-admin.crt \
@@ -100,6 +100,11 @@ if [ -n "${1:-}" ]; then
   done
   /usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$work/data/bridge.json" ||
     fail "init.sh wrote a bridge.json that is not JSON"
+  if [ -f "$build/web/index.html" ]; then
+    # The bridge's own validation: every option known, every file and folder present.
+    "$build/bridge/laneway-bridge" --check --config "$work/data/bridge.json" >/dev/null ||
+      fail "init.sh wrote a bridge.json that laneway-bridge --check refuses"
+  fi
   san=$(openssl x509 -in "$work/pki/servers/broker.crt" -noout -ext subjectAltName)
   [[ "$san" == *"DNS:broker"* ]] || fail "the broker certificate does not name the compose service 'broker'"
   claims=$("$build/fleet/laneway-fleet" claim list --registry "$work/data/fleet.db")
