@@ -1,8 +1,10 @@
 // Fan-out from one MQTT publisher to N WebSocket sessions: laneway-bridge against a small
 // Node reference bridge (reference_bridge.mjs, npm mqtt + ws), both fed by the same real
 // mosquitto + laneway plugin and measured by the same load client (fanout_client.mjs), one
-// after the other in this run. Prints deliveries/s, p50/p99 publish→client latency and RSS
-// per idle session for each, and the ratios. Never asserts on time.
+// after the other in this run. Then the same workload over laneway-bridge's WebTransport
+// lane (wt_fanout.cc: N ngtcp2 sessions in this process), on the stream and with QoS 0 as
+// datagrams. Prints deliveries/s, p50/p99 publish→client latency and RSS per idle session
+// for each, and the ratios. Never asserts on time.
 //
 // usage: bridge_fanout_bench [N ...]   (default: 1000 10000)
 #include <sys/resource.h>
@@ -20,6 +22,7 @@
 #include "temp_dir.h"
 #include "test_tokens.h"
 #include "wait.h"
+#include "wt_fanout.h"
 
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -68,7 +71,8 @@ int main(int argc, char** argv) {
   if (!broker.add_device("bench-1") || !broker.add_service("bridge", "bench-laneway") ||
       !broker.add_service("bridge", "bench-reference") ||
       !broker.certs(
-          {"server", "--name", "bench-https", "--dns", "localhost", "--ip", "127.0.0.1"})) {
+          {"server", "--name", "bench-https", "--dns", "localhost", "--ip", "127.0.0.1"}) ||
+      !broker.certs({"wt-cert", "--ip", "127.0.0.1", "--days", "3"})) {
     return fail("PKI setup");
   }
   if (!broker.start()) return fail("mosquitto did not start:\n" + broker.log());
@@ -76,6 +80,7 @@ int main(int argc, char** argv) {
   const std::string pki = broker.pki();
   const int laneway_port = test::free_tcp_port();
   const int reference_port = test::free_tcp_port();
+  const int wt_port = test::free_udp_port();
   const std::string secret = laneway::bridge::testing::kTestSecret;
 
   json bridge_cfg{
@@ -94,6 +99,12 @@ int main(int argc, char** argv) {
          {"origins", {"*"}},
          {"subscribe", {"devices/#"}}}}},
       {"limits", {{"max_sessions", 200000}}},
+      {"webtransport",
+       {{"hosts", {"127.0.0.1"}},
+        {"port", wt_port},
+        {"cert", pki + "/wt/wt.crt"},
+        {"key", pki + "/wt/wt.key"},
+        {"max_sessions", 200000}}},
       {"log_level", "warn"}};
   std::ofstream(dir.file("bridge.json")) << bridge_cfg.dump(2);
   json ref_cfg{{"port", reference_port},
@@ -129,7 +140,9 @@ int main(int argc, char** argv) {
   const std::string token = laneway::bridge::testing::mint_token(
       "HS256", secret, json{{"sub", "bench"}, {"app", "bench"}, {"exp", now + 7200}});
 
-  std::printf("fan-out: 1 MQTT publisher -> N WebSocket sessions (QoS 0, 8-byte payloads)\n");
+  std::printf(
+      "fan-out: 1 MQTT publisher -> N sessions (QoS 0, 8-byte payloads); laneway and reference\n"
+      "over WebSocket, laneway-wt over WebTransport (stream), laneway-wtd with datagrams\n");
   std::printf("%7s %-10s %14s %9s %9s %12s\n", "N", "bridge", "deliveries/s", "p50 ms", "p99 ms",
               "RSS/idle B");
   for (int n : sizes) {
@@ -171,6 +184,39 @@ int main(int argc, char** argv) {
                   (*r)["p50_ms"].is_null() ? -1.0 : (*r)["p50_ms"].get<double>(),
                   (*r)["p99_ms"].is_null() ? -1.0 : (*r)["p99_ms"].get<double>(),
                   (*r)["rss_per_idle_session_bytes"].get<double>());
+    }
+    laneway::bench::WtFanoutConfig wt_cfg;
+    wt_cfg.wt_port = static_cast<std::uint16_t>(wt_port);
+    wt_cfg.bridge_pid = laneway->pid();
+    wt_cfg.sessions = n;
+    wt_cfg.messages = messages;
+    wt_cfg.app_id = "bench";
+    wt_cfg.token = token;
+    wt_cfg.filter = "devices/bench-1/#";
+    wt_cfg.topic = "devices/bench-1/telemetry";
+    wt_cfg.broker_port = broker.port();
+    wt_cfg.device = broker.device("bench-1");
+    const auto wt = laneway::bench::run_wt_fanout(wt_cfg);
+    wt_cfg.datagrams = true;
+    const auto wtd = laneway::bench::run_wt_fanout(wt_cfg);
+    for (auto& [name, r] : {std::pair{"laneway-wt", &wt}, std::pair{"laneway-wtd", &wtd}}) {
+      if (!r->error.empty()) {
+        std::printf("%7d %-10s %14s (%s)\n", n, name, "failed", r->error.c_str());
+        continue;
+      }
+      std::printf(
+          "%7d %-10s %14.0f %9.2f %9.2f %12.0f  (delivered %ld/%ld; CPU s bridge %.1f, "
+          "clients %.1f)\n",
+          n, name, r->deliveries_per_s, r->p50_ms, r->p99_ms, r->rss_per_idle_session_bytes,
+          r->delivered, r->expected, r->bridge_cpu_s, r->client_cpu_s);
+    }
+    if (a && wt.error.empty()) {
+      std::printf(
+          "%7d ratio laneway wt/ws: deliveries/s %.2fx, p99 %.2fx, RSS per idle session %.2fx\n", n,
+          wt.deliveries_per_s / (*a)["deliveries_per_s"].get<double>(),
+          wt.p99_ms / std::max(1e-9, (*a)["p99_ms"].is_null() ? 1.0 : (*a)["p99_ms"].get<double>()),
+          wt.rss_per_idle_session_bytes /
+              std::max(1.0, (*a)["rss_per_idle_session_bytes"].get<double>()));
     }
     if (a && b) {
       std::printf(

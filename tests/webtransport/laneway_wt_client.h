@@ -26,6 +26,8 @@ class LanewayWtClient {
   bool connect(const std::string& token, const std::vector<std::string>& filters,
                std::chrono::milliseconds timeout, std::string* error, bool datagrams = false);
 
+  std::string app_id = "demo";  // the app `connect` names
+
   void send_frame(const v1::Frame& frame);
   void send_call(const v1::CallFrame& call);
   // Raw bytes on the frame stream (for malformed-input tests).

@@ -57,6 +57,9 @@ class QuicTestClient {
   // Reads what is waiting, runs due timers, writes what is ready. False once the
   // connection is gone.
   bool service();
+  // Sends CONNECTION_CLOSE (H3_NO_ERROR) so the server forgets the connection at once
+  // instead of at its idle timeout.
+  void close();
   // Called with each received QUIC DATAGRAM payload (quarter stream id included).
   std::function<void(std::string_view)> on_datagram;
 

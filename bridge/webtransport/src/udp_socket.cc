@@ -38,6 +38,12 @@ UdpSocket UdpSocket::bind(const SocketAddress& local, std::string* error) {
     return UdpSocket();
   }
   int on = 1;
+  // One socket takes every client's packets (ACKs from thousands of sessions arrive in
+  // bursts after a fan-out): ask for deep kernel buffers so a burst is not dropped before
+  // the event loop reads it. The kernel caps the request at net.core.rmem_max/wmem_max.
+  int buffer_bytes = 4 << 20;
+  setsockopt(s.fd_, SOL_SOCKET, SO_RCVBUF, &buffer_bytes, sizeof(buffer_bytes));
+  setsockopt(s.fd_, SOL_SOCKET, SO_SNDBUF, &buffer_bytes, sizeof(buffer_bytes));
   if (family == AF_INET6) {
     // One socket per family: "::" must not also swallow IPv4 (that is "0.0.0.0"'s job).
     setsockopt(s.fd_, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
