@@ -153,8 +153,20 @@ Watch the wire: mosquitto_sub -h $bind -p $mqtt_port --cafile $state/pki/ca.crt 
 Ctrl-C stops everything.
 INFO
 
+# Browsers accept a pinned WebTransport certificate for at most 14 days, so while the system
+# runs the certificate is reissued once it has less than 7 days left. The bridge notices the
+# new files, keeps its open sessions and advertises both hashes in /api/info meanwhile.
+rotate_wt_certificate_if_due() {
+  openssl x509 -checkend $((7 * 86400)) -noout -in "$state/pki/wt/wt.crt" >/dev/null && return 0
+  "$certs" wt-cert --dir "$state/pki" >"$state/pki/wt/wt.sha256" &&
+    echo "laneway: reissued the WebTransport certificate (sha256 $(cat "$state/pki/wt/wt.sha256"))"
+}
+
 if [ -n "${LANEWAY_RUN_SECONDS:-}" ]; then
   sleep "$LANEWAY_RUN_SECONDS"
 else
-  while true; do sleep 3600; done
+  while true; do
+    sleep 3600
+    rotate_wt_certificate_if_due || echo "laneway: could not reissue the WebTransport certificate" >&2
+  done
 fi
