@@ -694,6 +694,7 @@ void Hub::tick(std::int64_t now_us) {
   const std::int64_t window_us = std::int64_t{config_.sse_resume_window_ms} * 1000;
   std::vector<Session*> expired;
   for (auto& [id, s] : sessions_) {
+    s->queue.release_if_empty();
     if (!s->sink && s->detached_since_us > 0 && now_us - s->detached_since_us > window_us) {
       expired.push_back(s.get());
       continue;

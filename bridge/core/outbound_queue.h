@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 
 #include "shared_frame.h"
 
@@ -31,18 +32,22 @@ class OutboundQueue {
   // Queues `item` regardless of the limit (the final error before a close).
   void push_unbounded(QueuedFrame item);
 
-  bool empty() const { return items_.empty(); }
-  std::size_t size() const { return items_.size(); }
+  bool empty() const { return !items_ || items_->empty(); }
+  std::size_t size() const { return items_ ? items_->size() : 0; }
   std::size_t bytes() const { return bytes_; }
   std::size_t max_bytes() const { return max_bytes_; }
-  const QueuedFrame& front() const { return items_.front(); }
+  const QueuedFrame& front() const { return items_->front(); }
   void pop();
   void clear();
+  // Gives the storage of an empty queue back (called for idle sessions once a second).
+  void release_if_empty();
 
  private:
   std::size_t max_bytes_;
   std::size_t bytes_ = 0;
-  std::deque<QueuedFrame> items_;
+  // Allocated on first use: a std::deque allocates its map and a first block even when
+  // empty (about 600 bytes), which idle sessions need not hold.
+  std::unique_ptr<std::deque<QueuedFrame>> items_;
 };
 
 }  // namespace laneway::bridge

@@ -133,6 +133,7 @@ void Server::on_tick(lws_sorted_usec_list_t* sul) {
   self.drain_broker();
   self.hub_.tick(now);
   for (SseStream* s : self.streams_) s->maybe_heartbeat(now);
+  self.heap_trimmer_.maybe_trim(now);
   lws_sul_schedule(self.context_, 0, &timer->sul, &Server::on_tick, kTickUs);
 }
 

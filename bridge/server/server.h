@@ -16,6 +16,7 @@
 
 #include "broker_link.h"
 #include "config.h"
+#include "heap_trimmer.h"
 #include "hub.h"
 
 namespace laneway::bridge {
@@ -71,6 +72,7 @@ class Server {
     Server* server;
   } tick_{}, rpc_tick_{};
   std::set<SseStream*> streams_;
+  HeapTrimmer heap_trimmer_;
   std::vector<BrokerMessage> drained_;
   std::vector<std::pair<int, int>> acks_;
   std::uint64_t broker_connections_seen_ = 0;

@@ -175,7 +175,9 @@ int write_events(struct lws* wsi, SseStream& stream) {
   Session& s = *stream.session;
   Hub& hub = stream.server_.hub();
   LaneCounters& counters = hub.metrics().lane(Lane::kSse);
-  std::string& out = stream.scratch;
+  // One write buffer for every stream (single-threaded loop; lws_write consumes or copies
+  // the bytes before returning), so idle streams hold none.
+  static std::string out;
   out.assign(LWS_PRE, '\0');
   while (!s.queue.empty() && out.size() < kWriteBudget) {
     const QueuedFrame& item = s.queue.front();

@@ -32,7 +32,6 @@ class SseStream : public LaneSink {
   bool heartbeat_due = false;
   std::int64_t last_write_us = 0;
   std::uint64_t position = 0;  // stream offset the next `id:` reports
-  std::string scratch;         // reused write buffer
 };
 
 // Parses `<instance>.<offset>`; false when malformed.

@@ -27,8 +27,7 @@ class WsConnection : public LaneSink {
   struct lws* wsi_;
   Server& server_;
   Session* session = nullptr;
-  std::string rx;
-  std::string batch;  // reused gather buffer for several frames in one write
+  std::string rx;  // the message being reassembled; released once it is handled
   bool rx_too_large = false;
   bool rx_text = false;
 };
@@ -65,7 +64,9 @@ int on_receive(WsConnection& c, const char* data, std::size_t len) {
   } else {
     hub.on_client_frame(*c.session, c.rx, Server::now_us());
   }
-  c.rx.clear();
+  // Released rather than cleared: client messages are rare next to the idle time, and an
+  // idle session should not hold the capacity of its largest message.
+  std::string().swap(c.rx);
   return 0;
 }
 
@@ -91,18 +92,22 @@ void append_ws_frame(std::string& out, std::string_view payload) {
 // batch, which TLS encryption (per session by nature) would copy anyway.
 int write_batch(WsConnection& c, LaneCounters& counters) {
   Session& s = *c.session;
-  c.batch.assign(LWS_PRE, '\0');
-  while (!s.queue.empty() && c.batch.size() < kBatchBytes) {
+  // One gather buffer for every connection: the event loop is single-threaded and
+  // lws_write hands the bytes to TLS (or copies what the socket did not take) before it
+  // returns, so no session has to keep a buffer of its own between writes.
+  static std::string batch;
+  batch.assign(LWS_PRE, '\0');
+  while (!s.queue.empty() && batch.size() < kBatchBytes) {
     const QueuedFrame& item = s.queue.front();
-    append_ws_frame(c.batch, item.frame->bytes());
+    append_ws_frame(batch, item.frame->bytes());
     counters.frames_out++;
     counters.bytes_out += item.frame->size();
     s.queue.pop();
   }
-  const std::size_t n = c.batch.size() - LWS_PRE;
-  const int written = lws_write(c.wsi_, reinterpret_cast<unsigned char*>(c.batch.data()) + LWS_PRE,
-                                n, LWS_WRITE_RAW);
-  if (c.batch.capacity() > 4 * kBatchBytes) c.batch.shrink_to_fit();
+  const std::size_t n = batch.size() - LWS_PRE;
+  const int written =
+      lws_write(c.wsi_, reinterpret_cast<unsigned char*>(batch.data()) + LWS_PRE, n, LWS_WRITE_RAW);
+  if (batch.capacity() > 4 * kBatchBytes) batch.shrink_to_fit();
   return written < static_cast<int>(n) ? -1 : 0;
 }
 
@@ -185,7 +190,11 @@ int callback_ws(struct lws* wsi, enum lws_callback_reasons reason, void* user, v
     case LWS_CALLBACK_OPENSSL_LOAD_EXTRA_SERVER_VERIFY_CERTS:
       // Sent to protocols[0] with each vhost's SSL_CTX: idle connections hand their TLS
       // read and write buffers back instead of holding them while nothing moves.
-      if (user) SSL_CTX_set_mode(static_cast<SSL_CTX*>(user), SSL_MODE_RELEASE_BUFFERS);
+      if (user) {
+        SSL_CTX* ctx = static_cast<SSL_CTX*>(user);
+        SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+        SSL_CTX_set_num_tickets(ctx, 0);
+      }
       return 0;
 
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
@@ -212,7 +221,13 @@ int callback_ws(struct lws* wsi, enum lws_callback_reasons reason, void* user, v
 
 }  // namespace
 
+// lws keeps a receive buffer of rx_buffer_size per WebSocket connection for its whole life,
+// so it is kept small: messages arrive in pieces and on_receive reassembles them anyway.
+// tx_packet_size is set because 0 would cap every send at rx_buffer_size.
+constexpr std::size_t kRxBufferBytes = 1024;
+constexpr std::size_t kTxPacketBytes = 256 * 1024;
+
 const struct lws_protocols kWsLaneProtocol = {
-    "laneway-ws", callback_ws, sizeof(PerSession), 16 * 1024, 0, nullptr, 0};
+    "laneway-ws", callback_ws, sizeof(PerSession), kRxBufferBytes, 0, nullptr, kTxPacketBytes};
 
 }  // namespace laneway::bridge

@@ -22,6 +22,23 @@ TEST(SharedFrame, BytesAndBase64AreSharedNotCopied) {
   EXPECT_EQ(reinterpret_cast<const char*>(f->payload_with_headroom()), f->bytes().data());
 }
 
+TEST(OutboundQueue, EmptyQueueStorageIsReleasedAndComesBack) {
+  OutboundQueue q(100);
+  q.release_if_empty();  // never used: nothing to release
+  EXPECT_TRUE(q.empty());
+  ASSERT_TRUE(q.push({make_shared_frame("abc"), 1}));
+  q.release_if_empty();  // not empty: kept
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q.front().frame->bytes(), "abc");
+  q.pop();
+  q.release_if_empty();
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.bytes(), 0u);
+  ASSERT_TRUE(q.push({make_shared_frame("de"), 2}));
+  EXPECT_EQ(q.front().offset, 2u);
+  EXPECT_EQ(q.bytes(), 2u);
+}
+
 TEST(OutboundQueue, BoundedInBytes) {
   OutboundQueue q(25);
   EXPECT_TRUE(q.push({make_shared_frame(std::string(10, 'a')), 0}));
