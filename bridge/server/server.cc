@@ -101,6 +101,10 @@ bool Server::start(std::string& error) {
     vh.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     if (addr.host.find(':') != std::string::npos) {
       vh.options |= LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY | LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
+    } else {
+      // An IPv4 address on lws' default IPv6 socket ends up bound to every interface
+      // (seen as `*:port`); an IPv4 socket binds exactly the address asked for.
+      vh.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
     }
     struct lws_vhost* vhost = lws_create_vhost(context_, &vh);
     if (!vhost) {
