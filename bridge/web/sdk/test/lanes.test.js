@@ -139,6 +139,8 @@ test('SSE lane: connect by POST, then the event stream with session and token in
 
   lane.setToken('d.e.f');
   await lane.send(readVector('call_publish.bin'));
+  assert.equal(fetch.requests[0].url, 'https://b/v1/call', 'the connect POST names no session');
+  assert.equal(new URL(fetch.requests[1].url).searchParams.get('session'), 's 1', 'h2 keeps the query, not the header');
   const second = fetch.requests[1].init.headers;
   assert.equal(second['x-laneway-session'], 's 1');
   assert.equal(second.authorization, 'Bearer d.e.f');

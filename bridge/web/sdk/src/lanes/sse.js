@@ -7,7 +7,9 @@
 // Session binding (agreed with the bridge, see docs/sdk.md "SSE lane"): the connect request
 // is a POST without a session; its reply carries session_id. The event stream is then opened
 // as GET /v1/sse?session=<id>&token=<jwt> (EventSource cannot set headers), and every later
-// POST carries `X-Laneway-Session: <id>` and `Authorization: Bearer <jwt>`.
+// POST carries `X-Laneway-Session: <id>` and `Authorization: Bearer <jwt>`. The POST URL
+// names the session too (`?session=<id>`): libwebsockets 4.1 drops unknown request headers
+// on HTTP/2 streams, so over h2 the query string is what reaches the bridge.
 import { LaneBase } from './lane.js';
 import { decodeBase64 } from '../base64.js';
 import { DEFAULT_MAX_FRAME_BYTES } from '../codec.js';
@@ -112,7 +114,7 @@ export class SseLane extends LaneBase {
     try {
       let res;
       try {
-        res = await this.fetchImpl(this.callUrl, {
+        res = await this.fetchImpl(this.#callUrlForSession(), {
           method: 'POST',
           headers,
           body: bytes,
@@ -136,6 +138,13 @@ export class SseLane extends LaneBase {
     } finally {
       this.inFlight -= 1;
     }
+  }
+
+  #callUrlForSession() {
+    if (!this.sessionId) return this.callUrl;
+    const url = new URL(this.callUrl);
+    url.searchParams.set('session', this.sessionId);
+    return url.href;
   }
 
   release() {
