@@ -79,7 +79,7 @@ cat >"$state/bridge.json" <<JSON
   "tls": {"cert": "pki/servers/bridge.crt", "key": "pki/servers/bridge.key"},
   "broker": {"host": "$bind", "port": $mqtt_port, "ca": "pki/ca.crt",
              "cert": "pki/services/bridge-bridge-1.crt", "key": "pki/services/bridge-bridge-1.key",
-             "client_id": "bridge-1"},
+             "client_id": "bridge-1", "state_file": "bridge-broker-filters"},
   "apps": [{"id": "dashboard",
             "keys": [{"alg": "HS256", "secret_file": "dashboard.secret"}],
             "origins": ["https://$bind:$https_port", "https://localhost:$https_port"],

@@ -215,7 +215,7 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
   const json& b = root["broker"];
   only_keys(b, "broker",
             {"host", "port", "ca", "cert", "key", "client_id", "keepalive_s", "reconnect_min_s",
-             "reconnect_max_s"});
+             "reconnect_max_s", "session_expiry_s", "state_file", "backlog_wait_ms"});
   c.broker.host = get_string(b, "host", "broker", c.broker.host);
   c.broker.port = get_number<int>(b, "port", "broker", c.broker.port, 1, 65535);
   c.broker.ca_file = resolve(get_string(b, "ca", "broker", ""), base_dir);
@@ -236,6 +236,11 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
   c.broker.reconnect_min_s = get_number<int>(b, "reconnect_min_s", "broker", 1, 1, 60);
   c.broker.reconnect_max_s =
       get_number<int>(b, "reconnect_max_s", "broker", 30, c.broker.reconnect_min_s, 3600);
+  c.broker.session_expiry_s = get_number<std::uint32_t>(b, "session_expiry_s", "broker",
+                                                         c.broker.session_expiry_s, 0, 604800);
+  c.broker.state_file = resolve(get_string(b, "state_file", "broker", ""), base_dir);
+  c.broker.backlog_wait_ms = get_number<std::uint32_t>(b, "backlog_wait_ms", "broker",
+                                                        c.broker.backlog_wait_ms, 0, 60000);
 
   if (!root.contains("apps") || !root["apps"].is_array() || root["apps"].empty()) {
     fail("apps: at least one app required");

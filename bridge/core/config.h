@@ -37,6 +37,16 @@ struct BrokerConfig {
   // libmosquitto's reconnect backoff works in whole seconds, doubling from min to max.
   int reconnect_min_s = 1;
   int reconnect_max_s = 30;
+  // A persistent MQTT v5 session (clean start off, this Session Expiry Interval): the broker
+  // queues the bridge's envelopes while it is down, so a restart loses nothing.
+  // 0, or no state_file = clean session, nothing queued (docs/bridge.md "Restart").
+  std::uint32_t session_expiry_s = 300;
+  // Where the bridge keeps the list of its broker-side subscriptions (written atomically on
+  // every change), so a restart knows which ones its broker session still holds. Empty: none.
+  std::string state_file;
+  // On start with a resumed broker session: how long at most the bridge waits for the
+  // broker's queued backlog before it serves clients.
+  std::uint32_t backlog_wait_ms = 3000;
 };
 
 // The WebTransport lane (HTTP/3 over QUIC, UDP): docs/bridge.md "WebTransport".

@@ -68,6 +68,17 @@ Hub::Hub(const BridgeConfig& config, Upstream& upstream)
       rpcs_(config.limits.rpc_pending_max, config.limits.rpc_pending_per_session),
       rpc_requester_("bridge-" + config.broker.client_id),
       rpc_reply_filter_("devices/+/rpc-reply/" + rpc_requester_) {
+  // Envelope filters an earlier run left in the persistent broker session: the broker
+  // queued their envelopes while the bridge was down and delivers them now, so they go to
+  // history as usual; no session uses them yet, so they linger like any released filter
+  // (the clock starts at the first tick) and are unsubscribed if nobody comes back.
+  for (const std::string& mqtt_filter : upstream_.previous_filters()) {
+    if (mqtt_filter.substr(0, kEnvPrefix.size()) != kEnvPrefix) continue;
+    const std::string filter = mqtt_filter.substr(kEnvPrefix.size());
+    if (!wire::is_valid_filter(filter) || lingering_.count(filter)) continue;
+    lingering_[filter] = kLingerFromFirstTick;
+    upstream_.subscribe(mqtt_filter);
+  }
   upstream_.subscribe(kPresenceFilter);
   // One subscription for every RPC reply this bridge will ever get (plugin ACL: bridges
   // read devices/+/rpc-reply/#); replies are told apart by their correlation data.
@@ -721,6 +732,9 @@ void Hub::tick(std::int64_t now_us) {
     it = pending_publishes_.erase(it);
   }
   for (auto it = lingering_.begin(); it != lingering_.end();) {
+    if (it->second == kLingerFromFirstTick) {
+      it->second = now_us + std::int64_t{config_.history.upstream_linger_ms} * 1000;
+    }
     if (it->second > now_us) {
       ++it;
       continue;

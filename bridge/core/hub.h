@@ -153,6 +153,8 @@ class Hub {
   std::unordered_map<std::string, v1::Presence> presence_;
   // Filters no session uses any more, still subscribed upstream until this time (µs).
   std::unordered_map<std::string, std::int64_t> lingering_;
+  // A lingering_ deadline not set yet (filters restored at start, before any clock).
+  static constexpr std::int64_t kLingerFromFirstTick = -1;
   std::int64_t last_tick_us_ = 0;
   // QoS 1 publishes waiting for the broker's PUBACK: message id → who asked.
   struct PendingPublish {

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace laneway::bridge {
 
@@ -23,6 +24,9 @@ class Upstream {
   virtual int publish_request(const std::string& topic, std::string_view payload,
                               const std::string& response_topic, std::string_view correlation,
                               const std::string& content_type) = 0;
+  // The broker-side subscriptions an earlier run of this bridge left in its persistent
+  // broker session (full MQTT filters), as recorded in broker.state_file. Empty by default.
+  virtual std::vector<std::string> previous_filters() const { return {}; }
 };
 
 // MQTT v5 properties of a received message that the session core uses (RPC replies).

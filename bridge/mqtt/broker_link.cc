@@ -3,8 +3,11 @@
 #include <mosquitto.h>
 #include <mqtt_protocol.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 
 namespace laneway::bridge {
@@ -13,6 +16,15 @@ namespace {
 // Upstream subscriptions use QoS 1 so the broker retries a delivery the bridge has not
 // acknowledged; the delivered QoS is still min(publish QoS, 1).
 constexpr int kSubscribeQos = 1;
+// Retained messages only for a subscription the broker did not have yet: re-subscribing
+// what a resumed session still holds must not replay retained envelopes as new.
+constexpr int kSubscribeOptions = MQTT_SUB_OPT_SEND_RETAIN_NEW;
+// The queued backlog of a resumed session arrives right after CONNACK, back to back; this
+// long without a message means it is through.
+constexpr auto kBacklogQuiet = std::chrono::milliseconds(300);
+// Bounds on what is read back from broker.state_file.
+constexpr std::size_t kMaxStateFilters = 100000;
+constexpr std::size_t kMaxFilterBytes = 65535;
 
 struct LibInit {
   LibInit() { mosquitto_lib_init(); }
@@ -28,6 +40,12 @@ BrokerLink::BrokerLink(const BrokerConfig& config, std::size_t inbox_max,
                        std::function<void()> wake)
     : config_(config), inbox_max_(inbox_max), wake_(std::move(wake)) {
   static LibInit init;
+  if (!persistent()) return;
+  std::ifstream in(config_.state_file);
+  std::string line;
+  while (previous_filters_.size() < kMaxStateFilters && std::getline(in, line)) {
+    if (!line.empty() && line.size() <= kMaxFilterBytes) previous_filters_.push_back(line);
+  }
 }
 
 BrokerLink::~BrokerLink() {
@@ -35,7 +53,7 @@ BrokerLink::~BrokerLink() {
 }
 
 bool BrokerLink::start(std::string& error) {
-  mosq_.reset(mosquitto_new(config_.client_id.c_str(), /*clean_start=*/true, this));
+  mosq_.reset(mosquitto_new(config_.client_id.c_str(), /*clean_start=*/!persistent(), this));
   if (!mosq_) {
     error = "broker: mosquitto_new failed";
     return false;
@@ -56,8 +74,32 @@ bool BrokerLink::start(std::string& error) {
   mosquitto_disconnect_v5_callback_set(m, &BrokerLink::on_disconnect);
   mosquitto_message_v5_callback_set(m, &BrokerLink::on_message);
   mosquitto_publish_v5_callback_set(m, &BrokerLink::on_publish);
-  rc = mosquitto_connect_bind_async(m, config_.host.c_str(), config_.port, config_.keepalive_s,
-                                    nullptr);
+  if (persistent()) {
+    // CONNECT properties need the _v5 connect, which connects in this thread; libmosquitto
+    // keeps the properties for every automatic reconnect.
+    struct PropsFree {
+      void operator()(mosquitto_property* p) const { mosquitto_property_free_all(&p); }
+    };
+    mosquitto_property* raw = nullptr;
+    rc = mosquitto_property_add_int32(&raw, MQTT_PROP_SESSION_EXPIRY_INTERVAL,
+                                      config_.session_expiry_s);
+    const std::unique_ptr<mosquitto_property, PropsFree> props(raw);
+    if (rc != MOSQ_ERR_SUCCESS) {
+      error = std::string("broker: ") + mosquitto_strerror(rc);
+      return false;
+    }
+    rc = mosquitto_connect_bind_v5(m, config_.host.c_str(), config_.port, config_.keepalive_s,
+                                   nullptr, props.get());
+    if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_INVAL && rc != MOSQ_ERR_NOMEM) {
+      // Broker not reachable yet: the loop thread retries with the same properties.
+      std::fprintf(stderr, "laneway-bridge: broker not reachable yet (%s); retrying\n",
+                   mosquitto_strerror(rc));
+      rc = MOSQ_ERR_SUCCESS;
+    }
+  } else {
+    rc = mosquitto_connect_bind_async(m, config_.host.c_str(), config_.port,
+                                      config_.keepalive_s, nullptr);
+  }
   if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO) {
     error = std::string("broker: connect failed: ") + mosquitto_strerror(rc);
     return false;
@@ -69,7 +111,45 @@ bool BrokerLink::start(std::string& error) {
     return false;
   }
   started_ = true;
+  wait_for_backlog();
   return true;
+}
+
+void BrokerLink::wait_for_backlog() {
+  if (!persistent() || config_.backlog_wait_ms == 0) return;
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(config_.backlog_wait_ms);
+  std::unique_lock<std::mutex> lock(news_mutex_);
+  if (!news_.wait_until(lock, deadline, [&] { return connack_seen_; })) return;
+  if (!session_present_) return;  // a new session: nothing was queued for this bridge
+  for (;;) {
+    const std::uint64_t seen = messages_seen_;
+    const auto until = std::min(deadline, Clock::now() + kBacklogQuiet);
+    if (!news_.wait_until(lock, until, [&] { return messages_seen_ != seen; })) break;
+    if (Clock::now() >= deadline) break;
+  }
+  std::fprintf(stderr, "laneway-bridge: resumed broker session; %llu queued messages received\n",
+               static_cast<unsigned long long>(messages_seen_));
+}
+
+void BrokerLink::save_filters_locked() {
+  if (!persistent()) return;
+  const std::string tmp = config_.state_file + ".tmp";
+  bool ok = false;
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    for (const auto& f : filters_) out << f << '\n';
+    out.flush();
+    ok = static_cast<bool>(out);
+  }
+  // rename() replaces the file atomically: a crash leaves the old list or the new one.
+  ok = ok && std::rename(tmp.c_str(), config_.state_file.c_str()) == 0;
+  if (!ok && !state_error_logged_) {
+    state_error_logged_ = true;
+    std::fprintf(stderr, "laneway-bridge: cannot write broker.state_file %s\n",
+                 config_.state_file.c_str());
+  }
+  if (ok) state_error_logged_ = false;
 }
 
 void BrokerLink::stop() {
@@ -78,7 +158,7 @@ void BrokerLink::stop() {
   mosquitto_loop_stop(mosq_.get(), /*force=*/false);
 }
 
-void BrokerLink::on_connect(struct mosquitto* m, void* self_ptr, int rc, int,
+void BrokerLink::on_connect(struct mosquitto* m, void* self_ptr, int rc, int flags,
                             const mosquitto_property*) {
   auto* self = static_cast<BrokerLink*>(self_ptr);
   if (rc != 0) {
@@ -86,7 +166,9 @@ void BrokerLink::on_connect(struct mosquitto* m, void* self_ptr, int rc, int,
                  mosquitto_reason_string(rc));
     return;
   }
-  std::fprintf(stderr, "laneway-bridge: connected to the broker\n");
+  const bool session_present = (flags & 1) != 0;  // CONNACK acknowledge flags, bit 0
+  std::fprintf(stderr, "laneway-bridge: connected to the broker%s\n",
+               session_present ? " (session resumed)" : "");
   {
     // Under the lock, so a subscribe() racing with this either lands in the set before the
     // loop below or sees connected_ and subscribes itself.
@@ -94,9 +176,15 @@ void BrokerLink::on_connect(struct mosquitto* m, void* self_ptr, int rc, int,
     self->connected_ = true;
     self->connections_++;
     for (const auto& f : self->filters_) {
-      mosquitto_subscribe_v5(m, nullptr, f.c_str(), kSubscribeQos, 0, nullptr);
+      mosquitto_subscribe_v5(m, nullptr, f.c_str(), kSubscribeQos, kSubscribeOptions, nullptr);
     }
   }
+  {
+    std::lock_guard<std::mutex> lock(self->news_mutex_);
+    self->session_present_ = session_present;
+    self->connack_seen_ = true;
+  }
+  self->news_.notify_all();
   self->wake_();
 }
 
@@ -145,20 +233,28 @@ void BrokerLink::on_message(struct mosquitto*, void* self_ptr, const struct mosq
                     static_cast<std::size_t>(msg->payloadlen > 0 ? msg->payloadlen : 0)),
         std::move(correlation), std::move(content_type)});
   }
+  {
+    std::lock_guard<std::mutex> lock(self->news_mutex_);
+    self->messages_seen_++;
+  }
+  self->news_.notify_all();
   if (was_empty) self->wake_();
 }
 
 void BrokerLink::subscribe(const std::string& filter) {
   std::lock_guard<std::mutex> lock(filters_mutex_);
   if (!filters_.insert(filter).second) return;
+  save_filters_locked();
   if (mosq_ && connected_) {
-    mosquitto_subscribe_v5(mosq_.get(), nullptr, filter.c_str(), kSubscribeQos, 0, nullptr);
+    mosquitto_subscribe_v5(mosq_.get(), nullptr, filter.c_str(), kSubscribeQos,
+                           kSubscribeOptions, nullptr);
   }
 }
 
 void BrokerLink::unsubscribe(const std::string& filter) {
   std::lock_guard<std::mutex> lock(filters_mutex_);
   if (filters_.erase(filter) == 0) return;
+  save_filters_locked();
   if (mosq_ && connected_) mosquitto_unsubscribe_v5(mosq_.get(), nullptr, filter.c_str(), nullptr);
 }
 

@@ -3,9 +3,14 @@
 // exponential backoff; this class hands every received message to the event-loop thread
 // through a bounded inbox and keeps the set of upstream filters so a reconnect
 // re-subscribes them. Everything the session core calls is safe from the event loop.
+//
+// With broker.state_file set and broker.session_expiry_s > 0 the session is persistent (docs/bridge.md "Restart"):
+// the broker queues envelopes while the bridge is down, the filter set is recorded in
+// broker.state_file, and start() waits (bounded) for the queued backlog before returning.
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -44,7 +49,10 @@ class BrokerLink : public Upstream {
   BrokerLink& operator=(const BrokerLink&) = delete;
 
   // Starts connecting in the background. Returns false (with `error`) on a setup problem
-  // such as unreadable certificate files; connection failures are retried forever.
+  // such as unreadable certificate files; connection failures are retried forever. When
+  // the broker resumes a session this bridge left (session present), it returns once the
+  // queued backlog has arrived (no message for a short quiet spell) or after
+  // broker.backlog_wait_ms, so the first clients find it in history.
   bool start(std::string& error);
   void stop();
 
@@ -57,6 +65,7 @@ class BrokerLink : public Upstream {
   int publish_request(const std::string& topic, std::string_view payload,
                       const std::string& response_topic, std::string_view correlation,
                       const std::string& content_type) override;
+  std::vector<std::string> previous_filters() const override { return previous_filters_; }
 
   // Moves everything received so far to `out` (event-loop thread).
   void drain(std::vector<BrokerMessage>& out);
@@ -74,6 +83,13 @@ class BrokerLink : public Upstream {
   static void on_message(struct mosquitto*, void* self, const struct mosquitto_message* msg,
                          const mosquitto_property*);
 
+  // A persistent session needs the state file too: without the list of what the broker
+  // kept, a restart could never release those subscriptions.
+  bool persistent() const { return config_.session_expiry_s > 0 && !config_.state_file.empty(); }
+  void wait_for_backlog();
+  // Records filters_ in broker.state_file (temporary file + rename). Under filters_mutex_.
+  void save_filters_locked();
+
   struct MosqFree {
     void operator()(struct mosquitto* m) const;
   };
@@ -86,6 +102,15 @@ class BrokerLink : public Upstream {
   std::atomic<bool> started_{false};
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> connections_{0};
+  std::vector<std::string> previous_filters_;  // read from state_file at construction
+  bool state_error_logged_ = false;
+
+  // Connection and arrival news for wait_for_backlog().
+  std::mutex news_mutex_;
+  std::condition_variable news_;
+  bool connack_seen_ = false;
+  bool session_present_ = false;
+  std::uint64_t messages_seen_ = 0;
 
   std::mutex filters_mutex_;
   std::set<std::string> filters_;

@@ -142,6 +142,9 @@ void Server::on_tick(lws_sorted_usec_list_t* sul) {
 }
 
 void Server::run() {
+  // What the broker delivered before the loop ran (a resumed session's queued backlog)
+  // goes to history before the first client request is read.
+  drain_broker();
   while (!stopping_.load()) {
     if (lws_service(context_, 0) < 0) break;
   }

@@ -37,6 +37,11 @@ std::string render_broker_config(const BrokerConfigOptions& o) {
   line("persistence true");
   line("persistence_location " + absolute(o.data_dir) + "/");
   line("autosave_interval 60");
+  line("# Persistent sessions (laneway-bridge's, docs/bridge.md \"Restart\") get QoS 0 envelopes");
+  line("# queued too while they are away, bounded per client by count and bytes.");
+  line("queue_qos0_messages true");
+  line("max_queued_messages " + std::to_string(o.max_queued_messages));
+  line("max_queued_bytes " + std::to_string(o.max_queued_bytes));
   line("log_dest " + o.log_dest);
   line("log_type error");
   line("log_type warning");

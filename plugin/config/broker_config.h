@@ -21,6 +21,11 @@ struct BrokerConfigOptions {
   std::string plugin_path;
   std::string log_dest = "stdout";
   std::uint32_t max_topics = 100000;
+  // Per persistent client (the bridge's session): what the broker keeps queued while it is
+  // away, QoS 0 included (queue_qos0_messages). Beyond either bound new messages are dropped,
+  // which the bridge sees as a seq gap.
+  std::uint32_t max_queued_messages = 10000;
+  std::uint64_t max_queued_bytes = 16 * 1024 * 1024;
 };
 
 // Paths the config names, for checking they exist before the broker tries them.

@@ -25,6 +25,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--map", o.map_filters, "comma-separated topic filters sent as envelopes")
       ->capture_default_str();
+  app.add_option("--max-queued-messages", o.max_queued_messages,
+                 "messages queued per persistent client while it is away (QoS 0 included)")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1u << 24));
+  app.add_option("--max-queued-bytes", o.max_queued_bytes,
+                 "bytes queued per persistent client while it is away")
+      ->capture_default_str();
   app.add_option("--max-topics", o.max_topics, "sequencer topic table bound")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1u << 30));

@@ -204,13 +204,10 @@ TEST_F(WebE2eTest, PageResumesAfterTheBridgeRestartsAndReportsAnyLoss) {
 }
 
 // The issue's stronger demand: nothing lost across a bridge crash (recovered=true, every seq
-// exactly once). A restarted laneway-bridge starts with empty history and a clean MQTT
-// session, so what the device published while it was down exists nowhere it can replay
-// from: this needs a bridge change (e.g. a persistent broker session that queues the
-// $lw/env envelopes while the bridge is away, or durable history). Reported to the lead.
+// exactly once). The bridge keeps a persistent broker session (broker.session_expiry_s) and
+// its filter list (broker.state_file), so the broker queues what the device publishes while
+// the bridge is down and the restarted bridge replays it (docs/bridge.md "Restart").
 TEST_F(WebE2eTest, PageResumesWithNothingLostAfterTheBridgeRestarts) {
-  GTEST_SKIP() << "waits for laneway-bridge to recover history across its own restart "
-                  "(not in any issue yet: a restarted bridge answers recovered=false by design)";
   ASSERT_NO_FATAL_FAILURE(start());
   restart_under_a_live_page(*system_, write_config("restart", {{"requireNothingLost", true}}));
 }

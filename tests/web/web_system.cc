@@ -98,6 +98,7 @@ json WebSystem::bridge_config(const BridgeFeatures& use) const {
         {"cert", pki + "/services/bridge-bridge-1.crt"},
         {"key", pki + "/services/bridge-bridge-1.key"},
         {"client_id", "bridge-1"},
+        {"state_file", dir_.file("bridge-state")},
         {"reconnect_min_s", 1},
         {"reconnect_max_s", 2}}},
       {"apps", {app}},
