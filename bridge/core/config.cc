@@ -237,10 +237,10 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
   c.broker.reconnect_max_s =
       get_number<int>(b, "reconnect_max_s", "broker", 30, c.broker.reconnect_min_s, 3600);
   c.broker.session_expiry_s = get_number<std::uint32_t>(b, "session_expiry_s", "broker",
-                                                         c.broker.session_expiry_s, 0, 604800);
+                                                        c.broker.session_expiry_s, 0, 604800);
   c.broker.state_file = resolve(get_string(b, "state_file", "broker", ""), base_dir);
-  c.broker.backlog_wait_ms = get_number<std::uint32_t>(b, "backlog_wait_ms", "broker",
-                                                        c.broker.backlog_wait_ms, 0, 60000);
+  c.broker.backlog_wait_ms =
+      get_number<std::uint32_t>(b, "backlog_wait_ms", "broker", c.broker.backlog_wait_ms, 0, 60000);
 
   if (!root.contains("apps") || !root["apps"].is_array() || root["apps"].empty()) {
     fail("apps: at least one app required");

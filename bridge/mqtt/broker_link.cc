@@ -97,8 +97,8 @@ bool BrokerLink::start(std::string& error) {
       rc = MOSQ_ERR_SUCCESS;
     }
   } else {
-    rc = mosquitto_connect_bind_async(m, config_.host.c_str(), config_.port,
-                                      config_.keepalive_s, nullptr);
+    rc = mosquitto_connect_bind_async(m, config_.host.c_str(), config_.port, config_.keepalive_s,
+                                      nullptr);
   }
   if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO) {
     error = std::string("broker: connect failed: ") + mosquitto_strerror(rc);
@@ -246,8 +246,8 @@ void BrokerLink::subscribe(const std::string& filter) {
   if (!filters_.insert(filter).second) return;
   save_filters_locked();
   if (mosq_ && connected_) {
-    mosquitto_subscribe_v5(mosq_.get(), nullptr, filter.c_str(), kSubscribeQos,
-                           kSubscribeOptions, nullptr);
+    mosquitto_subscribe_v5(mosq_.get(), nullptr, filter.c_str(), kSubscribeQos, kSubscribeOptions,
+                           nullptr);
   }
 }
 

@@ -4,9 +4,10 @@
 // through a bounded inbox and keeps the set of upstream filters so a reconnect
 // re-subscribes them. Everything the session core calls is safe from the event loop.
 //
-// With broker.state_file set and broker.session_expiry_s > 0 the session is persistent (docs/bridge.md "Restart"):
-// the broker queues envelopes while the bridge is down, the filter set is recorded in
-// broker.state_file, and start() waits (bounded) for the queued backlog before returning.
+// With broker.state_file set and broker.session_expiry_s > 0 the session is persistent
+// (docs/bridge.md "Restart"): the broker queues envelopes while the bridge is down, the filter set
+// is recorded in broker.state_file, and start() waits (bounded) for the queued backlog before
+// returning.
 #pragma once
 
 #include <atomic>

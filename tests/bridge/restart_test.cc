@@ -68,9 +68,7 @@ class HubRestartTest : public ::testing::Test {
     return s;
   }
 
-  std::int64_t linger_us() const {
-    return std::int64_t{config_.history.upstream_linger_ms} * 1000;
-  }
+  std::int64_t linger_us() const { return std::int64_t{config_.history.upstream_linger_ms} * 1000; }
 
   BridgeConfig config_;
   RestoringUpstream upstream_;
