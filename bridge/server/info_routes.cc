@@ -2,19 +2,13 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "header_only_route.h"
 #include "http_util.h"
 #include "server.h"
 #include "wt_lane.h"
 
 namespace laneway::bridge {
 namespace {
-
-struct PerRequest {
-  http::PendingResponse response;
-};
-struct PerSession {
-  PerRequest* req;
-};
 
 // `wt` entry: the UDP port may differ from the HTTPS one, so the URL is the advertised host
 // with the WebTransport port (or webtransport.public_url); the hashes are what
@@ -59,57 +53,38 @@ std::string api_info(Server& server, struct lws* wsi) {
   return info.dump();
 }
 
-int serve(struct lws* wsi, PerRequest& req) {
+int serve(struct lws* wsi, http::PendingResponse& response) {
   Server& server = Server::from(wsi);
   const std::string path = http::request_path(wsi);
   if (http::request_method(wsi) != http::Method::kGet) {
-    return http::respond(wsi, req.response, 405, "text/plain", "GET only\n");
+    return http::respond(wsi, response, 405, "text/plain", "GET only\n");
   }
   if (path == "/api/info") {
-    return http::respond(wsi, req.response, 200, "application/json", api_info(server, wsi),
+    return http::respond(wsi, response, 200, "application/json", api_info(server, wsi),
                          {{"access-control-allow-origin", "*"}, {"cache-control", "no-store"}});
   }
   if (path == "/healthz") {
     const nlohmann::json health{{"status", "ok"},
                                 {"broker_connected", server.broker_connected()},
                                 {"sessions", server.hub().session_count()}};
-    return http::respond(wsi, req.response, 200, "application/json", health.dump());
+    return http::respond(wsi, response, 200, "application/json", health.dump());
   }
   if (path == "/metrics") {
     std::string text = server.hub().render_metrics();
     if (const WtLane* wt = server.wt_lane()) render_webtransport_metrics(text, wt->sample());
-    return http::respond(wsi, req.response, 200, "text/plain; version=0.0.4", text);
+    return http::respond(wsi, response, 200, "text/plain; version=0.0.4", text);
   }
-  return http::respond(wsi, req.response, 404, "text/plain", "not found\n");
-}
-
-int callback_info(struct lws* wsi, enum lws_callback_reasons reason, void* user, void* in,
-                  std::size_t len) {
-  auto* pss = static_cast<PerSession*>(user);
-  switch (reason) {
-    case LWS_CALLBACK_HTTP:
-      delete pss->req;
-      pss->req = new PerRequest();
-      return serve(wsi, *pss->req);
-    case LWS_CALLBACK_HTTP_WRITEABLE:
-      if (!pss->req) return -1;
-      return http::write_pending(wsi, pss->req->response);
-    case LWS_CALLBACK_CLOSED_HTTP:
-    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-      if (pss) {
-        delete pss->req;
-        pss->req = nullptr;
-      }
-      break;
-    default:
-      break;
-  }
-  return lws_callback_http_dummy(wsi, reason, user, in, len);
+  return http::respond(wsi, response, 404, "text/plain", "not found\n");
 }
 
 }  // namespace
 
-const struct lws_protocols kInfoRoutesProtocol = {
-    "laneway-info", callback_info, sizeof(PerSession), 0, 0, nullptr, 0};
+const struct lws_protocols kInfoRoutesProtocol = {"laneway-info",
+                                                  http::header_only_route<serve>,
+                                                  sizeof(http::HeaderOnlyRouteSession),
+                                                  0,
+                                                  0,
+                                                  nullptr,
+                                                  0};
 
 }  // namespace laneway::bridge
