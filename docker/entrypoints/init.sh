@@ -39,7 +39,7 @@ cat >"$data/bridge.json" <<JSON
   "tls": {"cert": "$pki/servers/bridge.crt", "key": "$pki/servers/bridge.key"},
   "broker": {"host": "broker", "port": 8883, "ca": "$pki/ca.crt",
              "cert": "$pki/services/bridge-bridge-1.crt", "key": "$pki/services/bridge-bridge-1.key",
-             "client_id": "bridge-1"},
+             "client_id": "bridge-1", "state_file": "${LANEWAY_BRIDGE_STATE_DIR:-/state}/broker-filters"},
   "apps": [{"id": "dashboard",
             "keys": [{"alg": "HS256", "secret_file": "$data/dashboard.secret"}],
             "origins": ["${LANEWAY_PUBLIC_URL:-https://localhost:8443}"],

@@ -91,7 +91,7 @@ if [ -n "${1:-}" ]; then
   for _ in 1 2; do
     PATH="$build/certs:$build/fleet:$build/fleet/registry:$build/plugin/config:$PATH" \
       LANEWAY_PKI_DIR="$work/pki" LANEWAY_DATA_DIR="$work/data" \
-      LANEWAY_PLUGIN="$build/plugin/laneway_plugin.so" LANEWAY_WEB_ROOT="$build/web" \
+      LANEWAY_PLUGIN="$build/plugin/laneway_plugin.so" LANEWAY_WEB_ROOT="$build/web" LANEWAY_BRIDGE_STATE_DIR="$work/state" \
       "$root/docker/entrypoints/init.sh" >"$work/init.log" 2>&1 || { cat "$work/init.log" >&2; fail "init.sh failed"; }
   done
   for f in pki/ca.crt pki/servers/broker.crt pki/servers/bridge.crt pki/services/operator-admin.crt \
