@@ -1,0 +1,387 @@
+// Session-lifecycle scenarios against a real laneway-bridge, mosquitto + plugin: in-band
+// token refresh, TOKEN_EXPIRED, the slow-consumer policy, and an IPv6 listener. The clients
+// are Node-side: a small RFC 6455 WebSocket client over node:tls (so a test can stop reading
+// its socket at will, which a browser cannot) and an SSE stream + POST /v1/call over
+// node:https. Tokens are minted here, right before they are used, so a short lifetime is
+// not eaten by process start-up. Every wait is bounded; nothing asserts on a duration.
+//
+// usage: node sessions.mjs <config.json> <scenario>
+//   scenarios: refresh-ws, refresh-sse, expire, slow, ipv6
+// Exit 0 when every check passed; otherwise prints `FAIL: <why>` and exits 1.
+import { readFileSync } from 'node:fs';
+import { createHmac, randomBytes } from 'node:crypto';
+import tls from 'node:tls';
+import https from 'node:https';
+import mqtt from 'mqtt';
+import protobuf from 'protobufjs';
+
+const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const scenario = process.argv[3];
+const root = await protobuf.load(cfg.protoPath);
+const Frame = root.lookupType('laneway.v1.Frame');
+const ErrorCode = root.lookupEnum('laneway.v1.ErrorCode').values;
+const host = cfg.bridgeHost || '127.0.0.1';
+const ca = readFileSync(cfg.caFile);
+// The chain is verified against the test CA; the name is not (the certificate names
+// 127.0.0.1, and the IPv6 scenario talks to ::1).
+const tlsTrust = { ca, checkServerIdentity: () => undefined };
+
+const log = (...a) => console.log(`[${scenario}]`, ...a);
+class Fail extends Error {}
+const check = (cond, why) => {
+  if (!cond) throw new Fail(why);
+};
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function waitFor(what, fn, timeoutMs = 20000) {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Fail(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+const encodeFrame = (obj) => Buffer.from(Frame.encode(Frame.fromObject(obj)).finish());
+const decodeFrame = (buf) => Frame.toObject(Frame.decode(buf), { longs: Number, bytes: String, defaults: true });
+const nowS = () => Math.floor(Date.now() / 1000);
+const b64url = (b) => Buffer.from(b).toString('base64url');
+function mintToken(expS, sub = 'alice') {
+  const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const body = b64url(JSON.stringify({ sub, app: cfg.appId, exp: expS }));
+  const sig = createHmac('sha256', cfg.secret).update(`${head}.${body}`).digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+const errorOf = (f) => f?.call?.error?.code ?? 0;
+// Envelopes of a frame list, live batches flattened.
+const envelopesOf = (frames) => frames.flatMap((f) => (f.envelope?.topic ? [f.envelope] : f.group?.envelopes?.length ? f.group.envelopes : []));
+const payloadText = (e) => Buffer.from(e.payload, 'base64').toString();
+
+// ---------------------------------------------------------------- WebSocket client
+// Client frames are masked (RFC 6455 5.3); server frames are parsed as they arrive.
+function wsFrameBytes(opcode, payload) {
+  const mask = randomBytes(4);
+  let head;
+  if (payload.length < 126) {
+    head = Buffer.from([0x80 | opcode, 0x80 | payload.length]);
+  } else if (payload.length < 65536) {
+    head = Buffer.alloc(4);
+    head[0] = 0x80 | opcode;
+    head[1] = 0x80 | 126;
+    head.writeUInt16BE(payload.length, 2);
+  } else {
+    head = Buffer.alloc(10);
+    head[0] = 0x80 | opcode;
+    head[1] = 0x80 | 127;
+    head.writeBigUInt64BE(BigInt(payload.length), 2);
+  }
+  const body = Buffer.from(payload);
+  for (let i = 0; i < body.length; i++) body[i] ^= mask[i & 3];
+  return Buffer.concat([head, mask, body]);
+}
+
+function openWs(port = cfg.bridgePort, h = host) {
+  return new Promise((resolve, reject) => {
+    const ws = { frames: [], closed: false, closeFrame: false, socket: null };
+    let buf = Buffer.alloc(0);
+    let upgraded = false;
+    const s = tls.connect({ host: h, port, ALPNProtocols: ['http/1.1'], ...tlsTrust }, () => {
+      const key = randomBytes(16).toString('base64');
+      s.write(`GET /v1/ws HTTP/1.1\r\nHost: ${h.includes(':') ? `[${h}]` : h}:${port}\r\nUpgrade: websocket\r\n` +
+        `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    });
+    ws.socket = s;
+    ws.send = (obj) => s.write(wsFrameBytes(2, encodeFrame(obj)));
+    ws.close = () => s.destroy();
+    const parse = () => {
+      for (;;) {
+        if (buf.length < 2) return;
+        const opcode = buf[0] & 0x0f;
+        let len = buf[1] & 0x7f;
+        let off = 2;
+        if (len === 126) {
+          if (buf.length < 4) return;
+          len = buf.readUInt16BE(2);
+          off = 4;
+        } else if (len === 127) {
+          if (buf.length < 10) return;
+          len = Number(buf.readBigUInt64BE(2));
+          off = 10;
+        }
+        if (buf.length < off + len) return;
+        const payload = buf.subarray(off, off + len);
+        buf = buf.subarray(off + len);
+        if (opcode === 2) ws.frames.push(decodeFrame(payload));
+        else if (opcode === 8) ws.closeFrame = true;
+        else if (opcode === 9) s.write(wsFrameBytes(10, payload));
+      }
+    };
+    s.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (!upgraded) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buf.subarray(0, end).toString('latin1');
+        buf = buf.subarray(end + 4);
+        if (!/^HTTP\/1\.1 101/.test(head)) {
+          s.destroy();
+          return reject(new Fail(`WebSocket upgrade refused: ${head.split('\r\n')[0]}`));
+        }
+        upgraded = true;
+        resolve(ws);
+      }
+      parse();
+    });
+    s.on('close', () => {
+      ws.closed = true;
+      if (!upgraded) reject(new Fail('connection closed before the upgrade'));
+    });
+    s.on('error', (e) => {
+      if (!upgraded) reject(new Fail(`WebSocket: ${e.message}`));
+    });
+  });
+}
+
+async function wsSession(token, filter, port, h) {
+  const ws = await openWs(port, h);
+  ws.send({ call: { id: 1, connect: { appId: cfg.appId, token, client: 'sessions.mjs', subscriptions: [{ filter }] } } });
+  const first = await waitFor('connect result', () => ws.frames[0]);
+  check(first.call?.connectResult?.sessionId, `connect refused: ${JSON.stringify(first)}`);
+  return ws;
+}
+
+// ---------------------------------------------------------------- SSE + POST client
+function openSse(token, filter) {
+  return new Promise((resolve, reject) => {
+    const q = new URLSearchParams({ app: cfg.appId, token, sub: filter });
+    const sse = { events: [], ended: false };
+    const req = https.get({ host, port: cfg.bridgePort, path: `/v1/sse?${q}`, headers: { accept: 'text/event-stream' }, ...tlsTrust }, (res) => {
+      if (res.statusCode !== 200) return reject(new Fail(`SSE answered ${res.statusCode}`));
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => {
+        text += d;
+        for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
+          const block = text.slice(0, end);
+          text = text.slice(end + 2);
+          const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('');
+          if (data) sse.events.push(decodeFrame(Buffer.from(data, 'base64')));
+        }
+      });
+      res.on('end', () => { sse.ended = true; });
+      res.on('close', () => { sse.ended = true; });
+      sse.close = () => req.destroy();
+      resolve(sse);
+    });
+    req.on('error', (e) => reject(new Fail(`SSE: ${e.message}`)));
+  });
+}
+function httpsRequest(path, { method = 'GET', body = null, headers = {}, h = host, port = cfg.bridgePort } = {}) {
+  if (body) headers = { ...headers, 'content-length': body.length };
+  return new Promise((resolve) => {
+    const req = https.request({ host: h, port, path, method, headers, timeout: 15000, ...tlsTrust }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks) }));
+    });
+    req.on('error', (e) => resolve({ status: 0, error: e.message, body: Buffer.alloc(0) }));
+    req.on('timeout', () => req.destroy());
+    if (body) req.write(body);
+    req.end();
+  });
+}
+const postCall = (session, obj) => httpsRequest('/v1/call', { method: 'POST', body: encodeFrame(obj), headers: { 'content-type': 'application/x-protobuf', 'x-laneway-session': session } });
+
+// ---------------------------------------------------------------- the device
+function deviceClient() {
+  return new Promise((resolve, reject) => {
+    const c = mqtt.connect({
+      host: '127.0.0.1', port: cfg.brokerPort, protocol: 'mqtts', protocolVersion: 5,
+      ca, cert: readFileSync(cfg.device.cert), key: readFileSync(cfg.device.key),
+      rejectUnauthorized: true, servername: 'localhost', clientId: cfg.device.id,
+      reconnectPeriod: 0, connectTimeout: 8000,
+    });
+    c.once('connect', () => resolve(c));
+    c.once('error', (e) => reject(new Fail(`device MQTT: ${e.message}`)));
+  });
+}
+const publish = (c, topic, payload) => new Promise((res, rej) => c.publish(topic, payload, { qos: 1 }, (e) => (e ? rej(e) : res())));
+const topic = `devices/${cfg.device.id}/telemetry`;
+const filter = `devices/${cfg.device.id}/#`;
+
+// Publishes `text` as the device and waits until every listed receiver has it.
+async function publishAndExpect(device, text, receivers) {
+  await publish(device, topic, text);
+  for (const [name, frames] of receivers) {
+    await waitFor(`${name} to receive ${text}`, () => envelopesOf(frames()).some((e) => payloadText(e) === text));
+  }
+}
+
+// ---------------------------------------------------------------- scenarios
+// A session refreshed in-band outlives its first token; a twin with the same first token and
+// no refresh gets TOKEN_EXPIRED, which proves the first token really ran out meanwhile.
+async function scenarioRefreshWs() {
+  const device = await deviceClient();
+  const firstExp = nowS() + 4;
+  const refreshed = await wsSession(mintToken(firstExp), filter);
+  const twin = await wsSession(mintToken(firstExp), filter);
+  const newExp = nowS() + 3600;
+  refreshed.send({ call: { id: 2, refresh: { token: mintToken(newExp) } } });
+  const reply = await waitFor('refresh result', () => refreshed.frames.find((f) => f.call?.id === 2));
+  check(reply.call.refreshResult?.expiresAtS === newExp, `refresh answered ${JSON.stringify(reply.call)}`);
+  log('refreshed over WebSocket, expires_at_s', newExp);
+
+  const expired = await waitFor('the twin to get TOKEN_EXPIRED', () => twin.frames.find((f) => errorOf(f)));
+  check(errorOf(expired) === ErrorCode.ERROR_CODE_TOKEN_EXPIRED, `twin got ${JSON.stringify(expired.call)}`);
+  await waitFor('the twin to be closed', () => twin.closed);
+  check(nowS() >= firstExp, 'TOKEN_EXPIRED before the first token expired');
+  await sleep(1500);  // two more expiry checks (every second) pass over the refreshed session
+  await publishAndExpect(device, 'after-first-exp', [['the refreshed session', () => refreshed.frames]]);
+  check(!refreshed.closed, 'the refreshed session was closed');
+  check(!refreshed.frames.some((f) => errorOf(f)), `the refreshed session got an error: ${JSON.stringify(refreshed.frames.find((f) => errorOf(f)))}`);
+  log('refreshed session still open and receiving after the first exp; twin got TOKEN_EXPIRED');
+  refreshed.close();
+  device.end(true);
+}
+
+// The same over the SSE lane: refresh goes by POST /v1/call.
+async function scenarioRefreshSse() {
+  const device = await deviceClient();
+  const firstExp = nowS() + 4;
+  const refreshed = await openSse(mintToken(firstExp), filter);
+  const twin = await openSse(mintToken(firstExp), filter);
+  const first = await waitFor('SSE connect result', () => refreshed.events[0]);
+  const session = first.call?.connectResult?.sessionId;
+  check(session, `no connect result: ${JSON.stringify(first)}`);
+  await waitFor('twin connect result', () => twin.events[0]?.call?.connectResult);
+  const newExp = nowS() + 3600;
+  const res = await postCall(session, { call: { id: 5, refresh: { token: mintToken(newExp) } } });
+  check(res.status === 200, `POST refresh answered ${res.status} ${res.error || ''}`);
+  const reply = decodeFrame(res.body);
+  check(reply.call?.id === 5 && reply.call.refreshResult?.expiresAtS === newExp, `refresh answered ${JSON.stringify(reply)}`);
+  log('refreshed over POST /v1/call, expires_at_s', newExp);
+
+  const expired = await waitFor('the SSE twin to get TOKEN_EXPIRED', () => twin.events.find((f) => errorOf(f)));
+  check(errorOf(expired) === ErrorCode.ERROR_CODE_TOKEN_EXPIRED, `twin got ${JSON.stringify(expired.call)}`);
+  await waitFor('the twin stream to end', () => twin.ended);
+  check(nowS() >= firstExp, 'TOKEN_EXPIRED before the first token expired');
+  await sleep(1500);
+  await publishAndExpect(device, 'sse-after-first-exp', [['the refreshed SSE session', () => refreshed.events]]);
+  check(!refreshed.ended, 'the refreshed SSE stream ended');
+  check(!refreshed.events.some((f) => errorOf(f)), 'the refreshed SSE session got an error');
+  // The session still answers calls by POST.
+  const ping = await postCall(session, { call: { id: 6, ping: { sentAtUs: Date.now() * 1000 } } });
+  check(ping.status === 200 && decodeFrame(ping.body).call?.pong, `POST ping after the first exp: ${ping.status}`);
+  log('refreshed SSE session still open, receiving and answering after the first exp');
+  refreshed.close();
+  device.end(true);
+}
+
+// A session whose token runs out gets the typed TOKEN_EXPIRED push (id 0) and is closed;
+// another session on the same bridge goes on receiving everything, before and after.
+async function scenarioExpire() {
+  const device = await deviceClient();
+  const exp = nowS() + 4;
+  const shortLived = await wsSession(mintToken(exp), filter);
+  const longLived = await wsSession(mintToken(nowS() + 3600), filter);
+  await publishAndExpect(device, 'before', [['the short session', () => shortLived.frames], ['the long session', () => longLived.frames]]);
+  const err = await waitFor('TOKEN_EXPIRED', () => shortLived.frames.find((f) => errorOf(f)));
+  check(errorOf(err) === ErrorCode.ERROR_CODE_TOKEN_EXPIRED && err.call.id === 0, `got ${JSON.stringify(err.call)}`);
+  await waitFor('the expired session to be closed', () => shortLived.closed);
+  check(shortLived.frames.at(-1) === err, 'frames after the TOKEN_EXPIRED push');
+  log('expired session got TOKEN_EXPIRED:', err.call.error.message);
+  for (const p of ['after-1', 'after-2', 'after-3']) await publishAndExpect(device, p, [['the long session', () => longLived.frames]]);
+  const got = envelopesOf(longLived.frames).map(payloadText);
+  check(got.join() === 'before,after-1,after-2,after-3', `long session received ${got}`);
+  check(!longLived.closed && !longLived.frames.some((f) => errorOf(f)), 'the long session was disturbed');
+  log('the other session kept receiving', got);
+  longLived.close();
+  device.end(true);
+}
+
+async function slowConsumerDrops() {
+  const res = await httpsRequest('/metrics');
+  check(res.status === 200, `/metrics answered ${res.status}`);
+  const m = res.body.toString().match(/^laneway_bridge_drops_total\{reason="slow_consumer"\} (\d+)$/m);
+  check(m, 'no slow_consumer drop counter in /metrics');
+  return Number(m[1]);
+}
+
+// A WebSocket client that stops reading while the device floods its topic: the bridge drops
+// it per the slow-consumer policy (queue discarded, one SLOW_CONSUMER push, then close), and
+// a reading session gets every envelope in order meanwhile.
+async function scenarioSlow() {
+  const device = await deviceClient();
+  const token = mintToken(nowS() + 3600);
+  const reader = await wsSession(token, filter);
+  const stalled = await wsSession(token, filter);
+  stalled.socket.pause();  // stop reading: the kernel buffers fill, then the bridge's queue
+  const dropsBefore = await slowConsumerDrops();
+  const payload = 'x'.repeat(cfg.floodPayloadBytes);
+  let sent = 0;
+  const maxMessages = cfg.floodMaxMessages;
+  // Flood in bounded batches until the bridge counted the slow consumer.
+  while ((await slowConsumerDrops()) === dropsBefore) {
+    check(sent < maxMessages, `no slow-consumer drop after ${sent} messages`);
+    await Promise.all(Array.from({ length: 200 }, (_, i) => publish(device, topic, `${sent + i}:${payload}`)));
+    sent += 200;
+  }
+  log('slow consumer counted after', sent, 'messages');
+  // Reading again, the stalled client finds a contiguous prefix, then SLOW_CONSUMER, then the
+  // close (checked below, after the reader).
+  stalled.socket.resume();
+  check((await slowConsumerDrops()) === dropsBefore + 1, 'more than one slow-consumer drop (the reader was dropped too?)');
+  const received = await waitFor('the reader to receive every envelope', () => {
+    const e = envelopesOf(reader.frames);
+    return e.length >= sent ? e : null;
+  }, 120000);
+  check(received.length === sent, `reader got ${received.length} of ${sent}`);
+  for (let i = 0; i < sent; i++) {
+    check(payloadText(received[i]).startsWith(`${i}:`), `reader envelope ${i} out of order: ${payloadText(received[i]).slice(0, 12)}`);
+    if (i > 0) check(received[i].seq === received[i - 1].seq + 1, `reader seq gap at ${i}`);
+  }
+  check(!reader.closed && !reader.frames.some((f) => errorOf(f)), 'the reader was disturbed');
+  log('reader received all', sent, 'envelopes in order');
+
+  await waitFor('the stalled session to be closed', () => stalled.closed, 60000);
+  const err = stalled.frames.find((f) => errorOf(f));
+  check(err && errorOf(err) === ErrorCode.ERROR_CODE_SLOW_CONSUMER, `stalled session got no SLOW_CONSUMER: ${JSON.stringify(err?.call)}`);
+  check(stalled.frames.at(-1) === err, 'frames after the SLOW_CONSUMER push');
+  const prefix = envelopesOf(stalled.frames);
+  check(prefix.length < sent, 'the stalled session got everything: it was never slow');
+  prefix.forEach((e, i) => check(payloadText(e).startsWith(`${i}:`), `stalled prefix out of order at ${i}`));
+  log('stalled session got', prefix.length, 'envelopes, then SLOW_CONSUMER:', err.call.error.message);
+  reader.close();
+  device.end(true);
+}
+
+// A bridge listening on ::1 serves /healthz, /api/info and a WebSocket session over IPv6.
+async function scenarioIpv6() {
+  const device = await deviceClient();
+  const health = await httpsRequest('/healthz');
+  check(health.status === 200, `/healthz over ::1 answered ${health.status} ${health.error || ''}`);
+  const h = JSON.parse(health.body.toString());
+  check(h.status === 'ok' && h.broker_connected === true, `/healthz ${health.body}`);
+  const info = await httpsRequest('/api/info');
+  check(info.status === 200, `/api/info over ::1 answered ${info.status}`);
+  const transports = JSON.parse(info.body.toString()).transports.map((t) => t.name);
+  check(transports.includes('ws'), `/api/info transports ${transports}`);
+  log('/healthz and /api/info over ::1', transports);
+  const ws = await wsSession(mintToken(nowS() + 3600), filter);
+  check(ws.socket.remoteAddress === '::1', `connected to ${ws.socket.remoteAddress}`);
+  await publishAndExpect(device, 'v6', [['the IPv6 WebSocket session', () => ws.frames]]);
+  log('WebSocket session over ::1 received a device envelope');
+  ws.close();
+  device.end(true);
+}
+
+const scenarios = { 'refresh-ws': scenarioRefreshWs, 'refresh-sse': scenarioRefreshSse, expire: scenarioExpire, slow: scenarioSlow, ipv6: scenarioIpv6 };
+try {
+  check(scenarios[scenario], `unknown scenario ${scenario}`);
+  await scenarios[scenario]();
+  console.log(`PASS ${scenario}`);
+  process.exit(0);
+} catch (e) {
+  console.log(`FAIL: ${e instanceof Fail ? e.message : e.stack}`);
+  process.exit(1);
+}
