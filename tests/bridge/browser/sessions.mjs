@@ -320,11 +320,14 @@ async function scenarioSlow() {
   const payload = 'x'.repeat(cfg.floodPayloadBytes);
   let sent = 0;
   const maxMessages = cfg.floodMaxMessages;
-  // Flood in bounded batches until the bridge counted the slow consumer.
+  // Flood in batches of at most half the queue limit, each sent once the reader has the last
+  // one: the reader's queue never nears its limit, the stalled session's grows without end.
+  const batch = Math.max(1, Math.floor(cfg.queueMaxBytes / 2 / (cfg.floodPayloadBytes + 128)));
   while ((await slowConsumerDrops()) === dropsBefore) {
     check(sent < maxMessages, `no slow-consumer drop after ${sent} messages`);
-    await Promise.all(Array.from({ length: 200 }, (_, i) => publish(device, topic, `${sent + i}:${payload}`)));
-    sent += 200;
+    await Promise.all(Array.from({ length: batch }, (_, i) => publish(device, topic, `${sent + i}:${payload}`)));
+    sent += batch;
+    await waitFor(`the reader to keep up (${sent})`, () => envelopesOf(reader.frames).length >= sent, 60000);
   }
   log('slow consumer counted after', sent, 'messages');
   // Reading again, the stalled client finds a contiguous prefix, then SLOW_CONSUMER, then the

@@ -147,6 +147,7 @@ class SessionLifecycleTest : public ::testing::Test {
         {"appId", "demo"},
         {"secret", testing::kTestSecret},
         {"floodPayloadBytes", 2048},
+        {"queueMaxBytes", kQueueMaxBytes},
         {"floodMaxMessages", 40000},
         {"device",
          {{"id", "d-1"}, {"cert", pki + "/devices/d-1.crt"}, {"key", pki + "/devices/d-1.key"}}}};
