@@ -15,27 +15,14 @@ import { createServer } from 'node:http';
 import mqtt from 'mqtt';
 import protobuf from 'protobufjs';
 import { chromium } from 'playwright-core';
+import { Fail, check, scenarioLog, sleep, waitFor } from '../support/scenario.mjs';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const scenario = process.argv[3];
 const root = await protobuf.load(cfg.protoPath);
 const Frame = root.lookupType('laneway.v1.Frame');
 
-const log = (...a) => console.log(`[${scenario}]`, ...a);
-class Fail extends Error {}
-const check = (cond, why) => {
-  if (!cond) throw new Fail(why);
-};
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(what, fn, timeoutMs = 10000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const log = scenarioLog(scenario);
 
 const encode = (obj) => Buffer.from(Frame.encode(Frame.fromObject(obj)).finish()).toString('base64');
 const decode = (b64) => Frame.toObject(Frame.decode(Buffer.from(b64, 'base64')), { longs: Number, bytes: String, defaults: true });

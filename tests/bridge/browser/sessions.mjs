@@ -14,6 +14,7 @@ import tls from 'node:tls';
 import https from 'node:https';
 import mqtt from 'mqtt';
 import protobuf from 'protobufjs';
+import { Fail, check, scenarioLog, sleep, waitFor as waitForBounded } from '../../support/scenario.mjs';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const scenario = process.argv[3];
@@ -26,21 +27,9 @@ const ca = readFileSync(cfg.caFile);
 // 127.0.0.1, and the IPv6 scenario talks to ::1).
 const tlsTrust = { ca, checkServerIdentity: () => undefined };
 
-const log = (...a) => console.log(`[${scenario}]`, ...a);
-class Fail extends Error {}
-const check = (cond, why) => {
-  if (!cond) throw new Fail(why);
-};
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(what, fn, timeoutMs = 20000) {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Fail(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const log = scenarioLog(scenario);
+// Longer than the shared default: these scenarios wait out token lifetimes.
+const waitFor = (what, fn, timeoutMs = 20000) => waitForBounded(what, fn, timeoutMs);
 
 const encodeFrame = (obj) => Buffer.from(Frame.encode(Frame.fromObject(obj)).finish());
 const decodeFrame = (buf) => Frame.toObject(Frame.decode(buf), { longs: Number, bytes: String, defaults: true });
