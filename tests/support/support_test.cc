@@ -1,6 +1,10 @@
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -71,6 +75,48 @@ TEST(Net, FreePortsAreUsableAndConnectable) {
                                 ""});
   ASSERT_TRUE(server);
   EXPECT_TRUE(wait_for_tcp_port(port, 5000ms)) << server->output();
+}
+
+// Listens on host:port (TCP) or binds it (UDP); true when the kernel allowed it.
+bool bindable(const char* host, std::uint16_t port, int type) {
+  const bool v6 = std::string(host).find(':') != std::string::npos;
+  const int fd = socket(v6 ? AF_INET6 : AF_INET, type, 0);
+  if (fd < 0) return false;
+  int rc = -1;
+  if (v6) {
+    const int on = 1;
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on);
+    sockaddr_in6 addr{};
+    addr.sin6_family = AF_INET6;
+    addr.sin6_port = htons(port);
+    inet_pton(AF_INET6, host, &addr.sin6_addr);
+    rc = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  } else {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    inet_pton(AF_INET, host, &addr.sin_addr);
+    rc = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  }
+  if (rc == 0 && type == SOCK_STREAM) rc = listen(fd, 1);
+  close(fd);
+  return rc == 0;
+}
+
+// A port a test gets must serve a server on ::1 as well as on 127.0.0.1 (the ::1 listener
+// test of the bridge, Chromium resolving localhost to ::1 first).
+TEST(Net, FreePortsAreFreeOnBothLoopbacks) {
+  if (!have_ipv6_loopback()) GTEST_SKIP() << "no IPv6 loopback";
+  for (int i = 0; i < 20; ++i) {
+    const std::uint16_t tcp = free_tcp_port();
+    ASSERT_GT(tcp, 0);
+    EXPECT_TRUE(bindable("127.0.0.1", tcp, SOCK_STREAM)) << tcp;
+    EXPECT_TRUE(bindable("::1", tcp, SOCK_STREAM)) << tcp;
+    const std::uint16_t udp = free_udp_port();
+    ASSERT_GT(udp, 0);
+    EXPECT_TRUE(bindable("127.0.0.1", udp, SOCK_DGRAM)) << udp;
+    EXPECT_TRUE(bindable("::1", udp, SOCK_DGRAM)) << udp;
+  }
 }
 
 TEST(TempDir, IsRemovedWithItsContents) {
