@@ -25,3 +25,21 @@ export async function waitFor(what, fn, timeoutMs = 10000) {
     await sleep(50);
   }
 }
+
+// Repeats `attempt(i)` until `done()` returns something truthy, waiting up to `intervalMs`
+// after each attempt, at most `attempts` times. For a send whose first copies may be lost
+// for a known reason (e.g. published before a subscription is in place): the scenario still
+// fails, with `what`, when none gets through.
+export async function retryUntil(what, attempt, done, { attempts = 40, intervalMs = 500 } = {}) {
+  for (let i = 0; i < attempts; i++) {
+    await attempt(i);
+    const end = Date.now() + intervalMs;
+    for (;;) {
+      const v = await done();
+      if (v) return v;
+      if (Date.now() >= end) break;
+      await sleep(50);
+    }
+  }
+  throw new Fail(`${what}: nothing got through after ${attempts} attempts`);
+}

@@ -15,7 +15,7 @@ import https from 'node:https';
 import mqtt from 'mqtt';
 import protobuf from 'protobufjs';
 import { chromium } from 'playwright-core';
-import { Fail, check, scenarioLog, sleep, waitFor } from '../../support/scenario.mjs';
+import { Fail, check, retryUntil, scenarioLog, sleep, waitFor } from '../../support/scenario.mjs';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const scenario = process.argv[3];
@@ -139,14 +139,25 @@ async function newPage(originPort) {
   return page;
 }
 
-// Frames a page received on its WebSocket (decoded), from index `from`.
-async function wsFrames(page, from = 0) {
-  const raw = await page.evaluate((f) => lw.frames.slice(f), from);
+const probeTopic = `devices/${cfg.device.id}/probe`;
+const isProbe = (f) => f.envelope?.topic === probeTopic || (f.group?.envelopes?.length > 0 && f.group.envelopes.every((e) => e.topic === probeTopic));
+
+// Frames a page received on its WebSocket (decoded), upstream probes (upstreamReady) left
+// out, from index `from` of what is left.
+async function allWsFrames(page) {
+  const raw = await page.evaluate(() => lw.frames);
   return raw.map((r) => (r.startsWith('TEXT:') ? { text: r } : { ...decode(r), raw: r }));
 }
-async function sseEvents(page, from = 0) {
-  const raw = await page.evaluate((f) => lw.events.slice(f), from);
+async function wsFrames(page, from = 0) {
+  return (await allWsFrames(page)).filter((f) => !isProbe(f)).slice(from);
+}
+// The same for the page's SSE events.
+async function allSseEvents(page) {
+  const raw = await page.evaluate(() => lw.events);
   return raw.map((e) => ({ ...decode(e.data), id: e.id, raw: e.data }));
+}
+async function sseEvents(page, from = 0) {
+  return (await allSseEvents(page)).filter((f) => !isProbe(f)).slice(from);
 }
 async function waitFrames(page, n, what, getter = wsFrames) {
   return waitFor(what, async () => {
@@ -161,16 +172,32 @@ function connectFrame(id, token, subs, app = cfg.appId) {
 const errorOf = (f) => f?.call?.error?.code ?? 0;
 
 // Publishes `n` messages as the device and waits until the observer saw them on $lw/env.
+// Only `topic`'s envelopes count: a late probe envelope (upstreamReady) must not stand in.
 async function devicePublish(device, observer, topic, payloads) {
-  const before = observer.messages.length;
+  const onTopic = () => observer.messages.filter((m) => m.topic === `$lw/env/${topic}`);
+  const before = onTopic().length;
   for (const p of payloads) await publish(device, topic, p);
-  await waitFor('observer to see the envelopes', () => observer.messages.length >= before + payloads.length);
+  await waitFor('observer to see the envelopes', () => onTopic().length >= before + payloads.length);
   await sleep(300);  // the bridge is a sibling subscriber: give it the same moment
-  return observer.messages.slice(before);
+  return onTopic().slice(before);
 }
 
 const envelopeTopic = `devices/${cfg.device.id}/telemetry`;
 const cmdTopic = `devices/${cfg.device.id}/cmd`;
+
+// A bridge answers a connect or subscribe before the broker holds the bridge's own (upstream)
+// subscription for a filter it did not carry yet (a fresh bridge, or one that just got back
+// to a restarted broker), so a device publish right after it can miss the page for good:
+// the sse scenario's rare 10 s "SSE envelope" timeout, reproduced every time with the
+// bridge's bytes to the broker delayed. Probes on their own topic, until the page has one,
+// prove the upstream subscription is in place; the getters above leave them out.
+async function upstreamReady(page, device, allFrames) {
+  const probes = async () => (await allFrames(page)).filter(isProbe).length;
+  const before = await probes();
+  await retryUntil('a probe envelope to reach the page',
+    (i) => publish(device, probeTopic, `probe-${i}`),
+    async () => (await probes()) > before);
+}
 
 async function setupMqtt() {
   const observer = await mqttClient('observer', cfg.observer.cert, cfg.observer.key);
@@ -191,6 +218,7 @@ async function scenarioWs() {
   let frames = await waitFrames(page, 1, 'connect result');
   check(frames[0].call?.connectResult?.sessionId, `no connect result: ${JSON.stringify(frames[0])}`);
   log('connected', frames[0].call.connectResult.sessionId);
+  await upstreamReady(page, device, allWsFrames);
 
   // A device publish reaches the page with the exact bytes of the $lw/env payload.
   const seen = await devicePublish(device, observer, envelopeTopic, ['t1']);
@@ -265,6 +293,7 @@ async function scenarioSse() {
   const sessionId = events[0].call?.connectResult?.sessionId;
   check(sessionId, `no connect result: ${JSON.stringify(events[0])}`);
   check(/^[0-9a-f]+\.\d+$/.test(events[0].id), `bad resume token ${events[0].id}`);
+  await upstreamReady(page, device, allSseEvents);
 
   const seen = await devicePublish(device, observer, envelopeTopic, ['s1']);
   events = await waitFrames(page, 2, 'SSE envelope', sseEvents);
@@ -507,6 +536,7 @@ async function scenarioSdkSse() {
   const { post } = await sdkSseSession(page, base, []);
   const r = await post(encode({ call: { id: 2, subscribe: { subscription: { filter: `devices/${cfg.device.id}/#` } } } }));
   check(r.status === 200 && decode(r.body).call?.subscribeResult?.filter === `devices/${cfg.device.id}/#`, `POST subscribe: ${r.status} ${JSON.stringify(decode(r.body || ''))}`);
+  await upstreamReady(page, device, allSseEvents);
   const seen = await devicePublish(device, observer, envelopeTopic, ['sdk-1']);
   const ev = await waitFor('the envelope on the attached stream', async () => (await sseEvents(page)).find((e) => e.envelope));
   check(ev.raw === seen[0].payload.toString('base64'), 'SSE data differs from the $lw/env payload');
@@ -548,6 +578,7 @@ async function scenarioRestart() {
   await page.evaluate((u) => lw.openWs(u), `wss://127.0.0.1:${cfg.bridgePort}/v1/ws`);
   await page.evaluate((b) => lw.send(b), connectFrame(1, cfg.tokens.valid, [{ filter: `devices/${cfg.device.id}/#` }]));
   await waitFrames(page, 1, 'connect');
+  await upstreamReady(page, device, allWsFrames);
   await devicePublish(device, observer, envelopeTopic, ['before']);
   const frames = await waitFrames(page, 2, 'envelope before the restart');
   const before = frames[1].envelope;
@@ -557,6 +588,8 @@ async function scenarioRestart() {
   await waitFor('the broker restart', () => existsSync(cfg.restartedFlag), 60000);
   ({ observer, device } = await setupMqtt());
   const mark = (await wsFrames(page)).length;
+  // The bridge subscribes again once back on the broker: the same race.
+  await upstreamReady(page, device, allWsFrames);
   await devicePublish(device, observer, envelopeTopic, ['after']);
   const after = (await waitFrames(page, mark + 1, 'a frame after the restart'))[mark];
   check((await page.evaluate(() => lw.closed)) === null, 'the session did not survive the broker restart');
