@@ -7,11 +7,12 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
-#include "broker_harness.h"
+#include "bridge_system.h"
 #include "net.h"
 #include "process.h"
-#include "temp_dir.h"
+#include "suite_env_test.h"
 #include "test_tokens.h"
 #include "wait.h"
 
@@ -37,104 +38,62 @@ std::string token(const std::string& app, const std::string& secret, std::int64_
   return testing::mint_token("HS256", secret, json{{"sub", "alice"}, {"app", app}, {"exp", exp}});
 }
 
-class BridgeBrowserTest : public ::testing::Test {
+// One broker and one bridge (on 127.0.0.1, with the apps "demo" and "other") for the
+// whole suite; the browser reaches it directly or through lanes.mjs' proxy on proxy_port.
+struct BrowserEnv : BridgeSystem {
+  BrowserEnv() : BridgeSystem("laneway-bridge-it") {}
+
+  std::optional<test::Process> bridge;
+  int bridge_port = 0;
+  int proxy_port = 0;
+  int foreign_port = 0;
+  json bridge_config;
+
+  void setup() {
+    if (!prepare({"observer"})) return;
+    bridge_port = test::free_tcp_port();
+    proxy_port = test::free_tcp_port();
+    foreign_port = test::free_tcp_port();
+    bridge_config = base_config("127.0.0.1", bridge_port);
+    bridge_config["apps"] = {{{"id", "demo"},
+                              {"keys", {{{"alg", "HS256"}, {"secret", testing::kTestSecret}}}},
+                              {"origins",
+                               {"https://127.0.0.1:" + std::to_string(proxy_port),
+                                "https://127.0.0.1:" + std::to_string(bridge_port)}},
+                              {"subscribe", {"devices/#", "broadcast/#"}},
+                              {"publish", {"devices/+/cmd"}},
+                              {"rpc", {"devices/+/rpc/#"}}},
+                             {{"id", "other"},
+                              {"keys", {{{"alg", "HS256"}, {"secret", kOtherSecret}}}},
+                              {"origins", {"*"}},
+                              {"subscribe", {"fleet/#"}},
+                              {"publish", json::array()}}};
+    bridge_config["limits"] = {{"max_frame_bytes", kMaxFrameBytes}};
+    bridge_config["history"] = {{"max_messages_per_topic", kHistoryMessages}};
+    bridge_config["sse"] = {{"heartbeat_ms", 2000}};
+    std::string why;
+    bridge = start_bridge("bridge", bridge_config, &why);
+    if (!bridge) fail(why);
+  }
+};
+
+class BridgeBrowserTest : public SuiteEnvTest<BrowserEnv> {
  protected:
   static void SetUpTestSuite() {
     if (!std::filesystem::exists(std::string(LANEWAY_BROWSER_DIR) +
                                  "/node_modules/playwright-core")) {
-      skip_reason_ = "npm packages of tests/bridge/browser missing (scripts/deps.sh installs them)";
-      return;
+      return start_suite(
+          "npm packages of tests/bridge/browser missing (scripts/deps.sh installs them)");
     }
     if (!std::filesystem::exists("/usr/bin/chromium")) {
-      skip_reason_ = "/usr/bin/chromium missing (scripts/deps.sh installs it)";
-      return;
+      return start_suite("/usr/bin/chromium missing (scripts/deps.sh installs it)");
     }
-    env_ = new Env();
-    env_->setup();
-  }
-  static void TearDownTestSuite() {
-    delete env_;
-    env_ = nullptr;
-  }
-
-  struct Env {
-    test::BrokerHarness broker;
-    test::TempDir dir{"laneway-bridge-it"};
-    std::optional<test::Process> bridge;
-    int bridge_port = 0;
-    int proxy_port = 0;
-    int foreign_port = 0;
-    nlohmann::json bridge_config;
-    std::string error;
-
-    void setup() {
-      if (!broker.setup_error().empty()) return fail("broker harness: " + broker.setup_error());
-      if (!broker.add_device("d-1")) return fail("add_device");
-      if (!broker.add_service("bridge", "bridge-1")) return fail("bridge certificate");
-      if (!broker.add_service("bridge", "observer")) return fail("observer certificate");
-      if (!broker.certs(
-              {"server", "--name", "bridge-https", "--dns", "localhost", "--ip", "127.0.0.1"})) {
-        return fail("bridge server certificate");
-      }
-      if (!broker.start()) return fail("mosquitto did not start:\n" + broker.log());
-      bridge_port = test::free_tcp_port();
-      proxy_port = test::free_tcp_port();
-      foreign_port = test::free_tcp_port();
-      const std::string pki = broker.pki();
-      json config{{"listen", {{{"host", "127.0.0.1"}, {"port", bridge_port}}}},
-                  {"tls",
-                   {{"cert", pki + "/servers/bridge-https.crt"},
-                    {"key", pki + "/servers/bridge-https.key"}}},
-                  {"broker",
-                   {{"host", "127.0.0.1"},
-                    {"port", broker.port()},
-                    {"ca", pki + "/ca.crt"},
-                    {"cert", pki + "/services/bridge-bridge-1.crt"},
-                    {"key", pki + "/services/bridge-bridge-1.key"},
-                    {"client_id", "bridge-1"},
-                    {"reconnect_min_s", 1},
-                    {"reconnect_max_s", 2}}},
-                  {"apps",
-                   {{{"id", "demo"},
-                     {"keys", {{{"alg", "HS256"}, {"secret", testing::kTestSecret}}}},
-                     {"origins",
-                      {"https://127.0.0.1:" + std::to_string(proxy_port),
-                       "https://127.0.0.1:" + std::to_string(bridge_port)}},
-                     {"subscribe", {"devices/#", "broadcast/#"}},
-                     {"publish", {"devices/+/cmd"}},
-                     {"rpc", {"devices/+/rpc/#"}}},
-                    {{"id", "other"},
-                     {"keys", {{{"alg", "HS256"}, {"secret", kOtherSecret}}}},
-                     {"origins", {"*"}},
-                     {"subscribe", {"fleet/#"}},
-                     {"publish", json::array()}}}},
-                  {"limits", {{"max_frame_bytes", kMaxFrameBytes}}},
-                  {"history", {{"max_messages_per_topic", kHistoryMessages}}},
-                  {"sse", {{"heartbeat_ms", 2000}}}};
-      std::ofstream(dir.file("bridge.json")) << config.dump(2);
-      bridge_config = config;
-      std::string start_error;
-      test::Process::Options options;
-      options.argv = {LANEWAY_BRIDGE_BIN, "--config", dir.file("bridge.json")};
-      options.log_path = dir.file("bridge.log");
-      bridge = test::Process::start(options, &start_error);
-      if (!bridge) return fail("bridge did not start: " + start_error);
-      const bool up = test::wait_until(
-          [&] { return bridge->output().find("connected to the broker") != std::string::npos; },
-          20s, 50ms);
-      if (!up) return fail("bridge never reached the broker:\n" + bridge->output());
-    }
-    void fail(const std::string& why) { error = why; }
-  };
-
-  void SetUp() override {
-    if (!skip_reason_.empty()) GTEST_SKIP() << skip_reason_;
-    ASSERT_TRUE(env_->error.empty()) << env_->error;
+    start_suite("");
   }
 
   // Writes the scenario's config file and returns its path.
   std::string scenario_config(const std::string& name, const json& extra = json::object()) {
-    Env& e = *env_;
+    BrowserEnv& e = *env_;
     const std::string pki = e.broker.pki();
     const std::int64_t now = now_s();
     json cfg{
@@ -176,7 +135,7 @@ class BridgeBrowserTest : public ::testing::Test {
 
   // Runs one lanes.mjs scenario; its output is printed on failure.
   void run_scenario(const std::string& name, const json& extra = json::object()) {
-    Env& e = *env_;
+    BrowserEnv& e = *env_;
     const std::string cfg_path = scenario_config(name, extra);
     std::string output;
     const int rc = test::run_command(
@@ -185,13 +144,7 @@ class BridgeBrowserTest : public ::testing::Test {
     EXPECT_NE(output.find("PASS " + name), std::string::npos) << output;
     EXPECT_TRUE(e.bridge->running()) << "the bridge died:\n" << e.bridge->output();
   }
-
-  static Env* env_;
-  static std::string skip_reason_;
 };
-
-BridgeBrowserTest::Env* BridgeBrowserTest::env_ = nullptr;
-std::string BridgeBrowserTest::skip_reason_;
 
 TEST_F(BridgeBrowserTest, WebSocketLaneDeliversPublishesAndResumes) {
   run_scenario("ws");
@@ -209,7 +162,7 @@ TEST_F(BridgeBrowserTest, SdkStyleSseSessionSubscribesByPostAndReceives) {
 
 // A real simulated device (laneway-fleet simulate) answers RPCs sent over WebSocket and POST.
 TEST_F(BridgeBrowserTest, RpcReachesASimulatedDeviceOverBothLanes) {
-  Env& e = *env_;
+  BrowserEnv& e = *env_;
   test::Process::Options options;
   options.argv = {LANEWAY_FLEET_BIN,
                   "simulate",
@@ -243,31 +196,23 @@ TEST_F(BridgeBrowserTest, RpcReachesASimulatedDeviceOverBothLanes) {
 // A second bridge with the WebSocket lane switched off: not in /api/info, /v1/ws answers 404,
 // and the SSE + POST lane still serves (what an SDK falls back to).
 TEST_F(BridgeBrowserTest, SwitchedOffLaneIsUnlistedAndAnswers404) {
-  Env& e = *env_;
+  BrowserEnv& e = *env_;
   nlohmann::json config = e.bridge_config;
   const int port = test::free_tcp_port();
   config["listen"] = {{{"host", "127.0.0.1"}, {"port", port}}};
   config["broker"]["client_id"] = "bridge-ws-off";
   config["lanes"] = {{"ws", false}};
   config["apps"][0]["origins"].push_back("https://127.0.0.1:" + std::to_string(port));
-  std::ofstream(e.dir.file("bridge-ws-off.json")) << config.dump(2);
-  test::Process::Options options;
-  options.argv = {LANEWAY_BRIDGE_BIN, "--config", e.dir.file("bridge-ws-off.json")};
-  options.log_path = e.dir.file("bridge-ws-off.log");
   std::string error;
-  auto bridge = test::Process::start(options, &error);
+  auto bridge = e.start_bridge("bridge-ws-off", config, &error);
   ASSERT_TRUE(bridge) << error;
-  ASSERT_TRUE(test::wait_until(
-      [&] { return bridge->output().find("connected to the broker") != std::string::npos; }, 20s,
-      50ms))
-      << bridge->output();
   run_scenario("ws-off", {{"altBridgePort", port}});
   EXPECT_TRUE(bridge->running()) << bridge->output();
 }
 
 // Last: it restarts the broker under a live browser session.
 TEST_F(BridgeBrowserTest, SessionsSurviveABrokerRestart) {
-  Env& e = *env_;
+  BrowserEnv& e = *env_;
   const std::string cfg_path = scenario_config("restart");
   test::Process::Options options;
   options.argv = {"node", std::string(LANEWAY_BROWSER_DIR) + "/lanes.mjs", cfg_path, "restart"};
