@@ -3,12 +3,11 @@
 // and the request rate, signs with the laneway_certs library, registers the device and
 // replies with the certificate chain. Also records device presence in the registry.
 #include <CLI/CLI.hpp>
-#include <atomic>
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 
+#include "broker_flags.h"
 #include "commands.h"
 #include "laneway/certs/ca_store.h"
 #include "laneway/registry/registry.h"
@@ -16,14 +15,6 @@
 #include "serve_client.h"
 
 namespace laneway::fleet {
-namespace {
-
-std::atomic<bool> g_stop{false};
-void on_signal(int) {
-  g_stop.store(true);
-}
-
-}  // namespace
 
 void add_serve_command(CLI::App& app) {
   static std::string pki = "pki";
@@ -43,10 +34,7 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--registry", db, "Registry file")->capture_default_str();
   cmd->add_option("--operator", operator_name, "Operator certificate the service connects with")
       ->capture_default_str();
-  cmd->add_option("--host", options.host, "Broker host")->capture_default_str();
-  cmd->add_option("--port", options.port, "Broker TLS port")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 65535));
+  add_broker_flags(cmd, options.host, options.port);
   cmd->add_option("--client-id", options.client_id, "MQTT client id of the service")
       ->capture_default_str();
   cmd->add_option("--claim-rate", handler_options.claim_rate,
@@ -69,12 +57,11 @@ void add_serve_command(CLI::App& app) {
   cmd->callback([] {
     namespace fs = std::filesystem;
     options.presence = !no_presence;
-    options.cafile = (fs::path(pki) / "ca.crt").string();
+    options.cafile = broker_ca_file("serve", pki);
+    if (options.cafile.empty()) return;
     const auto prefix = fs::path(pki) / "services" / ("operator-" + operator_name);
     options.certfile = prefix.string() + ".crt";
     options.keyfile = prefix.string() + ".key";
-    if (!fs::exists(options.cafile))
-      return fail("serve", options.cafile + " is missing (laneway-certs init --dir " + pki + ")");
     for (const auto& file : {options.certfile, options.keyfile})
       if (!fs::exists(file))
         return fail("serve", file + " is missing (laneway-certs service --role operator --id " +
@@ -92,9 +79,8 @@ void add_serve_command(CLI::App& app) {
     auto reg = registry::Registry::open_read_write(db, &error);
     if (!reg) return fail("serve", "cannot open registry " + db + ": " + error);
     ProvisioningHandler handler(std::move(ca).value(), std::move(reg), handler_options);
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
-    set_exit_code(run_serve(options, handler, g_stop));
+    stop_on_signals();
+    set_exit_code(run_serve(options, handler, stop_requested));
   });
 }
 

@@ -1,10 +1,8 @@
 // simulate: a fleet of devices in one process and one thread (see simulator.h).
 #include <CLI/CLI.hpp>
-#include <atomic>
-#include <csignal>
 #include <cstdio>
-#include <filesystem>
 
+#include "broker_flags.h"
 #include "claimed_credentials.h"
 #include "commands.h"
 #include "device_credentials.h"
@@ -12,14 +10,6 @@
 #include "simulator.h"
 
 namespace laneway::fleet {
-namespace {
-
-std::atomic<bool> g_stop{false};
-void on_signal(int) {
-  g_stop.store(true);
-}
-
-}  // namespace
 
 void add_simulate_command(CLI::App& app) {
   static int count = 10;
@@ -57,10 +47,7 @@ void add_simulate_command(CLI::App& app) {
                   "With --claim: provisioning requests in flight at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
-  cmd->add_option("--host", options.host, "Broker host")->capture_default_str();
-  cmd->add_option("--port", options.port, "Broker TLS port")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 65535));
+  add_broker_flags(cmd, options.host, options.port);
   cmd->add_option("--rate", options.rate_hz, "Telemetry messages per device per second")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1000.0));
@@ -100,13 +87,10 @@ void add_simulate_command(CLI::App& app) {
       if (!registry::is_valid_device_id(ids.back()))
         return fail("simulate", "invalid device id '" + ids.back() + "' (check --prefix)");
     }
-    options.cafile = (std::filesystem::path(pki) / "ca.crt").string();
-    if (!std::filesystem::exists(options.cafile))
-      return fail("simulate",
-                  options.cafile + " is missing (laneway-certs init --dir " + pki + ")");
+    options.cafile = broker_ca_file("simulate", pki);
+    if (options.cafile.empty()) return;
 
-    std::signal(SIGINT, on_signal);
-    std::signal(SIGTERM, on_signal);
+    stop_on_signals();
     std::vector<DeviceFiles> devices;
     std::string error;
     if (!claim.empty()) {
@@ -120,7 +104,8 @@ void add_simulate_command(CLI::App& app) {
       claim_options.batch = claim_batch_of(claim_options.claim_cert, &error);
       if (claim_options.batch.empty()) return fail("simulate", error);
       ClaimSummary summary;
-      if (!claim_device_credentials(claim_options, store, ids, &devices, &summary, g_stop, &error))
+      if (!claim_device_credentials(claim_options, store, ids, &devices, &summary, stop_requested,
+                                    &error))
         return fail("simulate", error);
       std::fprintf(stderr,
                    "laneway-fleet simulate: claim %s: %d provisioned in %.2f s, %d already had "
@@ -143,7 +128,7 @@ void add_simulate_command(CLI::App& app) {
                    count, creds.issued, creds.registered, creds.revoked);
     }
 
-    const SimulatorStats s = run_simulator(options, devices, g_stop);
+    const SimulatorStats s = run_simulator(options, devices, stop_requested);
     std::printf(
         "summary devices=%d connected=%llu ever_connected=%llu connects=%llu refused=%llu "
         "disconnects=%llu connect_timeouts=%llu published=%llu rpc_answered=%llu broadcasts=%llu "
