@@ -43,3 +43,26 @@ export async function retryUntil(what, attempt, done, { attempts = 40, intervalM
   }
   throw new Fail(`${what}: nothing got through after ${attempts} attempts`);
 }
+
+// The end of every scenario script: runs `scenarios[name]`, prints `PASS <name>` or
+// `FAIL: <why>` (a failed check, an error, or `timeoutMs` passed; the test driver looks for
+// these lines), runs `cleanup` either way (e.g. closing the browser) and exits 0 or 1.
+export async function runScenario(scenarios, name, { timeoutMs = 110000, cleanup = async () => {} } = {}) {
+  let code = 0;
+  const timer = setTimeout(() => {
+    console.log('FAIL: scenario timed out');
+    process.exit(1);
+  }, timeoutMs);
+  try {
+    if (!scenarios[name]) throw new Fail(`unknown scenario ${name}`);
+    await scenarios[name]();
+    console.log(`PASS ${name}`);
+  } catch (e) {
+    console.log(`FAIL: ${e instanceof Fail ? e.message : e.stack}`);
+    code = 1;
+  } finally {
+    clearTimeout(timer);
+    await cleanup().catch(() => {});
+  }
+  process.exit(code);
+}

@@ -15,7 +15,8 @@ import { createServer } from 'node:http';
 import mqtt from 'mqtt';
 import protobuf from 'protobufjs';
 import { chromium } from 'playwright-core';
-import { Fail, check, scenarioLog, sleep, waitFor } from '../support/scenario.mjs';
+import { brokerClients } from '../support/broker_clients.mjs';
+import { check, retryUntil, runScenario, scenarioLog, sleep, waitFor } from '../support/scenario.mjs';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const scenario = process.argv[3];
@@ -30,34 +31,10 @@ const b64 = (s) => Buffer.from(s).toString('base64');
 const certHash = (path) => createHash('sha256').update(new X509Certificate(readFileSync(path)).raw).digest('base64');
 
 // ---- MQTT clients with their own certificates
-function mqttClient(name, cert, key) {
-  return new Promise((resolve, reject) => {
-    const client = mqtt.connect({
-      host: '127.0.0.1', port: cfg.brokerPort, protocol: 'mqtts', protocolVersion: 5,
-      ca: readFileSync(cfg.caFile), cert: readFileSync(cert), key: readFileSync(key),
-      rejectUnauthorized: true, servername: 'localhost', clientId: name === 'device' ? cfg.device.id : `${name}-${process.pid}`,
-      reconnectPeriod: 0, connectTimeout: 8000,
-    });
-    client.messages = [];
-    client.on('message', (topic, payload) => client.messages.push({ topic, payload: Buffer.from(payload) }));
-    client.once('connect', () => resolve(client));
-    client.once('error', (e) => reject(new Fail(`${name} MQTT: ${e.message}`)));
-  });
-}
-const subscribe = (c, filter) => new Promise((res, rej) => c.subscribe(filter, { qos: 1 }, (e, granted) => (e || granted[0].qos > 2 ? rej(new Fail(`subscribe ${filter} refused`)) : res())));
-const publish = (c, topic, payload, qos = 1) => new Promise((res, rej) => c.publish(topic, payload, { qos }, (e) => (e ? rej(e) : res())));
+const { publish, cmdTopic, setupMqtt } = brokerClients(mqtt, cfg);
 
 const telemetry = `devices/${cfg.device.id}/telemetry`;
 const status = `devices/${cfg.device.id}/status`;
-const cmdTopic = `devices/${cfg.device.id}/cmd`;
-
-async function setupMqtt() {
-  const observer = await mqttClient('observer', cfg.observer.cert, cfg.observer.key);
-  await subscribe(observer, `$lw/env/devices/${cfg.device.id}/#`);
-  const device = await mqttClient('device', cfg.device.cert, cfg.device.key);
-  await subscribe(device, cmdTopic);
-  return { observer, device };
-}
 
 // Publishes as the device; returns the envelope bytes ($lw/env payload) the observer saw.
 async function devicePublish(device, observer, topic, payload, qos = 1) {
@@ -184,18 +161,12 @@ async function openConnected(page, name, url, hashes, subs) {
 // after connect_result. Publishing QoS 1 until one arrives means later publishes cannot race
 // it. Returns how many stream frames the session holds afterwards.
 async function warmUp(page, name, device, topic) {
-  for (let i = 0; i < 50; i++) {
-    await publish(device, topic, 'warm-up', 1);
-    const end = Date.now() + 300;
-    while (Date.now() < end) {
-      if ((await frames(page, name)).some((f) => f.envelope?.topic === topic)) {
-        await sleep(300);
-        return (await frames(page, name)).length;
-      }
-      await sleep(30);
-    }
-  }
-  throw new Fail(`no envelope on ${topic} after 50 warm-up publishes`);
+  await retryUntil(`an envelope on ${topic} after warm-up publishes`,
+    () => publish(device, topic, 'warm-up', 1),
+    async () => (await frames(page, name)).some((f) => f.envelope?.topic === topic),
+    { attempts: 50, intervalMs: 300 });
+  await sleep(300);
+  return (await frames(page, name)).length;
 }
 
 // ---------------------------------------------------------------- the lane, end to end
@@ -315,20 +286,4 @@ async function scenarioRotation() {
 }
 
 const scenarios = { wt: scenarioWt, rotation: scenarioRotation };
-let code = 0;
-const timer = setTimeout(() => {
-  console.log('FAIL: scenario timed out');
-  process.exit(1);
-}, 110000);
-try {
-  if (!scenarios[scenario]) throw new Fail(`unknown scenario ${scenario}`);
-  await scenarios[scenario]();
-  console.log(`PASS ${scenario}`);
-} catch (e) {
-  console.log(`FAIL: ${e instanceof Fail ? e.message : e.stack}`);
-  code = 1;
-} finally {
-  clearTimeout(timer);
-  await browser.close().catch(() => {});
-}
-process.exit(code);
+await runScenario(scenarios, scenario, { cleanup: () => browser.close() });

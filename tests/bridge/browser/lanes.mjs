@@ -15,7 +15,8 @@ import https from 'node:https';
 import mqtt from 'mqtt';
 import protobuf from 'protobufjs';
 import { chromium } from 'playwright-core';
-import { Fail, check, retryUntil, scenarioLog, sleep, waitFor } from '../../support/scenario.mjs';
+import { brokerClients } from '../../support/broker_clients.mjs';
+import { check, retryUntil, runScenario, scenarioLog, sleep, waitFor } from '../../support/scenario.mjs';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const scenario = process.argv[3];
@@ -71,22 +72,7 @@ function startProxy(targetPort, listenPort) {
 }
 
 // ---- MQTT clients with their own certificates
-function mqttClient(name, cert, key) {
-  return new Promise((resolve, reject) => {
-    const client = mqtt.connect({
-      host: '127.0.0.1', port: cfg.brokerPort, protocol: 'mqtts', protocolVersion: 5,
-      ca: readFileSync(cfg.caFile), cert: readFileSync(cert), key: readFileSync(key),
-      rejectUnauthorized: true, servername: 'localhost', clientId: name === 'device' ? cfg.device.id : `${name}-${process.pid}`,
-      reconnectPeriod: 0, connectTimeout: 8000,
-    });
-    client.messages = [];
-    client.on('message', (topic, payload) => client.messages.push({ topic, payload: Buffer.from(payload) }));
-    client.once('connect', () => resolve(client));
-    client.once('error', (e) => reject(new Fail(`${name} MQTT: ${e.message}`)));
-  });
-}
-const subscribe = (c, filter) => new Promise((res, rej) => c.subscribe(filter, { qos: 1 }, (e, granted) => (e || granted[0].qos > 2 ? rej(new Fail(`subscribe ${filter} refused`)) : res())));
-const publish = (c, topic, payload) => new Promise((res, rej) => c.publish(topic, payload, { qos: 1 }, (e) => (e ? rej(e) : res())));
+const { publish, cmdTopic, setupMqtt } = brokerClients(mqtt, cfg);
 
 // ---- the browser
 const spki = createHash('sha256').update(new X509Certificate(readFileSync(cfg.serverCert)).publicKey.export({ type: 'spki', format: 'der' })).digest('base64');
@@ -183,7 +169,6 @@ async function devicePublish(device, observer, topic, payloads) {
 }
 
 const envelopeTopic = `devices/${cfg.device.id}/telemetry`;
-const cmdTopic = `devices/${cfg.device.id}/cmd`;
 
 // A bridge answers a connect or subscribe before the broker holds the bridge's own (upstream)
 // subscription for a filter it did not carry yet (a fresh bridge, or one that just got back
@@ -197,14 +182,6 @@ async function upstreamReady(page, device, allFrames) {
   await retryUntil('a probe envelope to reach the page',
     (i) => publish(device, probeTopic, `probe-${i}`),
     async () => (await probes()) > before);
-}
-
-async function setupMqtt() {
-  const observer = await mqttClient('observer', cfg.observer.cert, cfg.observer.key);
-  await subscribe(observer, `$lw/env/devices/${cfg.device.id}/#`);
-  const device = await mqttClient('device', cfg.device.cert, cfg.device.key);
-  await subscribe(device, cmdTopic);
-  return { observer, device };
 }
 
 // ---------------------------------------------------------------- WebSocket lane
@@ -607,20 +584,4 @@ async function scenarioRestart() {
 }
 
 const scenarios = { ws: scenarioWs, sse: scenarioSse, refusals: scenarioRefusals, restart: scenarioRestart, rpc: scenarioRpc, 'sdk-sse': scenarioSdkSse, 'ws-off': scenarioWsOff };
-let code = 0;
-const timer = setTimeout(() => {
-  console.log('FAIL: scenario timed out');
-  process.exit(1);
-}, 110000);
-try {
-  if (!scenarios[scenario]) throw new Fail(`unknown scenario ${scenario}`);
-  await scenarios[scenario]();
-  console.log(`PASS ${scenario}`);
-} catch (e) {
-  console.log(`FAIL: ${e instanceof Fail ? e.message : e.stack}`);
-  code = 1;
-} finally {
-  clearTimeout(timer);
-  await browser.close().catch(() => {});
-}
-process.exit(code);
+await runScenario(scenarios, scenario, { cleanup: () => browser.close() });
