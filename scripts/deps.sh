@@ -17,6 +17,7 @@ PACKAGES=(
   # bridge lanes
   libwebsockets-dev libngtcp2-dev libngtcp2-crypto-gnutls-dev libnghttp3-dev libgnutls28-dev
   libjwt-dev chromium chromium-driver
+  libev-dev libwebsockets-evlib-ev
   # docker-compose.yml is checked with `docker-compose config` (no container engine needed)
   docker-compose
 )

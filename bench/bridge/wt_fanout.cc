@@ -1,19 +1,15 @@
 #include "wt_fanout.h"
 
 #include <poll.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <memory>
-#include <sstream>
 #include <vector>
 
 #include "laneway_wt_client.h"
+#include "proc_stats.h"
 
 namespace laneway::bench {
 namespace {
@@ -23,43 +19,10 @@ using namespace std::chrono_literals;
 
 constexpr int kSampleEvery = 50;  // latency sampled on every 50th session, as the WS client
 
-double now_ms() {
-  return std::chrono::duration<double, std::milli>(Clock::now().time_since_epoch()).count();
-}
-
 std::uint64_t now_ns() {
   return static_cast<std::uint64_t>(
       std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
           .count());
-}
-
-long rss_kb(int pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return 0;
-}
-
-// CPU seconds (user + system) a process used so far.
-double cpu_s(int pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  const auto paren = text.rfind(')');
-  if (paren == std::string::npos) return 0;
-  std::istringstream fields(text.substr(paren + 2));
-  std::string skip;
-  for (int i = 0; i < 11; ++i) fields >> skip;  // state ... cmajflt (fields 3-13)
-  double utime = 0, stime = 0;
-  fields >> utime >> stime;
-  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-double own_cpu_s() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_utime.tv_sec + u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 struct Sessions {
@@ -101,6 +64,13 @@ struct Sessions {
 
 WtFanoutResult run_wt_fanout(const WtFanoutConfig& cfg) {
   WtFanoutResult r;
+  // The device connects before the sessions open: libmosquitto's loop uses select(), which
+  // cannot watch a descriptor numbered 1024 or above, and N sessions push new ones past it.
+  test::MqttTestClient device(cfg.device);
+  if (device.connect(cfg.broker_port) != 0) {
+    r.error = "the device could not connect";
+    return r;
+  }
   Sessions s;
   const long rss_before = rss_kb(cfg.bridge_pid);
   const auto deadline = Clock::now() + std::chrono::seconds(cfg.timeout_s);
@@ -144,11 +114,6 @@ WtFanoutResult run_wt_fanout(const WtFanoutConfig& cfg) {
     };
   }
 
-  test::MqttTestClient device(cfg.device);
-  if (device.connect(cfg.broker_port) != 0) {
-    r.error = "the device could not connect";
-    return r;
-  }
   r.expected = static_cast<long>(cfg.sessions) * cfg.messages;
   const double bridge_cpu_start = cpu_s(cfg.bridge_pid);
   const double client_cpu_start = own_cpu_s();

@@ -70,10 +70,11 @@ bool Server::start(std::string& error) {
                                                    kWtLaneProtocol,
                                                    kStaticRoutesProtocol,
                                                    {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
-  // WebSocket keepalive: lws pings an idle connection and hangs up when it stops answering.
-  static lws_retry_bo_t retry{};
-  retry.secs_since_valid_ping = static_cast<uint16_t>(config_.ws_ping_interval_ms / 1000);
-  retry.secs_since_valid_hangup = static_cast<uint16_t>(config_.ws_ping_interval_ms / 1000 * 2 + 5);
+  // WebSocket keepalive is the WS lane's own (ws_lane.cc). lws 4.1 re-arms a per-connection
+  // validity timer in one sorted list (O(connections) per connect and pong) unless the
+  // vhost's policy says no hang-up time, which this empty policy does (lws' default has
+  // 300 s, so leaving it unset is not enough).
+  static const lws_retry_bo_t no_validity_timers{};
 
   struct lws_context_creation_info info;
   std::memset(&info, 0, sizeof info);
@@ -97,7 +98,7 @@ bool Server::start(std::string& error) {
     vh.ssl_cert_filepath = config_.tls.cert_file.c_str();
     vh.ssl_private_key_filepath = config_.tls.key_file.c_str();
     vh.alpn = config_.tls.http2 ? "h2,http/1.1" : "http/1.1";
-    vh.retry_and_idle_policy = &retry;
+    vh.retry_and_idle_policy = &no_validity_timers;
     vh.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
     if (addr.host.find(':') != std::string::npos) {
       vh.options |= LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY | LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
