@@ -71,6 +71,7 @@ std::optional<std::map<std::string, double>> fetch_metrics(int port, const std::
                                                            int timeout_ms) {
   static const struct lws_protocols protocols[] = {{"metrics-probe", callback, 0, 0, 0, nullptr, 0},
                                                    {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+  lws_set_log_level(LLL_ERR, nullptr);
   struct lws_context_creation_info info;
   std::memset(&info, 0, sizeof info);
   info.port = CONTEXT_PORT_NO_LISTEN;
