@@ -62,6 +62,10 @@ void print_ws(int n, const char* name, const laneway::bench::WsFanoutResult& r) 
               name, r.deliveries_per_s, r.p50_ms, r.p99_ms, r.rss_per_idle_session_bytes,
               r.delivered, r.expected, r.closed_during_run, r.bridge_cpu_s, r.client_cpu_s,
               r.broker_cpu_s, r.delivered / std::max(1e-9, r.bridge_cpu_s));
+  std::printf(
+      "%7d %-11s timeline: first delivery at %.0f ms, last publish at %.0f ms, last "
+      "delivery at %.0f ms\n",
+      n, name, r.first_delivery_ms, r.publishes_done_ms, r.seconds * 1000);
   if (r.connect_failed > 0 || r.slow_consumer_errors > 0 || r.other_frames > 0 ||
       r.window_stalls > 0 || !r.error.empty()) {
     std::printf(

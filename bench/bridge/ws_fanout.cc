@@ -58,6 +58,7 @@ struct Run {
   int closed = 0;  // closed after it was ready
   bool measuring = false;
   double last_delivery = 0;
+  double first_delivery = 0;
   std::atomic<long> progress{0};  // delivered, for the publisher thread's window
   std::vector<double> latencies;
   std::string write_buf;
@@ -104,6 +105,7 @@ void on_message(Conn& c) {
     ++run.r.delivered;
     run.progress.store(run.r.delivered, std::memory_order_relaxed);
     run.last_delivery = now_ms();
+    if (run.first_delivery == 0) run.first_delivery = run.last_delivery;
     v1::Frame f;
     if (c.sample && f.ParseFromString(c.rx)) {
       const std::string& p = f.envelope().payload();
@@ -318,6 +320,7 @@ WsFanoutResult run_ws_fanout(const WsFanoutConfig& cfg) {
   const double start = now_ms();
   run.last_delivery = start;
   std::atomic<bool> published{false};
+  std::atomic<double> publishes_done{0};
   std::atomic<int> publish_failures{0};
   std::atomic<int> window_stalls{0};
   {
@@ -338,6 +341,7 @@ WsFanoutResult run_ws_fanout(const WsFanoutConfig& cfg) {
           std::this_thread::sleep_for(std::chrono::milliseconds(cfg.publish_pause_ms));
         }
       }
+      publishes_done = now_ms();
       published = true;
     });
     double idle_since = 0;
@@ -359,6 +363,8 @@ WsFanoutResult run_ws_fanout(const WsFanoutConfig& cfg) {
     r.error = std::to_string(publish_failures.load()) + " publishes failed";
   }
   r.seconds = (run.last_delivery - start) / 1000.0;
+  if (run.first_delivery > 0) r.first_delivery_ms = run.first_delivery - start;
+  r.publishes_done_ms = publishes_done.load() - start;
   r.deliveries_per_s = r.delivered / std::max(1e-9, r.seconds);
   std::sort(run.latencies.begin(), run.latencies.end());
   auto pct = [&](double p) {

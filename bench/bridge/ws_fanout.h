@@ -61,6 +61,10 @@ struct WsFanoutResult {
   int other_frames = 0;
   int window_stalls = 0;  // publishes that went out after window_wait_ms without the window
   double seconds = 0;     // first publish → last delivery
+  // Where the time went: first publish → first delivery, and → last publish handed to the
+  // socket (in open loop the publisher waits on nothing else).
+  double first_delivery_ms = -1;
+  double publishes_done_ms = -1;
   double deliveries_per_s = 0;
   double p50_ms = -1;
   double p99_ms = -1;
