@@ -336,7 +336,9 @@ function rawTls(port, bytes) {
 function httpsRequest(path, method = 'GET', body = null, headers = {}, port = cfg.bridgePort) {
   if (body) headers = { ...headers, 'content-length': body.length };
   return new Promise((resolve) => {
-    const req = https.request({ host: '127.0.0.1', port, path, method, headers, rejectUnauthorized: false, timeout: 5000 }, (res) => {
+    // agent: false: a fresh connection per request, never an idle one lws is about to close
+    // after its 5 s keepalive_timeout (Node's default agent keeps them as long).
+    const req = https.request({ host: '127.0.0.1', port, path, method, headers, rejectUnauthorized: false, timeout: 5000, agent: false }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
