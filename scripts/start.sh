@@ -35,10 +35,15 @@ for tool in "$certs" "$registry" "$fleet" "$broker_config" "$bridge"; do
 done
 
 pids=()
+# Last started, first stopped: the bridge leaves the broker (and writes its history) while
+# the broker still runs, so the broker keeps its session for the next start.
 stop_all() {
   trap - EXIT INT TERM
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  local i
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
+  done
 }
 trap stop_all EXIT
 trap 'echo; echo "laneway: stopping"; exit 0' INT TERM
@@ -80,6 +85,7 @@ cat >"$state/bridge.json" <<JSON
   "broker": {"host": "$bind", "port": $mqtt_port, "ca": "pki/ca.crt",
              "cert": "pki/services/bridge-bridge-1.crt", "key": "pki/services/bridge-bridge-1.key",
              "client_id": "bridge-1", "state_file": "bridge-broker-filters"},
+  "history": {"snapshot_file": "bridge-history"},
   "apps": [{"id": "dashboard",
             "keys": [{"alg": "HS256", "secret_file": "dashboard.secret"}],
             "origins": ["https://$bind:$https_port", "https://localhost:$https_port"],

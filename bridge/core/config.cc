@@ -291,9 +291,9 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
   }
   if (root.contains("history")) {
     const json& h = root["history"];
-    only_keys(
-        h, "history",
-        {"max_messages_per_topic", "max_bytes_per_topic", "max_topics", "upstream_linger_ms"});
+    only_keys(h, "history",
+              {"max_messages_per_topic", "max_bytes_per_topic", "max_topics", "upstream_linger_ms",
+               "snapshot_file"});
     c.history.max_messages_per_topic = get_number<std::size_t>(
         h, "max_messages_per_topic", "history", c.history.max_messages_per_topic, 0, 1000000);
     c.history.max_bytes_per_topic = get_number<std::size_t>(
@@ -302,6 +302,7 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
         get_number<std::size_t>(h, "max_topics", "history", c.history.max_topics, 1, 10000000);
     c.history.upstream_linger_ms = get_number<std::uint32_t>(
         h, "upstream_linger_ms", "history", c.history.upstream_linger_ms, 0, 86400000);
+    c.history_snapshot_file = resolve(get_string(h, "snapshot_file", "history", ""), base_dir);
   }
   if (root.contains("sse")) {
     only_keys(root["sse"], "sse", {"heartbeat_ms", "resume_window_ms"});

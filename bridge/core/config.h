@@ -117,6 +117,9 @@ struct BridgeConfig {
   std::vector<AppConfig> apps;
   Limits limits;
   HistoryLimits history;
+  // history.snapshot_file: where a graceful stop leaves the history for the next start
+  // (docs/bridge.md "Restart"); empty = history starts empty on every start.
+  std::string history_snapshot_file;
   std::uint32_t sse_heartbeat_ms = 15000;
   std::uint32_t ws_ping_interval_ms = 20000;
   // How long an SSE session waits for its event stream to (re)attach before it is closed.

@@ -121,4 +121,96 @@ std::uint64_t HistoryStore::epoch_of(const std::string& topic) const {
   return it == topics_.end() ? 0 : it->second.epoch;
 }
 
+HistoryState HistoryStore::export_state() const {
+  HistoryState state;
+  state.next_offset = next_offset_;
+  state.forgotten_offset = forgotten_offset_;
+  state.latest_epoch = latest_epoch_;
+  state.rings.reserve(topics_.size());
+  for (const std::string& topic : lru_) {
+    const TopicRing& ring = topics_.at(topic);
+    state.rings.push_back(HistoryRingState{topic,
+                                           ring.epoch,
+                                           ring.last_seq,
+                                           ring.dropped_offset,
+                                           ring.stale,
+                                           {ring.entries.begin(), ring.entries.end()}});
+  }
+  return state;
+}
+
+namespace {
+
+std::string check_ring(const HistoryRingState& r, std::uint64_t next_offset) {
+  if (!wire::is_valid_topic(r.topic)) return "invalid topic";
+  if (r.dropped_offset >= next_offset) return "dropped offset past the end";
+  if (r.entries.size() > r.last_seq) return "more entries than seqs";
+  std::uint64_t seq = r.last_seq - r.entries.size();
+  std::uint64_t offset = r.dropped_offset;
+  for (const HistoryEntry& e : r.entries) {
+    if (e.seq != ++seq) return "seqs not contiguous up to last_seq";
+    if (e.offset <= offset || e.offset >= next_offset) return "offsets out of order";
+    if (!e.frame) return "entry without a frame";
+    offset = e.offset;
+  }
+  return {};
+}
+
+}  // namespace
+
+bool HistoryStore::import_state(HistoryState state, bool vouch, std::string& error) {
+  if (!topics_.empty() || next_offset_ != 1) {
+    error = "history is not empty";
+    return false;
+  }
+  if (state.next_offset == 0 || state.forgotten_offset >= state.next_offset) {
+    error = "inconsistent offsets";
+    return false;
+  }
+  for (const HistoryRingState& r : state.rings) {
+    if (std::string why = check_ring(r, state.next_offset); !why.empty()) {
+      error = "topic " + r.topic + ": " + why;
+      return false;
+    }
+    if (r.epoch > state.latest_epoch) {
+      error = "topic " + r.topic + ": epoch newer than the latest";
+      return false;
+    }
+  }
+  next_offset_ = state.next_offset;
+  forgotten_offset_ = state.forgotten_offset;
+  latest_epoch_ = state.latest_epoch;
+  for (HistoryRingState& r : state.rings) {
+    auto [it, inserted] = topics_.try_emplace(r.topic);
+    if (!inserted) {
+      clear_after_failed_import();
+      error = "topic " + r.topic + " appears twice";
+      return false;
+    }
+    TopicRing& ring = it->second;
+    ring.lru = lru_.insert(lru_.end(), r.topic);
+    ring.epoch = r.epoch;
+    ring.last_seq = r.last_seq;
+    ring.dropped_offset = r.dropped_offset;
+    ring.stale = r.stale || !vouch;
+    for (HistoryEntry& e : r.entries) {
+      ring.bytes += e.frame->size();
+      total_bytes_ += e.frame->size();
+      ring.entries.push_back(std::move(e));
+    }
+    evict_to_limits(ring);  // the limits may have shrunk since
+  }
+  while (topics_.size() > limits_.max_topics) forget_oldest_topic();
+  return true;
+}
+
+void HistoryStore::clear_after_failed_import() {
+  topics_.clear();
+  lru_.clear();
+  next_offset_ = 1;
+  forgotten_offset_ = 0;
+  latest_epoch_ = 0;
+  total_bytes_ = 0;
+}
+
 }  // namespace laneway::bridge

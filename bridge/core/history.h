@@ -50,6 +50,24 @@ enum class AppendStatus {
   kDuplicate,  // already have this (epoch, seq) or older: ignore (overlapping filters)
 };
 
+// Everything a HistoryStore holds, in a form history_snapshot.cc can write at shutdown and
+// read back at the next start (docs/bridge.md "Restart").
+struct HistoryRingState {
+  std::string topic;
+  std::uint64_t epoch = 0;
+  std::uint64_t last_seq = 0;
+  std::uint64_t dropped_offset = 0;
+  bool stale = false;
+  std::vector<HistoryEntry> entries;  // ascending seq, contiguous, ending at last_seq
+};
+
+struct HistoryState {
+  std::uint64_t next_offset = 1;
+  std::uint64_t forgotten_offset = 0;
+  std::uint64_t latest_epoch = 0;
+  std::vector<HistoryRingState> rings;  // least recently appended first
+};
+
 class HistoryStore {
  public:
   explicit HistoryStore(HistoryLimits limits) : limits_(limits) {}
@@ -80,6 +98,15 @@ class HistoryStore {
   }
   bool is_stale(const std::string& topic) const;
 
+  // A copy of the contents (frames are shared, not copied).
+  HistoryState export_state() const;
+  // Fills an empty store from `state` after checking what the rings must satisfy (seqs
+  // contiguous and ending at last_seq, offsets increasing and below next_offset); the
+  // current limits apply. `vouch` false marks every ring stale: the bridge cannot say
+  // whether it missed envelopes since the state was taken. Returns false with `error`
+  // and leaves the store empty when the state is inconsistent.
+  bool import_state(HistoryState state, bool vouch, std::string& error);
+
   // The epoch a topic is in as far as the bridge knows (0 when unknown).
   std::uint64_t epoch_of(const std::string& topic) const;
   std::uint64_t last_offset() const { return next_offset_ - 1; }
@@ -100,6 +127,7 @@ class HistoryStore {
   };
 
   void evict_to_limits(TopicRing& ring);
+  void clear_after_failed_import();
   void forget_oldest_topic();
 
   HistoryLimits limits_;

@@ -385,6 +385,24 @@ void Hub::on_broker_reconnected() {
   history_.mark_all_stale();
 }
 
+HistorySnapshot Hub::snapshot_history(std::int64_t now_us) const {
+  return HistorySnapshot{instance_id_, history_.export_state(), now_us};
+}
+
+bool Hub::restore_history(HistorySnapshot snapshot, bool vouch, std::string& error) {
+  if (!sessions_.empty()) {
+    error = "sessions are already open";
+    return false;
+  }
+  if (snapshot.instance_id.empty() || snapshot.instance_id.find('.') != std::string::npos) {
+    error = "bad instance id";  // SSE resume tokens are <instance>.<offset>
+    return false;
+  }
+  if (!history_.import_state(std::move(snapshot.state), vouch, error)) return false;
+  instance_id_ = std::move(snapshot.instance_id);
+  return true;
+}
+
 void Hub::queue_replay(Session& s, std::vector<HistoryEntry> entries, bool recovered) {
   // Split into groups no larger than a client frame so every group fits the lane limits.
   const std::size_t budget = config_.limits.max_frame_bytes;
@@ -400,7 +418,7 @@ void Hub::queue_replay(Session& s, std::vector<HistoryEntry> entries, bool recov
     for (; i < entries.size(); ++i) {
       if (bytes > 0 && bytes + entries[i].frame->size() > budget) break;
       v1::Frame stored;
-      if (wire::decode_frame(entries[i].frame->bytes(), stored, std::size_t{64} << 20) !=
+      if (wire::decode_frame(entries[i].frame->bytes(), stored, kMaxBrokerFrameBytes) !=
               wire::WireError::kOk ||
           !stored.has_envelope()) {
         continue;
@@ -561,7 +579,7 @@ void Hub::handle_history(Session& s, const v1::CallFrame& call, const Reply& rep
       break;
     }
     v1::Frame stored;
-    if (wire::decode_frame(e.frame->bytes(), stored, std::size_t{64} << 20) !=
+    if (wire::decode_frame(e.frame->bytes(), stored, kMaxBrokerFrameBytes) !=
             wire::WireError::kOk ||
         !stored.has_envelope()) {
       continue;
@@ -646,7 +664,7 @@ void Hub::on_broker_message(std::string_view mqtt_topic, std::string_view payloa
 
 void Hub::on_envelope(std::string_view topic, std::string_view payload, std::int64_t now_us) {
   v1::Frame frame;
-  if (wire::decode_frame(payload, frame, std::size_t{64} << 20) != wire::WireError::kOk ||
+  if (wire::decode_frame(payload, frame, kMaxBrokerFrameBytes) != wire::WireError::kOk ||
       !frame.has_envelope() || frame.envelope().topic() != topic ||
       !wire::is_valid_topic(frame.envelope().topic())) {
     metrics_.drop(DropReason::kMalformedUpstream);

@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "history.h"
+#include "history_snapshot.h"
 #include "laneway.pb.h"
 #include "metrics.h"
 #include "rpc_table.h"
@@ -31,6 +32,8 @@ inline constexpr const char* kBridgeVersion = "laneway-bridge/0.1.0";
 inline constexpr std::int64_t kConnectTimeoutUs = 10'000'000;
 // A QoS 1 publish the broker has not acknowledged by then is answered UNAVAILABLE.
 inline constexpr std::int64_t kPublishAckTimeoutUs = 10'000'000;
+// Largest Frame the bridge decodes from the broker (and so keeps in history).
+inline constexpr std::size_t kMaxBrokerFrameBytes = std::size_t{64} << 20;
 
 class Hub {
  public:
@@ -97,6 +100,15 @@ class Hub {
   // The broker link (re)connected: whatever was published meanwhile never reached the
   // bridge, so every topic's history is stale until its seq continues.
   void on_broker_reconnected();
+
+  // Graceful stop and the next start (docs/bridge.md "Restart"): the history and the
+  // instance id that names its offset space, so SSE resume tokens stay valid too.
+  HistorySnapshot snapshot_history(std::int64_t now_us) const;
+  // Before the first session and the first broker message. `vouch`: the broker kept this
+  // bridge's session while it was down, so the restored rings are complete up to what it
+  // delivers next; otherwise every restored ring is stale. Returns false with `error` and
+  // changes nothing when the snapshot is inconsistent.
+  bool restore_history(HistorySnapshot snapshot, bool vouch, std::string& error);
 
   std::string render_metrics() const;
 

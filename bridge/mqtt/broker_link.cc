@@ -115,6 +115,11 @@ bool BrokerLink::start(std::string& error) {
   return true;
 }
 
+bool BrokerLink::resumed_session() {
+  std::lock_guard<std::mutex> lock(news_mutex_);
+  return connack_seen_ && session_present_;
+}
+
 void BrokerLink::wait_for_backlog() {
   if (!persistent() || config_.backlog_wait_ms == 0) return;
   using Clock = std::chrono::steady_clock;
@@ -181,7 +186,7 @@ void BrokerLink::on_connect(struct mosquitto* m, void* self_ptr, int rc, int fla
   }
   {
     std::lock_guard<std::mutex> lock(self->news_mutex_);
-    self->session_present_ = session_present;
+    if (!self->connack_seen_) self->session_present_ = session_present;  // the first one
     self->connack_seen_ = true;
   }
   self->news_.notify_all();

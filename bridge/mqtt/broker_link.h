@@ -58,6 +58,9 @@ class BrokerLink : public Upstream {
   void stop();
 
   bool connected() const override { return connected_.load(); }
+  // The first CONNACK said session present: the broker kept this bridge's subscriptions
+  // and queued for it while it was down. False while no CONNACK has come yet.
+  bool resumed_session();
   // Successful connections so far; a change after the first means a reconnect.
   std::uint64_t connections() const { return connections_.load(); }
   void subscribe(const std::string& filter) override;
@@ -110,7 +113,7 @@ class BrokerLink : public Upstream {
   std::mutex news_mutex_;
   std::condition_variable news_;
   bool connack_seen_ = false;
-  bool session_present_ = false;
+  bool session_present_ = false;  // of the first CONNACK
   std::uint64_t messages_seen_ = 0;
 
   std::mutex filters_mutex_;

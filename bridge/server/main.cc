@@ -1,12 +1,15 @@
 // laneway-bridge: serves laneway's web lanes (WebSocket, SSE + POST) over HTTPS and relays
 // them to and from the broker over MQTT v5 with mTLS.
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <utility>
 
 #include "broker_link.h"
 #include "config.h"
+#include "history_snapshot.h"
 #include "hub.h"
 #include "server.h"
 
@@ -16,6 +19,50 @@ laneway::bridge::Server* g_server = nullptr;  // for the signal handler only
 
 void on_signal(int) {
   if (g_server) g_server->stop();
+}
+
+std::int64_t unix_now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Takes over the history the last graceful stop left in history.snapshot_file, then
+// removes the file: after a crash later on, the next start must not bring this history
+// back, since the crashed run went on numbering stream offsets past it.
+void restore_history(const laneway::bridge::BridgeConfig& config, laneway::bridge::Hub& hub,
+                     laneway::bridge::BrokerLink& broker) {
+  const std::string& path = config.history_snapshot_file;
+  if (path.empty()) return;
+  std::string error;
+  auto snapshot =
+      laneway::bridge::read_history_snapshot(path, laneway::bridge::kMaxBrokerFrameBytes, error);
+  if (!snapshot && error.empty()) return;  // none: a first start, or the last stop was a crash
+  // Only a broker session that survived the downtime vouches for what happened meanwhile.
+  const bool vouch = broker.resumed_session();
+  if (snapshot && hub.restore_history(std::move(*snapshot), vouch, error)) {
+    std::remove(path.c_str());
+    std::fprintf(stderr, "laneway-bridge: history restored from %s: %zu topics%s\n", path.c_str(),
+                 hub.history().topic_count(),
+                 vouch ? "" : " (no resumed broker session: marked stale)");
+    return;
+  }
+  const std::string rejected = path + ".rejected";
+  std::rename(path.c_str(), rejected.c_str());
+  std::fprintf(stderr, "laneway-bridge: history snapshot not used (%s); moved to %s\n",
+               error.c_str(), rejected.c_str());
+}
+
+void save_history(const laneway::bridge::BridgeConfig& config, const laneway::bridge::Hub& hub) {
+  const std::string& path = config.history_snapshot_file;
+  if (path.empty()) return;
+  std::string error;
+  if (!laneway::bridge::write_history_snapshot(path, hub.snapshot_history(unix_now_us()), error)) {
+    std::fprintf(stderr, "laneway-bridge: history not saved: %s\n", error.c_str());
+    return;
+  }
+  std::fprintf(stderr, "laneway-bridge: history saved to %s: %zu topics, %zu bytes\n", path.c_str(),
+               hub.history().topic_count(), hub.history().total_bytes());
 }
 
 int lws_level(const std::string& level) {
@@ -63,6 +110,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "laneway-bridge: %s\n", error.c_str());
     return 1;
   }
+  restore_history(*config, hub, broker);
   g_server = &server;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -72,7 +120,12 @@ int main(int argc, char** argv) {
   std::fflush(stderr);
   server.run();
   g_server = nullptr;
+  // Graceful stop. Leave the broker first: from then on a persistent broker session queues
+  // what is published. What it delivered before goes to history, and history to the next
+  // start, so a client resumes from there with nothing lost (docs/bridge.md "Restart").
   broker.stop();
+  server.drain_broker();
+  save_history(*config, hub);
   std::fprintf(stderr, "laneway-bridge: stopped\n");
   return 0;
 }

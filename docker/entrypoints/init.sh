@@ -40,6 +40,7 @@ cat >"$data/bridge.json" <<JSON
   "broker": {"host": "broker", "port": 8883, "ca": "$pki/ca.crt",
              "cert": "$pki/services/bridge-bridge-1.crt", "key": "$pki/services/bridge-bridge-1.key",
              "client_id": "bridge-1", "state_file": "${LANEWAY_BRIDGE_STATE_DIR:-/state}/broker-filters"},
+  "history": {"snapshot_file": "${LANEWAY_BRIDGE_STATE_DIR:-/state}/history"},
   "apps": [{"id": "dashboard",
             "keys": [{"alg": "HS256", "secret_file": "$data/dashboard.secret"}],
             "origins": ["${LANEWAY_PUBLIC_URL:-https://localhost:8443}"],

@@ -101,6 +101,7 @@ json WebSystem::bridge_config(const BridgeFeatures& use) const {
         {"state_file", dir_.file("bridge-state")},
         {"reconnect_min_s", 1},
         {"reconnect_max_s", 2}}},
+      {"history", {{"snapshot_file", dir_.file("bridge-history")}}},
       {"apps", {app}},
       {"sse", {{"heartbeat_ms", 2000}}}};
   if (use.webtransport) {
@@ -168,9 +169,11 @@ bool WebSystem::start_bridge(std::string& error) {
   return true;
 }
 
-void WebSystem::stop_bridge() {
+void WebSystem::stop_bridge(int signal) {
   if (!bridge_) return;
-  bridge_->signal(SIGKILL);
+  bridge_->signal(signal);
+  if (bridge_->wait_exit(10s)) return;
+  bridge_->signal(SIGKILL);  // a graceful stop that hangs is a failure the test log shows
   bridge_->wait_exit(10s);
 }
 

@@ -57,8 +57,9 @@ class WebSystem {
   std::string fleet_log() const { return fleet_ ? fleet_->output() : std::string(); }
   bool bridge_running() { return bridge_ && bridge_->running(); }
 
-  // SIGKILL the bridge by its PID (a crash: nothing flushed) and wait for it to be gone.
-  void stop_bridge();
+  // Stops the bridge by its PID and waits for it to be gone: SIGTERM is the graceful stop
+  // (history handed to the next start), SIGKILL a crash (nothing flushed).
+  void stop_bridge(int signal);
   // Starts the bridge (again) on the same ports; false with the reason.
   bool start_bridge(std::string& error);
 

@@ -1,5 +1,5 @@
-// The bridge is killed (SIGKILL, by the C++ test) and restarted on the same port while a
-// page is subscribed: the page must reconnect by itself on a new session and resume. With
+// The bridge is stopped by the C++ test (SIGTERM: a restart; SIGKILL: a crash) and started
+// again on the same port while a page is subscribed: the page must reconnect by itself on a new session and resume. With
 // cfg.requireNothingLost: every resume recovered=true, no gap, every seq exactly once;
 // without: any loss must be reported (recovered=false or a gap event), never silent.
 // Meanwhile the dashboard, open in a second page, must say the bridge is unreachable and
@@ -74,5 +74,5 @@ export async function restartScenario(browser, cfg) {
       check(gap || lossReported, `${what}: seq ${a.seq} → ${b.seq} skipped without recovered=false or a gap event`);
     }
   }
-  log(lossReported ? 'the restarted bridge reported recovered=false (its history starts empty)' : 'resumed with nothing lost');
+  log(lossReported ? 'the restarted bridge reported recovered=false (what the stopped one held is gone)' : 'resumed with nothing lost');
 }
