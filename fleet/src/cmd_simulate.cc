@@ -51,6 +51,9 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--rate", options.rate_hz, "Telemetry messages per device per second")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1000.0));
+  cmd->add_option("--qos", options.telemetry_qos, "MQTT QoS of the telemetry (0 or 1)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1));
   cmd->add_option("--group", options.groups, "Group of every device (repeatable)");
   cmd->add_option("--duration", options.duration_s, "Seconds to run (0 = until SIGINT/SIGTERM)")
       ->capture_default_str()

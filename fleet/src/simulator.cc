@@ -124,8 +124,8 @@ struct Simulator {
         payload, sizeof payload, "{\"seq\":%llu,\"uptime_s\":%.1f,\"temperature_c\":%.2f}",
         static_cast<unsigned long long>(++d.telemetry_seq), uptime, 21.0 + noise(rng));
     const std::string topic = "devices/" + d.files->id + "/telemetry";
-    if (mosquitto_publish_v5(d.mosq.get(), nullptr, topic.c_str(), n, payload, 0, false, nullptr) ==
-        MOSQ_ERR_SUCCESS)
+    if (mosquitto_publish_v5(d.mosq.get(), nullptr, topic.c_str(), n, payload,
+                             options.telemetry_qos, false, nullptr) == MOSQ_ERR_SUCCESS)
       ++stats.published;
   }
 

@@ -19,6 +19,7 @@ struct SimulatorOptions {
   std::string cafile;
   std::vector<std::string> groups;  // each device subscribes fleet/<group>/#
   double rate_hz = 1.0;             // telemetry per device per second (0 = none)
+  int telemetry_qos = 0;            // 0: at most once; 1: at least once, end to end
   double duration_s = 0;            // 0 = until stopped
   int connect_rate = 200;           // new connection attempts per second, fleet-wide
   int max_connecting = 64;          // handshakes in flight at once

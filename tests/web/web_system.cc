@@ -42,6 +42,8 @@ void WebSystem::setup() {
                                    std::to_string(broker_.port()),
                                    "--rate",
                                    std::to_string(options_.telemetry_hz),
+                                   "--qos",
+                                   std::to_string(options_.telemetry_qos),
                                    "--stats-interval",
                                    "0"};
   std::string start_error;

@@ -26,6 +26,7 @@ struct BridgeFeatures {
 struct WebSystemOptions {
   int devices = 2;
   double telemetry_hz = 2;
+  int telemetry_qos = 0;  // the devices' telemetry QoS (laneway-fleet simulate --qos)
   // Serve WebTransport when this bridge build has the lane (features().webtransport).
   bool webtransport = true;
   // Switch the WebSocket lane off (`lanes.ws: false`; needs features().lane_switches).
