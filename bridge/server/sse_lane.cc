@@ -1,5 +1,6 @@
 #include "sse_lane.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <limits>
@@ -60,15 +61,20 @@ v1::Error last_error(Session& s) {
   return error;
 }
 
-void resume(Hub& hub, Session& s, const std::string& last_event_id) {
+// Replays what the session missed and returns the position the new stream's event ids
+// start from: the client's own, so that no id (not even the connect reply's, written
+// first) vouches for a replayed envelope the client has not received yet. Should this
+// stream drop mid-replay, the next Last-Event-ID asks for the rest again.
+std::uint64_t resume(Hub& hub, Session& s, const std::string& last_event_id) {
   std::string instance;
   std::uint64_t offset = 0;
   if (parse_resume_token(last_event_id, instance, offset) && instance == hub.instance_id()) {
     hub.resume_from_offset(s, offset);
-  } else {
-    // A token from another bridge or an earlier run: nothing can be vouched for.
-    hub.resume_from_offset(s, std::numeric_limits<std::uint64_t>::max());
+    return std::min(offset, hub.history().last_offset());
   }
+  // A token from another bridge or an earlier run: nothing can be vouched for.
+  hub.resume_from_offset(s, std::numeric_limits<std::uint64_t>::max());
+  return 0;
 }
 
 int start_stream(struct lws* wsi, SseStream& stream) {
@@ -128,7 +134,7 @@ int open_stream(struct lws* wsi, PerRequest& req) {
     stream->session = s;
     if (!last_event_id.empty()) {
       s->queue.clear();  // what was queued may have been lost with the old stream
-      resume(hub, *s, last_event_id);
+      stream->position = resume(hub, *s, last_event_id);
     }
     hub.attach(*s, stream.get());
   } else {
@@ -153,7 +159,7 @@ int open_stream(struct lws* wsi, PerRequest& req) {
     }
     stream->session = s;
     stream->owns_session = true;
-    if (!last_event_id.empty()) resume(hub, *s, last_event_id);
+    if (!last_event_id.empty()) stream->position = resume(hub, *s, last_event_id);
   }
   req.stream = stream.release();
   server.add_stream(req.stream);
