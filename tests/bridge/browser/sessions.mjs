@@ -1,12 +1,13 @@
 // Session-lifecycle scenarios against a real laneway-bridge, mosquitto + plugin: in-band
-// token refresh, TOKEN_EXPIRED, the slow-consumer policy, and an IPv6 listener. The clients
+// token refresh, TOKEN_EXPIRED, the slow-consumer policy, WebSocket keepalive, and an IPv6
+// listener. The clients
 // are Node-side: a small RFC 6455 WebSocket client over node:tls (so a test can stop reading
 // its socket at will, which a browser cannot) and an SSE stream + POST /v1/call over
 // node:https. Tokens are minted here, right before they are used, so a short lifetime is
 // not eaten by process start-up. Every wait is bounded; nothing asserts on a duration.
 //
 // usage: node sessions.mjs <config.json> <scenario>
-//   scenarios: refresh-ws, refresh-sse, expire, slow, ipv6
+//   scenarios: refresh-ws, refresh-sse, expire, slow, keepalive, ipv6
 // Exit 0 when every check passed; otherwise prints `FAIL: <why>` and exits 1.
 import { readFileSync } from 'node:fs';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -73,9 +74,11 @@ function wsFrameBytes(opcode, payload) {
   return Buffer.concat([head, mask, body]);
 }
 
-function openWs(port = cfg.bridgePort, h = host) {
+// `autoPong: false` makes a client that never answers the bridge's pings (they are still
+// recorded in `pings`, as arrival times).
+function openWs(port = cfg.bridgePort, h = host, { autoPong = true } = {}) {
   return new Promise((resolve, reject) => {
-    const ws = { frames: [], closed: false, closeFrame: false, socket: null };
+    const ws = { frames: [], pings: [], closed: false, closedAt: 0, closeFrame: false, socket: null };
     let buf = Buffer.alloc(0);
     let upgraded = false;
     const s = tls.connect({ host: h, port, ALPNProtocols: ['http/1.1'], ...tlsTrust }, () => {
@@ -106,7 +109,10 @@ function openWs(port = cfg.bridgePort, h = host) {
         buf = buf.subarray(off + len);
         if (opcode === 2) ws.frames.push(decodeFrame(payload));
         else if (opcode === 8) ws.closeFrame = true;
-        else if (opcode === 9) s.write(wsFrameBytes(10, payload));
+        else if (opcode === 9) {
+          ws.pings.push(Date.now());
+          if (autoPong) s.write(wsFrameBytes(10, payload));
+        }
       }
     };
     s.on('data', (d) => {
@@ -127,6 +133,7 @@ function openWs(port = cfg.bridgePort, h = host) {
     });
     s.on('close', () => {
       ws.closed = true;
+      ws.closedAt = Date.now();
       if (!upgraded) reject(new Fail('connection closed before the upgrade'));
     });
     s.on('error', (e) => {
@@ -135,8 +142,9 @@ function openWs(port = cfg.bridgePort, h = host) {
   });
 }
 
-async function wsSession(token, filter, port, h) {
-  const ws = await openWs(port, h);
+async function wsSession(token, filter, port, h, options) {
+  const ws = await openWs(port, h, options);
+  ws.sentAt = Date.now();  // the client's last traffic, unless it sends more
   ws.send({ call: { id: 1, connect: { appId: cfg.appId, token, client: 'sessions.mjs', subscriptions: [{ filter }] } } });
   const first = await waitFor('connect result', () => ws.frames[0]);
   check(first.call?.connectResult?.sessionId, `connect refused: ${JSON.stringify(first)}`);
@@ -369,6 +377,47 @@ async function scenarioSlow() {
   device.end(true);
 }
 
+// WebSocket keepalive (bridge started with ws.ping_interval_ms = cfg.pingIntervalMs): a
+// session that sends nothing after its connect and never answers a ping is pinged, then
+// closed by the bridge once silent for 2 * interval/1000 s + 5 s (7 s at 1000 ms; checked
+// every second). A session that answers the pings and sends nothing else stays open past
+// that and still receives device publishes. Bounds are loose (loaded machine): the close
+// comes after the first ping and no earlier than 6 s, no later than 20 s after the last
+// traffic; a broken keepalive (no ping, no close, or closing answering sessions) fails.
+async function scenarioKeepalive() {
+  const intervalMs = cfg.pingIntervalMs;
+  check(intervalMs > 0, 'no pingIntervalMs in the scenario config');
+  const hangupMs = (2 * Math.floor(intervalMs / 1000) + 5) * 1000;
+  const device = await deviceClient();
+  const token = mintToken(nowS() + 3600);
+  const silent = await wsSession(token, filter, cfg.bridgePort, host, { autoPong: false });
+  const answering = await wsSession(token, filter);
+  log('two sessions open; the silent one sent its last frame at connect');
+
+  await waitFor('the silent session to be closed by the bridge', () => silent.closed, hangupMs + 20000);
+  const closedAfterMs = silent.closedAt - silent.sentAt;
+  log(`silent session: ${silent.pings.length} ping(s), first ${silent.pings[0] - silent.sentAt} ms after its last ` +
+    `traffic, closed after ${closedAfterMs} ms (close frame: ${silent.closeFrame})`);
+  check(silent.pings.length >= 1, 'the silent session was closed without a ping');
+  check(silent.pings[0] <= silent.closedAt, 'the first ping came after the close');
+  check(closedAfterMs >= hangupMs - 1000, `closed ${closedAfterMs} ms after its last traffic, before the ${hangupMs} ms hang-up`);
+  check(closedAfterMs <= 20000, `closed only ${closedAfterMs} ms after its last traffic`);
+  check(!silent.frames.some((f) => errorOf(f)), `the silent session got an error frame: ${JSON.stringify(silent.frames.find((f) => errorOf(f))?.call)}`);
+
+  // The answering session has sent only pongs since its connect; keep it so past the hang-up
+  // time plus two keepalive ticks before the last checks.
+  const quietUntil = answering.sentAt + hangupMs + 2000;
+  while (Date.now() < quietUntil) await sleep(Math.min(250, quietUntil - Date.now()));
+  check(!answering.closed, 'the answering session was closed');
+  check(answering.pings.length >= 2, `the answering session got ${answering.pings.length} ping(s)`);
+  await upstreamReady(device, () => answering.frames, 'the answering session');
+  await publishAndExpect(device, 'after-keepalive-close', [['the answering session', () => answering.frames]]);
+  check(!answering.closed && !answering.frames.some((f) => errorOf(f)), 'the answering session was disturbed');
+  log(`answering session open ${Date.now() - answering.sentAt} ms after its connect, ${answering.pings.length} pings answered, still receiving`);
+  answering.close();
+  device.end(true);
+}
+
 // A bridge listening on ::1 serves /healthz, /api/info and a WebSocket session over IPv6.
 async function scenarioIpv6() {
   const device = await deviceClient();
@@ -390,6 +439,6 @@ async function scenarioIpv6() {
   device.end(true);
 }
 
-const scenarios = { 'refresh-ws': scenarioRefreshWs, 'refresh-sse': scenarioRefreshSse, expire: scenarioExpire, slow: scenarioSlow, ipv6: scenarioIpv6 };
+const scenarios = { 'refresh-ws': scenarioRefreshWs, 'refresh-sse': scenarioRefreshSse, expire: scenarioExpire, slow: scenarioSlow, keepalive: scenarioKeepalive, ipv6: scenarioIpv6 };
 // Inside the test driver's 240 s bound, so a hang reports itself.
 await runScenario(scenarios, scenario, { timeoutMs: 230000 });

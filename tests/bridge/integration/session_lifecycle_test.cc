@@ -1,7 +1,7 @@
 // laneway-bridge session lifecycle end to end: real mosquitto + laneway plugin (BrokerHarness),
 // real laneway-bridge processes, and Node-side WebSocket / SSE + POST clients
 // (tests/bridge/browser/sessions.mjs) over TLS on loopback: in-band token refresh,
-// TOKEN_EXPIRED, the slow-consumer policy, and a bridge listening on ::1.
+// TOKEN_EXPIRED, the slow-consumer policy, WebSocket keepalive, and a bridge listening on ::1.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -63,11 +63,12 @@ class SessionLifecycleTest : public SuiteEnvTest<SessionEnv> {
   }
 
   // Runs one sessions.mjs scenario against `bridge` on host:port; output printed on failure.
+  // `extra` is merged into the scenario's config.
   void run_scenario(const std::string& name, test::Process& bridge, int port,
-                    const std::string& host = "127.0.0.1") {
+                    const std::string& host = "127.0.0.1", const json& extra = json::object()) {
     SessionEnv& e = *env_;
     const std::string pki = e.broker.pki();
-    const json cfg{
+    json cfg{
         {"protoPath", LANEWAY_PROTO_FILE},
         {"bridgeHost", host},
         {"bridgePort", port},
@@ -80,6 +81,7 @@ class SessionLifecycleTest : public SuiteEnvTest<SessionEnv> {
         {"floodMaxMessages", 40000},
         {"device",
          {{"id", "d-1"}, {"cert", pki + "/devices/d-1.crt"}, {"key", pki + "/devices/d-1.key"}}}};
+    cfg.update(extra);
     const std::string cfg_path = e.dir.file("scenario-" + name + ".json");
     std::ofstream(cfg_path) << cfg.dump(2);
     std::string output;
@@ -112,6 +114,24 @@ TEST_F(SessionLifecycleTest, ExpiredTokenClosesOnlyThatSession) {
 // in /metrics); a reading session receives every envelope in order meanwhile.
 TEST_F(SessionLifecycleTest, SlowConsumerIsDroppedWhileAReaderGetsEverything) {
   run_scenario("slow", *env_->bridge, env_->bridge_port);
+}
+
+// WebSocket keepalive (ws_lane.cc) on a bridge of its own with ws.ping_interval_ms = 1000:
+// a session that never answers pings is pinged, then closed by the bridge (7 s of silence);
+// a session that answers them stays open and keeps receiving device publishes.
+TEST_F(SessionLifecycleTest, SilentWebSocketIsPingedThenClosedWhileAnAnsweringOneStays) {
+  SessionEnv& e = *env_;
+  constexpr int kPingIntervalMs = 1000;
+  json config = e.bridge_config;
+  const int port = test::free_tcp_port();
+  config["listen"] = {{{"host", "127.0.0.1"}, {"port", port}}};
+  config["broker"]["client_id"] = "bridge-keepalive";
+  config["ws"] = {{"ping_interval_ms", kPingIntervalMs}};
+  std::string error;
+  auto bridge = e.start_bridge("bridge-keepalive", config, &error);
+  ASSERT_TRUE(bridge) << error;
+  ASSERT_TRUE(test::wait_for_tcp_port(static_cast<std::uint16_t>(port), 20s)) << bridge->output();
+  run_scenario("keepalive", *bridge, port, "127.0.0.1", {{"pingIntervalMs", kPingIntervalMs}});
 }
 
 // A bridge listening on ::1 serves /healthz, /api/info and a WebSocket session over IPv6.
