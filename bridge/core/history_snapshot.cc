@@ -4,12 +4,12 @@
 #include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/util/delimited_message_util.h>
 
-#include <cstdio>
 #include <fstream>
 #include <utility>
 
 #include "history_snapshot.pb.h"
 #include "laneway/wire/frame_codec.h"
+#include "replace_file.h"
 
 namespace laneway::bridge {
 namespace {
@@ -57,32 +57,21 @@ bool frame_matches(const std::string& bytes, const pb::Ring& ring, const pb::Ent
 
 bool write_history_snapshot(const std::string& path, const HistorySnapshot& snapshot,
                             std::string& error) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    pb::Header header;
-    header.set_version(kVersion);
-    header.set_instance_id(snapshot.instance_id);
-    header.set_next_offset(snapshot.state.next_offset);
-    header.set_forgotten_offset(snapshot.state.forgotten_offset);
-    header.set_latest_epoch(snapshot.state.latest_epoch);
-    header.set_ring_count(snapshot.state.rings.size());
-    header.set_written_at_us(snapshot.written_at_us);
-    out.write(kMagic, sizeof kMagic);
-    const bool ok = out && SerializeDelimitedToOstream(header, &out) &&
-                    write_rings(out, snapshot.state) && out.flush();
-    if (!ok) {
-      error = "cannot write " + tmp;
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    error = "cannot rename " + tmp + " to " + path;
-    std::remove(tmp.c_str());
-    return false;
-  }
-  return true;
+  pb::Header header;
+  header.set_version(kVersion);
+  header.set_instance_id(snapshot.instance_id);
+  header.set_next_offset(snapshot.state.next_offset);
+  header.set_forgotten_offset(snapshot.state.forgotten_offset);
+  header.set_latest_epoch(snapshot.state.latest_epoch);
+  header.set_ring_count(snapshot.state.rings.size());
+  header.set_written_at_us(snapshot.written_at_us);
+  return replace_file(
+      path,
+      [&](std::ostream& out) {
+        out.write(kMagic, sizeof kMagic);
+        return out && SerializeDelimitedToOstream(header, &out) && write_rings(out, snapshot.state);
+      },
+      error);
 }
 
 std::optional<HistorySnapshot> read_history_snapshot(const std::string& path,

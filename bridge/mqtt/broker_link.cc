@@ -10,6 +10,8 @@
 #include <fstream>
 #include <memory>
 
+#include "replace_file.h"
+
 namespace laneway::bridge {
 
 namespace {
@@ -139,20 +141,18 @@ void BrokerLink::wait_for_backlog() {
 
 void BrokerLink::save_filters_locked() {
   if (!persistent()) return;
-  const std::string tmp = config_.state_file + ".tmp";
-  bool ok = false;
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    for (const auto& f : filters_) out << f << '\n';
-    out.flush();
-    ok = static_cast<bool>(out);
-  }
-  // rename() replaces the file atomically: a crash leaves the old list or the new one.
-  ok = ok && std::rename(tmp.c_str(), config_.state_file.c_str()) == 0;
+  // Replaced whole: a crash leaves the old list or the new one.
+  std::string error;
+  const bool ok = replace_file(
+      config_.state_file,
+      [this](std::ostream& out) {
+        for (const auto& f : filters_) out << f << '\n';
+        return static_cast<bool>(out);
+      },
+      error);
   if (!ok && !state_error_logged_) {
     state_error_logged_ = true;
-    std::fprintf(stderr, "laneway-bridge: cannot write broker.state_file %s\n",
-                 config_.state_file.c_str());
+    std::fprintf(stderr, "laneway-bridge: broker.state_file: %s\n", error.c_str());
   }
   if (ok) state_error_logged_ = false;
 }
