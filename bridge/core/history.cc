@@ -1,6 +1,8 @@
 #include "history.h"
 
 #include <algorithm>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 
 #include "laneway/wire/topic_filter.h"
@@ -167,7 +169,12 @@ bool HistoryStore::import_state(HistoryState state, bool vouch, std::string& err
     error = "inconsistent offsets";
     return false;
   }
+  std::unordered_set<std::string_view> topics;
   for (const HistoryRingState& r : state.rings) {
+    if (!topics.insert(r.topic).second) {
+      error = "topic " + r.topic + " appears twice";
+      return false;
+    }
     if (std::string why = check_ring(r, state.next_offset); !why.empty()) {
       error = "topic " + r.topic + ": " + why;
       return false;
@@ -181,13 +188,7 @@ bool HistoryStore::import_state(HistoryState state, bool vouch, std::string& err
   forgotten_offset_ = state.forgotten_offset;
   latest_epoch_ = state.latest_epoch;
   for (HistoryRingState& r : state.rings) {
-    auto [it, inserted] = topics_.try_emplace(r.topic);
-    if (!inserted) {
-      clear_after_failed_import();
-      error = "topic " + r.topic + " appears twice";
-      return false;
-    }
-    TopicRing& ring = it->second;
+    TopicRing& ring = topics_[r.topic];
     ring.lru = lru_.insert(lru_.end(), r.topic);
     ring.epoch = r.epoch;
     ring.last_seq = r.last_seq;
@@ -202,15 +203,6 @@ bool HistoryStore::import_state(HistoryState state, bool vouch, std::string& err
   }
   while (topics_.size() > limits_.max_topics) forget_oldest_topic();
   return true;
-}
-
-void HistoryStore::clear_after_failed_import() {
-  topics_.clear();
-  lru_.clear();
-  next_offset_ = 1;
-  forgotten_offset_ = 0;
-  latest_epoch_ = 0;
-  total_bytes_ = 0;
 }
 
 }  // namespace laneway::bridge

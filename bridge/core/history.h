@@ -127,7 +127,6 @@ class HistoryStore {
   };
 
   void evict_to_limits(TopicRing& ring);
-  void clear_after_failed_import();
   void forget_oldest_topic();
 
   HistoryLimits limits_;

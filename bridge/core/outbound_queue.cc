@@ -8,15 +8,13 @@ bool OutboundQueue::push(QueuedFrame item) {
   const std::size_t size = item.frame->size();
   if (bytes_ + size > max_bytes_) return false;
   bytes_ += size;
-  if (!items_) items_ = std::make_unique<std::deque<QueuedFrame>>();
-  items_->push_back(std::move(item));
+  storage().push_back(std::move(item));
   return true;
 }
 
 void OutboundQueue::push_unbounded(QueuedFrame item) {
   bytes_ += item.frame->size();
-  if (!items_) items_ = std::make_unique<std::deque<QueuedFrame>>();
-  items_->push_back(std::move(item));
+  storage().push_back(std::move(item));
 }
 
 void OutboundQueue::pop() {
@@ -27,6 +25,11 @@ void OutboundQueue::pop() {
 void OutboundQueue::clear() {
   items_.reset();
   bytes_ = 0;
+}
+
+std::deque<QueuedFrame>& OutboundQueue::storage() {
+  if (!items_) items_ = std::make_unique<std::deque<QueuedFrame>>();
+  return *items_;
 }
 
 void OutboundQueue::release_if_empty() {

@@ -43,6 +43,8 @@ class OutboundQueue {
   void release_if_empty();
 
  private:
+  std::deque<QueuedFrame>& storage();  // allocates on first use
+
   std::size_t max_bytes_;
   std::size_t bytes_ = 0;
   // Allocated on first use: a std::deque allocates its map and a first block even when

@@ -1,7 +1,6 @@
 // laneway-bridge: serves laneway's web lanes (WebSocket, SSE + POST) over HTTPS and relays
 // them to and from the broker over MQTT v5 with mTLS.
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <memory>
@@ -19,12 +18,6 @@ laneway::bridge::Server* g_server = nullptr;  // for the signal handler only
 
 void on_signal(int) {
   if (g_server) g_server->stop();
-}
-
-std::int64_t unix_now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // Takes over the history the last graceful stop left in history.snapshot_file, then
@@ -57,7 +50,8 @@ void save_history(const laneway::bridge::BridgeConfig& config, const laneway::br
   const std::string& path = config.history_snapshot_file;
   if (path.empty()) return;
   std::string error;
-  if (!laneway::bridge::write_history_snapshot(path, hub.snapshot_history(unix_now_us()), error)) {
+  if (!laneway::bridge::write_history_snapshot(
+          path, hub.snapshot_history(laneway::bridge::Server::now_us()), error)) {
     std::fprintf(stderr, "laneway-bridge: history not saved: %s\n", error.c_str());
     return;
   }
