@@ -35,10 +35,12 @@ for tool in "$certs" "$registry" "$fleet" "$broker_config" "$bridge"; do
 done
 
 pids=()
+sleeper=""  # the background sleep of nap(), below
 # Last started, first stopped: the bridge leaves the broker (and writes its history) while
 # the broker still runs, so the broker keeps its session for the next start.
 stop_all() {
   trap - EXIT INT TERM
+  [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null || true
   local i
   for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
     kill "${pids[i]}" 2>/dev/null || true
@@ -168,11 +170,19 @@ rotate_wt_certificate_if_due() {
     echo "laneway: reissued the WebTransport certificate (sha256 $(cat "$state/pki/wt/wt.sha256"))"
 }
 
+# Sleeps run in the background and are waited for: bash runs the INT/TERM trap only after a
+# foreground command ends, so a `kill` of this script alone would otherwise wait out the
+# hour; `wait` returns at once on a signal (and stop_all ends the sleep).
+nap() {
+  sleep "$1" &
+  sleeper=$!
+  wait "$sleeper"
+}
 if [ -n "${LANEWAY_RUN_SECONDS:-}" ]; then
-  sleep "$LANEWAY_RUN_SECONDS"
+  nap "$LANEWAY_RUN_SECONDS"
 else
   while true; do
-    sleep 3600
+    nap 3600
     rotate_wt_certificate_if_due || echo "laneway: could not reissue the WebTransport certificate" >&2
   done
 fi
