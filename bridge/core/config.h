@@ -34,7 +34,7 @@ struct BrokerConfig {
   std::string key_file;
   std::string client_id = "laneway-bridge";
   int keepalive_s = 30;
-  // libmosquitto's reconnect backoff works in whole seconds, doubling from min to max.
+  // Reconnect backoff in whole seconds, doubling from min to max (mqtt_network_loop.h).
   int reconnect_min_s = 1;
   int reconnect_max_s = 30;
   // A persistent MQTT v5 session (clean start off, this Session Expiry Interval): the broker

@@ -27,6 +27,8 @@ constexpr auto kBacklogQuiet = std::chrono::milliseconds(300);
 // Bounds on what is read back from broker.state_file.
 constexpr std::size_t kMaxStateFilters = 100000;
 constexpr std::size_t kMaxFilterBytes = 65535;
+// On stop, how long the DISCONNECT may take to go out before the link is dropped anyway.
+constexpr auto kDisconnectGrace = std::chrono::milliseconds(2000);
 
 struct LibInit {
   LibInit() { mosquitto_lib_init(); }
@@ -40,7 +42,11 @@ void BrokerLink::MosqFree::operator()(struct mosquitto* m) const {
 
 BrokerLink::BrokerLink(const BrokerConfig& config, std::size_t inbox_max,
                        std::function<void()> wake)
-    : config_(config), inbox_max_(inbox_max), wake_(std::move(wake)) {
+    : config_(config),
+      inbox_max_(inbox_max),
+      wake_(std::move(wake)),
+      loop_({static_cast<unsigned>(config.reconnect_min_s),
+             static_cast<unsigned>(config.reconnect_max_s)}) {
   static LibInit init;
   if (!persistent()) return;
   std::ifstream in(config_.state_file);
@@ -69,9 +75,7 @@ bool BrokerLink::start(std::string& error) {
     return false;
   }
   mosquitto_tls_opts_set(m, /*SSL_VERIFY_PEER*/ 1, "tlsv1.2", nullptr);
-  mosquitto_reconnect_delay_set(m, static_cast<unsigned>(config_.reconnect_min_s),
-                                static_cast<unsigned>(config_.reconnect_max_s),
-                                /*exponential=*/true);
+  MqttNetworkLoop::prepare(m);
   mosquitto_connect_v5_callback_set(m, &BrokerLink::on_connect);
   mosquitto_disconnect_v5_callback_set(m, &BrokerLink::on_disconnect);
   mosquitto_message_v5_callback_set(m, &BrokerLink::on_message);
@@ -106,12 +110,8 @@ bool BrokerLink::start(std::string& error) {
     error = std::string("broker: connect failed: ") + mosquitto_strerror(rc);
     return false;
   }
-  // A refused first connect (broker not up yet) is retried by the loop thread.
-  rc = mosquitto_loop_start(m);
-  if (rc != MOSQ_ERR_SUCCESS) {
-    error = std::string("broker: cannot start the MQTT thread: ") + mosquitto_strerror(rc);
-    return false;
-  }
+  // A refused first connect (broker not up yet) is retried by the network thread.
+  if (!loop_.start(m, error)) return false;
   started_ = true;
   wait_for_backlog();
   return true;
@@ -160,7 +160,7 @@ void BrokerLink::save_filters_locked() {
 void BrokerLink::stop() {
   if (!mosq_ || !started_.exchange(false)) return;
   mosquitto_disconnect_v5(mosq_.get(), MQTT_RC_NORMAL_DISCONNECTION, nullptr);
-  mosquitto_loop_stop(mosq_.get(), /*force=*/false);
+  loop_.stop(kDisconnectGrace);
 }
 
 void BrokerLink::on_connect(struct mosquitto* m, void* self_ptr, int rc, int flags,
@@ -174,6 +174,7 @@ void BrokerLink::on_connect(struct mosquitto* m, void* self_ptr, int rc, int fla
   const bool session_present = (flags & 1) != 0;  // CONNACK acknowledge flags, bit 0
   std::fprintf(stderr, "laneway-bridge: connected to the broker%s\n",
                session_present ? " (session resumed)" : "");
+  self->loop_.on_connected();
   {
     // Under the lock, so a subscribe() racing with this either lands in the set before the
     // loop below or sees connected_ and subscribes itself.
@@ -253,6 +254,7 @@ void BrokerLink::subscribe(const std::string& filter) {
   if (mosq_ && connected_) {
     mosquitto_subscribe_v5(mosq_.get(), nullptr, filter.c_str(), kSubscribeQos, kSubscribeOptions,
                            nullptr);
+    loop_.poke();
   }
 }
 
@@ -260,7 +262,10 @@ void BrokerLink::unsubscribe(const std::string& filter) {
   std::lock_guard<std::mutex> lock(filters_mutex_);
   if (filters_.erase(filter) == 0) return;
   save_filters_locked();
-  if (mosq_ && connected_) mosquitto_unsubscribe_v5(mosq_.get(), nullptr, filter.c_str(), nullptr);
+  if (mosq_ && connected_) {
+    mosquitto_unsubscribe_v5(mosq_.get(), nullptr, filter.c_str(), nullptr);
+    loop_.poke();
+  }
 }
 
 int BrokerLink::publish(const std::string& topic, std::string_view payload, int qos, bool retain) {
@@ -270,6 +275,7 @@ int BrokerLink::publish(const std::string& topic, std::string_view payload, int 
                            payload.data(), qos, retain, nullptr) != MOSQ_ERR_SUCCESS) {
     return 0;
   }
+  loop_.poke();
   return mid > 0 ? mid : 1;
 }
 
@@ -298,6 +304,7 @@ int BrokerLink::publish_request(const std::string& topic, std::string_view paylo
                            payload.data(), 1, false, props.get()) != MOSQ_ERR_SUCCESS) {
     return 0;
   }
+  loop_.poke();
   return mid > 0 ? mid : 1;
 }
 

@@ -1,7 +1,7 @@
 // The bridge's MQTT v5 client to the broker (libmosquitto, mTLS with the `bridge` service
-// certificate). libmosquitto runs its own network thread with automatic reconnect and
-// exponential backoff; this class hands every received message to the event-loop thread
-// through a bounded inbox and keeps the set of upstream filters so a reconnect
+// certificate). Its network I/O runs on a thread of its own (MqttNetworkLoop: poll(), reconnect
+// with exponential backoff); this class hands every received message to the event-loop
+// thread through a bounded inbox and keeps the set of upstream filters so a reconnect
 // re-subscribes them. Everything the session core calls is safe from the event loop.
 //
 // With broker.state_file set and broker.session_expiry_s > 0 the session is persistent
@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "config.h"
+#include "mqtt_network_loop.h"
 #include "upstream.h"
 
 struct mosquitto;
@@ -102,6 +103,7 @@ class BrokerLink : public Upstream {
   const std::size_t inbox_max_;
   std::function<void()> wake_;
   std::unique_ptr<struct mosquitto, MosqFree> mosq_;
+  MqttNetworkLoop loop_;  // declared after mosq_: stopped before the client is destroyed
   std::atomic<bool> connected_{false};
   std::atomic<bool> started_{false};
   std::atomic<std::uint64_t> dropped_{0};
