@@ -40,14 +40,11 @@ std::string header(struct lws* wsi, enum lws_token_indexes token, std::size_t ma
 }
 
 std::string custom_header(struct lws* wsi, const char* name, std::size_t max) {
-  std::string key = std::string(name) + ":";
-  int nlen = static_cast<int>(key.size());
-  int len = lws_hdr_custom_length(wsi, key.c_str(), nlen);
-  if (len <= 0) {
-    key.pop_back();
-    nlen--;
-    len = lws_hdr_custom_length(wsi, key.c_str(), nlen);
-  }
+  // lws stores an unknown header's name with its colon (lib/roles/http/parsers.c appends
+  // the ':' before it recognises the end of the name), so that is the key to look up.
+  const std::string key = std::string(name) + ":";
+  const int nlen = static_cast<int>(key.size());
+  const int len = lws_hdr_custom_length(wsi, key.c_str(), nlen);
   if (len <= 0 || static_cast<std::size_t>(len) > max) return {};
   std::string out(static_cast<std::size_t>(len) + 1, '\0');
   const int n = lws_hdr_custom_copy(wsi, out.data(), len + 1, key.c_str(), nlen);
@@ -59,13 +56,20 @@ std::string custom_header(struct lws* wsi, const char* name, std::size_t max) {
 std::vector<std::string> query_args(struct lws* wsi, std::string_view name, std::size_t max_each) {
   std::vector<std::string> out;
   const std::string prefix = std::string(name) + "=";
-  std::string buf(max_each + prefix.size() + 1, '\0');
+  // Room for the longest argument: lws_hdr_copy_fragment answers -1 both for "no such
+  // fragment" and "does not fit", so a buffer sized for `name` alone would end the scan at
+  // the first longer argument (a JWT) and miss every `name` after it.
+  const int total = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS);
+  if (total <= 0) return out;
+  std::string buf(static_cast<std::size_t>(total) + 1, '\0');
   for (int i = 0; i < 256; ++i) {
     const int n = lws_hdr_copy_fragment(wsi, buf.data(), static_cast<int>(buf.size()),
                                         WSI_TOKEN_HTTP_URI_ARGS, i);
     if (n < 0) break;
     std::string_view frag(buf.data(), static_cast<std::size_t>(n));
-    if (frag.substr(0, prefix.size()) == prefix) out.emplace_back(frag.substr(prefix.size()));
+    if (frag.substr(0, prefix.size()) != prefix) continue;
+    frag.remove_prefix(prefix.size());
+    if (frag.size() <= max_each) out.emplace_back(frag);
   }
   return out;
 }

@@ -21,9 +21,12 @@ Method request_method(struct lws* wsi);
 std::string request_path(struct lws* wsi);
 // A known header (e.g. WSI_TOKEN_ORIGIN), empty when absent or longer than `max`.
 std::string header(struct lws* wsi, enum lws_token_indexes token, std::size_t max = 1024);
-// A header lws does not know (name in lower case, without the colon).
+// A header lws does not know (name in lower case, without the colon). Always empty on an
+// HTTP/2 stream with libwebsockets 4.1.6: it keeps no unknown header there (docs/bridge.md
+// "HTTP/2"), so every such header needs a query-string twin.
 std::string custom_header(struct lws* wsi, const char* name, std::size_t max = 1024);
-// Every value of query argument `name` (URL-decoded by lws), in order.
+// Every value of query argument `name` (URL-decoded by lws), in order; values longer than
+// `max_each` are left out.
 std::vector<std::string> query_args(struct lws* wsi, std::string_view name,
                                     std::size_t max_each = 8192);
 std::optional<std::string> query_arg(struct lws* wsi, std::string_view name,
