@@ -112,6 +112,7 @@ Session* Hub::open(Lane lane, LaneSink* sink, std::string origin, std::int64_t n
 
 void Hub::close(Session* s) {
   if (!s) return;
+  drop_held(*s);
   while (!s->filters.empty()) remove_subscription(*s, s->filters.back());
   rpcs_.drop_session(s->id);
   metrics_.lane(s->lane).connections--;
@@ -193,27 +194,28 @@ void Hub::on_client_frame(Session& s, std::string_view bytes, std::int64_t now_u
       s, frame.call(), [this, &s](const v1::CallFrame& r) { queue_call(s, r); }, now_us);
 }
 
-void Hub::handle_call(Session& s, const v1::CallFrame& call, const Reply& reply,
+bool Hub::handle_call(Session& s, const v1::CallFrame& call, const Reply& reply,
                       std::int64_t now_us) {
-  if (s.closing) return;
+  if (s.closing) return false;
   last_tick_us_ = std::max(last_tick_us_, now_us);
   const std::uint32_t id = call.id();
   if (const std::uint32_t wait = s.call_limiter.take(now_us)) {
     reply(error_frame(id, v1::ERROR_CODE_RATE_LIMITED, "too many calls", wait));
-    return;
+    return false;
   }
-  if (call.body_case() == v1::CallFrame::kConnect) {
-    handle_connect(s, call, reply, now_us);
-    return;
+  if (s.connect_held) {
+    // Neither authenticated nor refused yet: whatever comes next waits for that answer.
+    reply(error_frame(id, v1::ERROR_CODE_BAD_REQUEST, "the connect is not answered yet"));
+    return false;
   }
+  if (call.body_case() == v1::CallFrame::kConnect) return handle_connect(s, call, reply, now_us);
   if (!s.authenticated) {
     fail_and_close(s, v1::ERROR_CODE_UNAUTHORIZED, "connect first", id);
-    return;
+    return false;
   }
   switch (call.body_case()) {
     case v1::CallFrame::kSubscribe:
-      handle_subscribe(s, call, reply);
-      break;
+      return handle_subscribe(s, call, reply, now_us);
     case v1::CallFrame::kUnsubscribe:
       handle_unsubscribe(s, call, reply);
       break;
@@ -243,6 +245,7 @@ void Hub::handle_call(Session& s, const v1::CallFrame& call, const Reply& reply,
       reply(error_frame(id, v1::ERROR_CODE_BAD_REQUEST, "not a request"));
       break;
   }
+  return false;
 }
 
 bool origin_allowed(const AppConfig& app, const std::string& origin) {
@@ -273,62 +276,230 @@ bool Hub::may_publish(const Session& s, const std::string& topic) const {
          (!s.claims.publish_claimed || matched_by_any(s.claims.publish, topic));
 }
 
-void Hub::handle_connect(Session& s, const v1::CallFrame& call, const Reply& reply,
+bool Hub::handle_connect(Session& s, const v1::CallFrame& call, const Reply& reply,
                          std::int64_t now_us) {
   const std::uint32_t id = call.id();
   const v1::ConnectRequest& req = call.connect();
   if (s.authenticated) {
     reply(error_frame(id, v1::ERROR_CODE_BAD_REQUEST, "already connected"));
-    return;
+    return false;
   }
   const AppConfig* app = config_.find_app(req.app_id());
   if (!app) {
     fail_and_close(s, v1::ERROR_CODE_UNAUTHORIZED, "unknown app", id);
-    return;
+    return false;
   }
   if (!origin_allowed(*app, s.origin)) {
     fail_and_close(s, v1::ERROR_CODE_FORBIDDEN, "origin not allowed for this app", id);
-    return;
+    return false;
   }
   TokenClaims claims;
   const TokenError terr = verify_token(*app, req.token(), now_us / 1'000'000, claims);
   if (terr != TokenError::kOk) {
     fail_and_close(s, token_error_code(terr), describe(terr), id);
-    return;
+    return false;
   }
   s.app = app;
   s.claims = std::move(claims);
   // Subscriptions are all-or-nothing with the connect.
   if (static_cast<std::size_t>(req.subscriptions_size()) > config_.limits.max_subscriptions) {
     fail_and_close(s, v1::ERROR_CODE_BAD_REQUEST, "too many subscriptions", id);
-    return;
+    return false;
   }
   for (const auto& sub : req.subscriptions()) {
     const v1::ErrorCode code = check_subscribe(s, sub.filter());
     if (code != v1::ERROR_CODE_UNSPECIFIED) {
       fail_and_close(s, code, "subscription not allowed: " + sub.filter(), id);
-      return;
+      return false;
     }
   }
-  s.authenticated = true;
+  std::vector<v1::Subscription> subs(req.subscriptions().begin(), req.subscriptions().end());
+  return answer_or_hold(s, id, /*connect=*/true, std::move(subs), reply, now_us);
+}
+
+UpstreamState Hub::broker_state(const std::vector<v1::Subscription>& subs) const {
+  UpstreamState all = UpstreamState::kGranted;
+  for (const v1::Subscription& sub : subs) {
+    const UpstreamState st = upstream_.subscription_state(std::string(kEnvPrefix) + sub.filter());
+    if (st == UpstreamState::kRefused) return st;
+    if (st == UpstreamState::kPending) all = st;
+  }
+  return all;
+}
+
+void Hub::acquire_upstream(const std::string& filter) {
+  if (upstream_subs_.acquire(filter) && lingering_.erase(filter) == 0) {
+    upstream_.subscribe(std::string(kEnvPrefix) + filter);
+  }
+}
+
+void Hub::release_upstream(const std::string& filter) {
+  if (upstream_subs_.release(filter)) {
+    // Kept a while so a reconnecting client finds the history current.
+    lingering_[filter] = last_tick_us_ + std::int64_t{config_.history.upstream_linger_ms} * 1000;
+  }
+}
+
+bool Hub::answer_or_hold(Session& s, std::uint32_t id, bool connect,
+                         std::vector<v1::Subscription> subs, const Reply& reply,
+                         std::int64_t now_us) {
+  // Without the broker nothing can be acknowledged; the client retries (like publish).
+  if (!subs.empty() && !upstream_.connected()) {
+    refuse(s, id, connect, {}, reply, v1::ERROR_CODE_UNAVAILABLE, "broker unavailable", 1000);
+    return false;
+  }
+  // SUBSCRIBE goes out now, so the round trip runs while the request waits.
+  for (const v1::Subscription& sub : subs) acquire_upstream(sub.filter());
+  switch (broker_state(subs)) {
+    case UpstreamState::kGranted:  // the hot path: filters in use already
+      grant(s, id, connect, subs, reply);
+      return false;
+    case UpstreamState::kRefused:
+      refuse(s, id, connect, subs, reply, v1::ERROR_CODE_FORBIDDEN,
+             "the broker refused the subscription", 0);
+      return false;
+    case UpstreamState::kPending:
+      break;
+  }
+  if (s.held_answers >= kHeldAnswersPerSession || held_.size() >= kHeldAnswersMax) {
+    refuse(s, id, connect, subs, reply, v1::ERROR_CODE_UNAVAILABLE,
+           "too many subscriptions waiting for the broker", 1000);
+    return false;
+  }
+  s.held_answers++;
+  s.held_filters += subs.size();
+  s.connect_held = s.connect_held || connect;
+  held_.push_back(
+      HeldAnswer{&s, id, connect, std::move(subs), reply, now_us + kSubscribeAckTimeoutUs});
+  return true;
+}
+
+void Hub::grant(Session& s, std::uint32_t id, bool connect,
+                const std::vector<v1::Subscription>& subs, const Reply& reply) {
+  std::vector<SubscriptionOutcome> outcomes;
+  outcomes.reserve(subs.size());
+  for (const v1::Subscription& sub : subs) outcomes.push_back(add_subscription(s, sub));
   v1::CallFrame result;
   result.set_id(id);
-  auto* cr = result.mutable_connect_result();
-  cr->set_session_id(s.id);
-  cr->set_subject(s.claims.subject);
-  cr->set_expires_at_s(s.claims.expires_at_s);
-  cr->set_ping_interval_ms(s.lane == Lane::kSse ? config_.sse_heartbeat_ms
-                                                : config_.ws_ping_interval_ms);
-  cr->set_server_version(kBridgeVersion);
-  cr->set_max_frame_bytes(static_cast<std::uint32_t>(config_.limits.max_frame_bytes));
-  std::vector<SubscriptionOutcome> outcomes;
-  for (const auto& sub : req.subscriptions()) {
-    outcomes.push_back(add_subscription(s, sub));
-    *cr->add_subscriptions() = outcomes.back().result;
+  if (connect) {
+    s.authenticated = true;
+    auto* cr = result.mutable_connect_result();
+    cr->set_session_id(s.id);
+    cr->set_subject(s.claims.subject);
+    cr->set_expires_at_s(s.claims.expires_at_s);
+    cr->set_ping_interval_ms(s.lane == Lane::kSse ? config_.sse_heartbeat_ms
+                                                  : config_.ws_ping_interval_ms);
+    cr->set_server_version(kBridgeVersion);
+    cr->set_max_frame_bytes(static_cast<std::uint32_t>(config_.limits.max_frame_bytes));
+    for (const auto& o : outcomes) *cr->add_subscriptions() = o.result;
+  } else {
+    *result.mutable_subscribe_result() = outcomes.front().result;
   }
+  // The answer first, then the replays: the client learns of a subscription before any
+  // envelope it brings.
   reply(result);
   for (auto& o : outcomes) {
     if (o.resumed) queue_replay(s, std::move(o.replay), o.result.recovered());
+  }
+}
+
+void Hub::refuse(Session& s, std::uint32_t id, bool connect,
+                 const std::vector<v1::Subscription>& subs, const Reply& reply, v1::ErrorCode code,
+                 const std::string& message, std::uint32_t retry_after_ms) {
+  for (const v1::Subscription& sub : subs) release_upstream(sub.filter());
+  if (!connect) {
+    reply(error_frame(id, code, message, retry_after_ms));
+    return;
+  }
+  if (s.closing) return;
+  // A connect is all-or-nothing: like its other refusals, this one ends the session. It
+  // goes through `reply` (which for POST /v1/call is the HTTP response, not the queue).
+  reply(error_frame(id, code, message, retry_after_ms));
+  s.closing = true;
+  wake(s);
+}
+
+void Hub::settle_answers(std::int64_t now_us) {
+  if (held_.empty()) return;
+  // Settled answers leave the list before any reply runs, so nothing a reply does can
+  // disturb the walk.
+  struct Settled {
+    HeldAnswer answer;
+    UpstreamState state;
+  };
+  std::vector<Settled> settled;
+  for (auto it = held_.begin(); it != held_.end();) {
+    const UpstreamState st = broker_state(it->subs);
+    if (st == UpstreamState::kPending && it->deadline_us > now_us) {
+      ++it;
+      continue;
+    }
+    Session& s = *it->session;
+    s.held_answers--;
+    s.held_filters -= it->subs.size();
+    if (it->connect) s.connect_held = false;
+    settled.push_back(Settled{std::move(*it), st});
+    it = held_.erase(it);
+  }
+  for (Settled& done : settled) {
+    HeldAnswer& a = done.answer;
+    Session& s = *a.session;
+    if (s.closing) {
+      // Nobody to answer; what the request acquired goes back.
+      for (const v1::Subscription& sub : a.subs) release_upstream(sub.filter());
+      continue;
+    }
+    if (done.state == UpstreamState::kRefused) {
+      refuse(s, a.call_id, a.connect, a.subs, a.reply, v1::ERROR_CODE_FORBIDDEN,
+             "the broker refused the subscription", 0);
+      continue;
+    }
+    if (done.state == UpstreamState::kPending) {
+      refuse(s, a.call_id, a.connect, a.subs, a.reply, v1::ERROR_CODE_UNAVAILABLE,
+             "the broker did not acknowledge the subscription", 1000);
+      continue;
+    }
+    // A refresh while the subscribe waited may have narrowed what the session may read.
+    v1::ErrorCode code = v1::ERROR_CODE_UNSPECIFIED;
+    for (const v1::Subscription& sub : a.subs) {
+      if (code == v1::ERROR_CODE_UNSPECIFIED) code = check_subscribe(s, sub.filter());
+    }
+    if (code != v1::ERROR_CODE_UNSPECIFIED) {
+      refuse(s, a.call_id, a.connect, a.subs, a.reply, code, "subscription not allowed", 0);
+      continue;
+    }
+    grant(s, a.call_id, a.connect, a.subs, a.reply);
+  }
+}
+
+void Hub::drop_held(Session& s) {
+  if (s.held_answers == 0) return;
+  for (auto it = held_.begin(); it != held_.end();) {
+    if (it->session != &s) {
+      ++it;
+      continue;
+    }
+    for (const v1::Subscription& sub : it->subs) release_upstream(sub.filter());
+    it = held_.erase(it);
+  }
+  s.held_answers = 0;
+  s.held_filters = 0;
+  s.connect_held = false;
+}
+
+void Hub::cancel_held(Session& s, const std::string& filter) {
+  if (s.held_answers == 0) return;
+  for (auto it = held_.begin(); it != held_.end();) {
+    if (it->session != &s || it->connect || it->subs.front().filter() != filter) {
+      ++it;
+      continue;
+    }
+    const HeldAnswer a = std::move(*it);
+    it = held_.erase(it);
+    s.held_answers--;
+    s.held_filters -= a.subs.size();
+    refuse(s, a.call_id, false, a.subs, a.reply, v1::ERROR_CODE_BAD_REQUEST,
+           "unsubscribed before the broker acknowledged the subscription", 0);
   }
 }
 
@@ -341,9 +512,8 @@ Hub::SubscriptionOutcome Hub::add_subscription(Session& s, const v1::Subscriptio
   if (std::find(s.filters.begin(), s.filters.end(), filter) == s.filters.end()) {
     s.filters.push_back(filter);
     index_[filter].insert(&s);
-    if (upstream_subs_.acquire(filter) && lingering_.erase(filter) == 0) {
-      upstream_.subscribe(std::string(kEnvPrefix) + filter);
-    }
+  } else {
+    release_upstream(filter);  // the session holds a reference already
   }
   if (sub.since_size() > 0) {
     out.resumed = true;
@@ -375,10 +545,7 @@ void Hub::remove_subscription(Session& s, const std::string& filter) {
     idx->second.erase(&s);
     if (idx->second.empty()) index_.erase(idx);
   }
-  if (upstream_subs_.release(f)) {
-    // Kept a while so a reconnecting client finds the history current.
-    lingering_[f] = last_tick_us_ + std::int64_t{config_.history.upstream_linger_ms} * 1000;
-  }
+  release_upstream(f);
 }
 
 void Hub::on_broker_reconnected() {
@@ -448,28 +615,25 @@ void Hub::resume_from_offset(Session& s, std::uint64_t offset) {
   queue_replay(s, std::move(r.entries), r.recovered);
 }
 
-void Hub::handle_subscribe(Session& s, const v1::CallFrame& call, const Reply& reply) {
+bool Hub::handle_subscribe(Session& s, const v1::CallFrame& call, const Reply& reply,
+                           std::int64_t now_us) {
   const v1::Subscription& sub = call.subscribe().subscription();
   const v1::ErrorCode code = check_subscribe(s, sub.filter());
   if (code != v1::ERROR_CODE_UNSPECIFIED) {
     reply(error_frame(call.id(), code, "subscription not allowed: " + sub.filter()));
-    return;
+    return false;
   }
   const bool already =
       std::find(s.filters.begin(), s.filters.end(), sub.filter()) != s.filters.end();
-  if (!already && s.filters.size() >= config_.limits.max_subscriptions) {
+  if (!already && s.filters.size() + s.held_filters >= config_.limits.max_subscriptions) {
     reply(error_frame(call.id(), v1::ERROR_CODE_BAD_REQUEST, "too many subscriptions"));
-    return;
+    return false;
   }
-  SubscriptionOutcome o = add_subscription(s, sub);
-  v1::CallFrame result;
-  result.set_id(call.id());
-  *result.mutable_subscribe_result() = o.result;
-  reply(result);
-  if (o.resumed) queue_replay(s, std::move(o.replay), o.result.recovered());
+  return answer_or_hold(s, call.id(), /*connect=*/false, {sub}, reply, now_us);
 }
 
 void Hub::handle_unsubscribe(Session& s, const v1::CallFrame& call, const Reply& reply) {
+  cancel_held(s, call.unsubscribe().filter());
   remove_subscription(s, call.unsubscribe().filter());
   v1::CallFrame result;
   result.set_id(call.id());
@@ -731,12 +895,14 @@ void Hub::tick(std::int64_t now_us) {
     if (s->closing) continue;
     if (s->authenticated && s->claims.expires_at_s <= now_s) {
       fail_and_close(*s, v1::ERROR_CODE_TOKEN_EXPIRED, "token expired; reconnect with a new one");
-    } else if (!s->authenticated && now_us - s->opened_at_us > kConnectTimeoutUs) {
+    } else if (!s->authenticated && !s->connect_held &&
+               now_us - s->opened_at_us > kConnectTimeoutUs) {
       fail_and_close(*s, v1::ERROR_CODE_UNAUTHORIZED, "no connect within the time limit");
     }
   }
   for (Session* s : expired) close(s);
   last_tick_us_ = now_us;
+  settle_answers(now_us);
   expire_rpcs(now_us);
   for (auto it = pending_publishes_.begin(); it != pending_publishes_.end();) {
     if (it->second.deadline_us > now_us) {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,6 +33,14 @@ inline constexpr const char* kBridgeVersion = "laneway-bridge/0.1.0";
 inline constexpr std::int64_t kConnectTimeoutUs = 10'000'000;
 // A QoS 1 publish the broker has not acknowledged by then is answered UNAVAILABLE.
 inline constexpr std::int64_t kPublishAckTimeoutUs = 10'000'000;
+// A connect or subscribe whose filters the broker has not acknowledged (SUBACK) by then is
+// answered UNAVAILABLE.
+inline constexpr std::int64_t kSubscribeAckTimeoutUs = 10'000'000;
+// Answers held for a SUBACK, per session and on the whole bridge; past either the request
+// is answered UNAVAILABLE at once. Each holds its request's filters and a Reply (for POST
+// /v1/call an open HTTP transaction), so both stay bounded.
+inline constexpr std::size_t kHeldAnswersPerSession = 64;
+inline constexpr std::size_t kHeldAnswersMax = 10'000;
 // Largest Frame the bridge decodes from the broker (and so keeps in history).
 inline constexpr std::size_t kMaxBrokerFrameBytes = std::size_t{64} << 20;
 
@@ -69,7 +78,18 @@ class Hub {
   void refuse_oversized(Session& s);
   // Handles one request. The reply goes to `reply` (before anything the request queues,
   // such as a history replay); pushes go to the session queue.
-  void handle_call(Session& s, const v1::CallFrame& call, const Reply& reply, std::int64_t now_us);
+  //
+  // A connect or subscribe is answered once the broker holds every filter it names
+  // (docs/bridge.md "Resume"). When one is not acknowledged yet, the answer is held and
+  // this returns true: `reply` has been copied and is called later, from settle_answers()
+  // or tick(), unless the session closes first (then never). A lane that gets true must
+  // keep what `reply` refers to alive until then or make `reply` safe without it.
+  bool handle_call(Session& s, const v1::CallFrame& call, const Reply& reply, std::int64_t now_us);
+  // Sends the held answers whose filters the broker has now granted or refused, or whose
+  // deadline passed. The server calls it after each broker drain, before it fans the
+  // drained messages out (server.cc says why); tick() calls it too.
+  void settle_answers(std::int64_t now_us);
+  std::size_t held_answers() const { return held_.size(); }
   // SSE Last-Event-ID resume: replays what the session's filters missed after `offset`.
   void resume_from_offset(Session& s, std::uint64_t offset);
 
@@ -122,9 +142,11 @@ class Hub {
     bool resumed = false;
   };
 
-  void handle_connect(Session& s, const v1::CallFrame& call, const Reply& reply,
+  // Both return true when the answer is held for a SUBACK (see handle_call).
+  bool handle_connect(Session& s, const v1::CallFrame& call, const Reply& reply,
                       std::int64_t now_us);
-  void handle_subscribe(Session& s, const v1::CallFrame& call, const Reply& reply);
+  bool handle_subscribe(Session& s, const v1::CallFrame& call, const Reply& reply,
+                        std::int64_t now_us);
   void handle_unsubscribe(Session& s, const v1::CallFrame& call, const Reply& reply);
   void handle_publish(Session& s, const v1::CallFrame& call, const Reply& reply,
                       std::int64_t now_us);
@@ -144,6 +166,40 @@ class Hub {
   bool may_read_topic(const Session& s, const std::string& topic) const;
   bool may_publish(const Session& s, const std::string& topic) const;
 
+  // A connect or subscribe whose filters are acquired upstream, waiting for the broker.
+  struct HeldAnswer {
+    Session* session;  // close() drops the session's answers first
+    std::uint32_t call_id;
+    bool connect;
+    // The request's subscriptions; each holds one upstream_subs_ reference until answered.
+    std::vector<v1::Subscription> subs;
+    Reply reply;
+    std::int64_t deadline_us;
+  };
+  // What the broker says about every filter of a request, taken together.
+  UpstreamState broker_state(const std::vector<v1::Subscription>& subs) const;
+  // Takes one upstream reference on `filter` (SUBSCRIBE goes out for its first user), and
+  // gives one back (a last user's filter lingers).
+  void acquire_upstream(const std::string& filter);
+  void release_upstream(const std::string& filter);
+  // Answers a request now or holds it for the SUBACK; `subs` are acquired already.
+  bool answer_or_hold(Session& s, std::uint32_t id, bool connect,
+                      std::vector<v1::Subscription> subs, const Reply& reply, std::int64_t now_us);
+  // The broker holds every filter: joins the session to them and answers.
+  void grant(Session& s, std::uint32_t id, bool connect, const std::vector<v1::Subscription>& subs,
+             const Reply& reply);
+  // Gives the filters back and answers with an error (a connect's closes the session).
+  void refuse(Session& s, std::uint32_t id, bool connect, const std::vector<v1::Subscription>& subs,
+              const Reply& reply, v1::ErrorCode code, const std::string& message,
+              std::uint32_t retry_after_ms);
+  // Forgets `s`'s held answers, giving their filters back (the session is closing).
+  void drop_held(Session& s);
+  // An unsubscribe overtakes `s`'s held subscribes of `filter`: they are answered with an
+  // error first, so the unsubscribe stays the last word.
+  void cancel_held(Session& s, const std::string& filter);
+
+  // Joins `s` to an acquired filter (or gives the reference back when it has it already)
+  // and computes its history replay.
   SubscriptionOutcome add_subscription(Session& s, const v1::Subscription& sub);
   void remove_subscription(Session& s, const std::string& filter);
   void queue_replay(Session& s, std::vector<HistoryEntry> entries, bool recovered);
@@ -175,6 +231,7 @@ class Hub {
     std::int64_t deadline_us;
   };
   std::unordered_map<int, PendingPublish> pending_publishes_;
+  std::list<HeldAnswer> held_;  // in arrival order
   RpcTable rpcs_;
   std::string rpc_requester_;     // `bridge-<client id>`, the last level of the reply topic
   std::string rpc_reply_filter_;  // `devices/+/rpc-reply/<requester>`

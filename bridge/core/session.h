@@ -50,6 +50,11 @@ struct Session {
   const AppConfig* app = nullptr;
   TokenClaims claims;
   std::vector<std::string> filters;  // active subscriptions
+  // Answers held for the broker's SUBACK (Hub::handle_call), and how many filters they
+  // hold upstream, which count against max_subscriptions like active ones.
+  std::size_t held_answers = 0;
+  std::size_t held_filters = 0;
+  bool connect_held = false;  // the connect itself waits; nothing else is taken meanwhile
 
   OutboundQueue queue;
   RateLimiter publish_limiter;

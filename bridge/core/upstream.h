@@ -8,6 +8,13 @@
 
 namespace laneway::bridge {
 
+// Where the broker stands on one upstream subscription.
+enum class UpstreamState {
+  kPending,  // SUBSCRIBE sent (or to be sent once connected), no SUBACK yet
+  kGranted,  // the broker acknowledged it: it delivers what matches from now on
+  kRefused,  // the broker answered with a failure reason code
+};
+
 class Upstream {
  public:
   virtual ~Upstream() = default;
@@ -15,6 +22,11 @@ class Upstream {
   // Filters and topics here are full MQTT ones (`$lw/env/devices/#`, `$lw/in/...`).
   virtual void subscribe(const std::string& filter) = 0;
   virtual void unsubscribe(const std::string& filter) = 0;
+  // The broker's answer to the latest subscribe() of `filter`. Everything is pending again
+  // while the link is down and after a reconnect until the re-subscription's SUBACK; a
+  // filter never subscribed is pending. The broker link wakes the event loop on each
+  // SUBACK, and the server then calls Hub::settle_answers.
+  virtual UpstreamState subscription_state(const std::string& filter) const = 0;
   // Queues a publish to the broker. Returns its message id (> 0), or 0 when it cannot be
   // sent now. For QoS 1 the broker's acknowledgement comes back as Hub::on_publish_ack.
   virtual int publish(const std::string& topic, std::string_view payload, int qos, bool retain) = 0;

@@ -80,6 +80,7 @@ bool BrokerLink::start(std::string& error) {
   mosquitto_disconnect_v5_callback_set(m, &BrokerLink::on_disconnect);
   mosquitto_message_v5_callback_set(m, &BrokerLink::on_message);
   mosquitto_publish_v5_callback_set(m, &BrokerLink::on_publish);
+  mosquitto_subscribe_v5_callback_set(m, &BrokerLink::on_subscribe);
   if (persistent()) {
     // CONNECT properties need the _v5 connect, which connects in this thread; libmosquitto
     // keeps the properties for every automatic reconnect.
@@ -181,9 +182,9 @@ void BrokerLink::on_connect(struct mosquitto* m, void* self_ptr, int rc, int fla
     std::lock_guard<std::mutex> lock(self->filters_mutex_);
     self->connected_ = true;
     self->connections_++;
-    for (const auto& f : self->filters_) {
-      mosquitto_subscribe_v5(m, nullptr, f.c_str(), kSubscribeQos, kSubscribeOptions, nullptr);
-    }
+    // Even a resumed session's subscriptions are asked again: only a SUBACK on this
+    // connection says the broker holds them now.
+    for (const auto& f : self->filters_) self->send_subscribe_locked(m, f);
   }
   {
     std::lock_guard<std::mutex> lock(self->news_mutex_);
@@ -200,6 +201,13 @@ void BrokerLink::on_disconnect(struct mosquitto*, void* self_ptr, int rc,
   if (self->connected_.exchange(false) && rc != 0) {  // rc 0: our own disconnect
     std::fprintf(stderr, "laneway-bridge: lost the broker (%s); reconnecting\n",
                  mosquitto_strerror(rc));
+  }
+  {
+    // Without a connection the broker holds nothing for us that we could vouch for; the
+    // SUBACKs of SUBSCRIBEs still in flight will never come.
+    std::lock_guard<std::mutex> lock(self->acks_state_mutex_);
+    for (auto& [filter, ack] : self->sub_acks_) ack = SubscriptionAck{};
+    self->sub_mids_.clear();
   }
   self->wake_();
 }
@@ -251,17 +259,70 @@ void BrokerLink::subscribe(const std::string& filter) {
   std::lock_guard<std::mutex> lock(filters_mutex_);
   if (!filters_.insert(filter).second) return;
   save_filters_locked();
+  {
+    std::lock_guard<std::mutex> acks_lock(acks_state_mutex_);
+    sub_acks_[filter] = SubscriptionAck{};
+  }
+  // Not connected: the next CONNACK subscribes everything in filters_.
   if (mosq_ && connected_) {
-    mosquitto_subscribe_v5(mosq_.get(), nullptr, filter.c_str(), kSubscribeQos, kSubscribeOptions,
-                           nullptr);
+    send_subscribe_locked(mosq_.get(), filter);
     loop_.poke();
   }
+}
+
+void BrokerLink::send_subscribe_locked(struct mosquitto* m, const std::string& filter) {
+  int mid = 0;
+  const int rc =
+      mosquitto_subscribe_v5(m, &mid, filter.c_str(), kSubscribeQos, kSubscribeOptions, nullptr);
+  std::lock_guard<std::mutex> lock(acks_state_mutex_);
+  SubscriptionAck& ack = sub_acks_[filter];
+  ack = SubscriptionAck{};
+  // A failure here is the link going down under us: the reconnect subscribes it again.
+  if (rc != MOSQ_ERR_SUCCESS) return;
+  ack.mid = mid;
+  sub_mids_[mid] = filter;
+}
+
+void BrokerLink::on_subscribe(struct mosquitto*, void* self_ptr, int mid, int count,
+                              const int* reasons, const mosquitto_property*) {
+  auto* self = static_cast<BrokerLink*>(self_ptr);
+  {
+    // filters_mutex_ first: send_subscribe_locked records the message id under it once
+    // mosquitto_subscribe_v5 has returned, and a quick SUBACK must not overtake that.
+    std::lock_guard<std::mutex> filters_lock(self->filters_mutex_);
+    std::lock_guard<std::mutex> lock(self->acks_state_mutex_);
+    auto m = self->sub_mids_.find(mid);
+    if (m == self->sub_mids_.end()) return;
+    const std::string filter = std::move(m->second);
+    self->sub_mids_.erase(m);
+    auto it = self->sub_acks_.find(filter);
+    // Unsubscribed meanwhile, or subscribed again since: this SUBACK no longer counts.
+    if (it == self->sub_acks_.end() || it->second.mid != mid) return;
+    // One filter per SUBSCRIBE; MQTT v5 reason codes below 0x80 grant a QoS.
+    const int reason = count >= 1 && reasons ? reasons[0] : 0x80;
+    it->second.state = reason < 0x80 ? UpstreamState::kGranted : UpstreamState::kRefused;
+    if (reason >= 0x80) {
+      std::fprintf(stderr, "laneway-bridge: the broker refused the subscription %s: %s\n",
+                   filter.c_str(), mosquitto_reason_string(reason));
+    }
+  }
+  self->wake_();  // answers waiting for this SUBACK go out from the event loop
+}
+
+UpstreamState BrokerLink::subscription_state(const std::string& filter) const {
+  std::lock_guard<std::mutex> lock(acks_state_mutex_);
+  auto it = sub_acks_.find(filter);
+  return it == sub_acks_.end() ? UpstreamState::kPending : it->second.state;
 }
 
 void BrokerLink::unsubscribe(const std::string& filter) {
   std::lock_guard<std::mutex> lock(filters_mutex_);
   if (filters_.erase(filter) == 0) return;
   save_filters_locked();
+  {
+    std::lock_guard<std::mutex> acks_lock(acks_state_mutex_);
+    sub_acks_.erase(filter);
+  }
   if (mosq_ && connected_) {
     mosquitto_unsubscribe_v5(mosq_.get(), nullptr, filter.c_str(), nullptr);
     loop_.poke();

@@ -20,6 +20,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -66,6 +67,7 @@ class BrokerLink : public Upstream {
   std::uint64_t connections() const { return connections_.load(); }
   void subscribe(const std::string& filter) override;
   void unsubscribe(const std::string& filter) override;
+  UpstreamState subscription_state(const std::string& filter) const override;
   int publish(const std::string& topic, std::string_view payload, int qos, bool retain) override;
   int publish_request(const std::string& topic, std::string_view payload,
                       const std::string& response_topic, std::string_view correlation,
@@ -87,6 +89,11 @@ class BrokerLink : public Upstream {
                          const mosquitto_property*);
   static void on_message(struct mosquitto*, void* self, const struct mosquitto_message* msg,
                          const mosquitto_property*);
+  static void on_subscribe(struct mosquitto*, void* self, int mid, int count, const int* reasons,
+                           const mosquitto_property*);
+  // Sends SUBSCRIBE for `filter` and records its message id, so the SUBACK finds its
+  // filter. Under filters_mutex_.
+  void send_subscribe_locked(struct mosquitto* m, const std::string& filter);
 
   // A persistent session needs the state file too: without the list of what the broker
   // kept, a restart could never release those subscriptions.
@@ -120,6 +127,17 @@ class BrokerLink : public Upstream {
 
   std::mutex filters_mutex_;
   std::set<std::string> filters_;
+
+  // The broker's answer to each filter in filters_ (subscription_state). A mutex of its
+  // own, taken after filters_mutex_ and never held across a libmosquitto call, so that a
+  // callback libmosquitto might run from inside one of its calls cannot deadlock on it.
+  struct SubscriptionAck {
+    UpstreamState state = UpstreamState::kPending;
+    int mid = 0;  // of the SUBSCRIBE whose SUBACK counts; an older one is stale
+  };
+  mutable std::mutex acks_state_mutex_;
+  std::unordered_map<std::string, SubscriptionAck> sub_acks_;
+  std::unordered_map<int, std::string> sub_mids_;  // SUBSCRIBE message id → filter
 
   std::mutex inbox_mutex_;
   std::deque<BrokerMessage> inbox_;

@@ -2,6 +2,10 @@
 // the response body. Without a session, only `connect` is accepted: it creates an SSE
 // session (waiting for its GET /v1/sse stream) and answers with its session_id. Later
 // requests name the session with the `X-Laneway-Session` header (or `?session=`).
+//
+// A connect or subscribe the hub holds for the broker's SUBACK (docs/bridge.md "Resume")
+// keeps its HTTP transaction open until the hub answers: the reply is the response, as
+// for every other call, only later.
 #include <memory>
 #include <string>
 
@@ -14,6 +18,16 @@ namespace {
 
 constexpr const char* kProtobuf = "application/x-protobuf";
 
+// Where the hub's reply to one request lands. The Reply the hub may keep holds it weakly:
+// when the connection goes first, the request and its only strong reference go with it,
+// and a late reply finds nobody to answer.
+struct ReplySlot {
+  struct lws* wsi = nullptr;
+  std::string frame;  // the encoded reply, once there is one
+  bool ready = false;
+  bool held = false;  // the hub kept the Reply: a reply must wake the connection to be sent
+};
+
 struct PerRequest {
   std::string origin;
   std::string session_id;
@@ -22,6 +36,9 @@ struct PerRequest {
   // Answered before its body arrived (404, 405, preflight): the body is then ignored.
   bool answered_early = false;
   http::PendingResponse response;
+  std::shared_ptr<ReplySlot> reply;  // set while a reply is expected
+  // The session this request's connect created: a refused connect closes it.
+  std::string created_session;
 };
 struct PerSession {
   PerRequest* req;
@@ -38,6 +55,16 @@ std::string frame_bytes(const v1::CallFrame& call) {
   std::string out;
   wire::encode_frame(f, out, std::size_t{64} << 20);
   return out;
+}
+
+// A refused connect: 503 when retrying later may work, else 403 (the body says exactly).
+unsigned refusal_status(const std::string& frame) {
+  v1::Frame f;
+  if (wire::decode_frame(frame, f) == wire::WireError::kOk && f.has_call() &&
+      f.call().error().code() == v1::ERROR_CODE_UNAVAILABLE) {
+    return 503;
+  }
+  return 403;
 }
 
 int reply_error(struct lws* wsi, PerRequest& req, unsigned status, v1::ErrorCode code,
@@ -84,9 +111,17 @@ int complete(struct lws* wsi, PerRequest& req) {
                        err != wire::WireError::kOk ? wire::describe(err) : "not a CallFrame");
   }
   const v1::CallFrame& call = frame.call();
-  std::string reply;
-  auto capture = [&reply](const v1::CallFrame& r) { reply = frame_bytes(r); };
+  req.reply = std::make_shared<ReplySlot>();
+  req.reply->wsi = wsi;
+  const Hub::Reply capture = [slot = std::weak_ptr<ReplySlot>(req.reply)](const v1::CallFrame& r) {
+    const std::shared_ptr<ReplySlot> s = slot.lock();
+    if (!s || s->ready) return;
+    s->frame = frame_bytes(r);
+    s->ready = true;
+    if (s->held) lws_callback_on_writable(s->wsi);  // answered from outside this request
+  };
 
+  bool held = false;
   if (req.session_id.empty()) {
     if (call.body_case() != v1::CallFrame::kConnect) {
       return reply_error(wsi, req, 401, v1::ERROR_CODE_UNAUTHORIZED, "connect first", call.id());
@@ -94,16 +129,20 @@ int complete(struct lws* wsi, PerRequest& req) {
     Session* s = hub.open(Lane::kSse, nullptr, req.origin, now);
     if (!s) return reply_error(wsi, req, 503, v1::ERROR_CODE_UNAVAILABLE, "bridge full", call.id());
     hub.detach(*s, now);  // until its event stream attaches
-    hub.handle_call(*s, call, capture, now);
+    held = hub.handle_call(*s, call, capture, now);
     if (s->closing) {
-      // The refusal went to the session queue; it belongs in this response.
+      // The refusal went to the session queue or to `capture`; it belongs in this response.
+      std::string reply = req.reply->ready ? std::move(req.reply->frame) : std::string();
       while (!s->queue.empty()) {
         reply = std::string(s->queue.front().frame->bytes());
         s->queue.pop();
       }
+      req.reply.reset();
       hub.close(s);
-      return http::respond(wsi, req.response, 403, kProtobuf, reply, cors(req.origin));
+      const unsigned status = refusal_status(reply);
+      return http::respond(wsi, req.response, status, kProtobuf, reply, cors(req.origin));
     }
+    req.created_session = s->id;
   } else {
     Session* s = hub.find(req.session_id);
     if (!s || s->lane != Lane::kSse) {
@@ -112,8 +151,21 @@ int complete(struct lws* wsi, PerRequest& req) {
     if (s->app && !origin_allowed(*s->app, req.origin)) {
       return reply_error(wsi, req, 403, v1::ERROR_CODE_FORBIDDEN, "origin not allowed", call.id());
     }
-    hub.handle_call(*s, call, capture, now);
+    held = hub.handle_call(*s, call, capture, now);
   }
+  if (held) {
+    // The hub answers once the broker acknowledged the subscription (or gave up); the
+    // transaction stays open until then and is answered from HTTP_WRITEABLE.
+    req.reply->held = true;
+    // Should the session close first, the hub drops the answer without a word; this
+    // bounds how long the transaction can then stay open.
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK,
+                    static_cast<int>(kSubscribeAckTimeoutUs / 1'000'000) + 5);
+    return 0;
+  }
+  std::string reply = req.reply->ready ? std::move(req.reply->frame) : std::string();
+  req.reply.reset();
+  req.created_session.clear();
   if (reply.empty()) {
     // Nothing to answer here (the session was closed with an error on its stream).
     return http::respond(wsi, req.response, 202, kProtobuf, "", cors(req.origin));
@@ -121,6 +173,27 @@ int complete(struct lws* wsi, PerRequest& req) {
   counters.frames_out++;
   counters.bytes_out += reply.size();
   return http::respond(wsi, req.response, 200, kProtobuf, std::move(reply), cors(req.origin));
+}
+
+// HTTP_WRITEABLE after the hub answered a held request.
+int answer_held(struct lws* wsi, PerRequest& req) {
+  std::string reply = std::move(req.reply->frame);
+  req.reply.reset();
+  lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+  Hub& hub = Server::from(wsi).hub();
+  unsigned status = 200;
+  if (!req.created_session.empty()) {
+    Session* s = hub.find(req.created_session);
+    if (s && s->closing) {
+      // Its connect was refused: this response carries the error, and nothing else will.
+      hub.close(s);
+      status = refusal_status(reply);
+    }
+  }
+  auto& counters = hub.metrics().lane(Lane::kSse);
+  counters.frames_out++;
+  counters.bytes_out += reply.size();
+  return http::respond(wsi, req.response, status, kProtobuf, std::move(reply), cors(req.origin));
 }
 
 int callback_call(struct lws* wsi, enum lws_callback_reasons reason, void* user, void* in,
@@ -168,6 +241,9 @@ int callback_call(struct lws* wsi, enum lws_callback_reasons reason, void* user,
       return complete(wsi, *pss->req);
     case LWS_CALLBACK_HTTP_WRITEABLE:
       if (!pss->req) return -1;
+      if (pss->req->reply && pss->req->reply->ready && !pss->req->response.active) {
+        return answer_held(wsi, *pss->req);
+      }
       return http::write_pending(wsi, pss->req->response);
     case LWS_CALLBACK_CLOSED_HTTP:
     case LWS_CALLBACK_HTTP_DROP_PROTOCOL:

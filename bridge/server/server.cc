@@ -170,6 +170,12 @@ void Server::drain_broker() {
     broker_connections_seen_ = connections;
   }
   const std::int64_t now = now_us();
+  // Held answers go out between the drain and the fan-out. A message the broker sent after
+  // a SUBACK was pushed to the inbox after that SUBACK was recorded (one MQTT thread), so
+  // if it is in this batch the answer settles now and its session is among the receivers;
+  // if the SUBACK comes later, so does the message. Settling after the fan-out would lose
+  // such a message to the very session the answer tells it is subscribed.
+  hub_.settle_answers(now);
   for (const BrokerMessage& m : drained_) {
     hub_.on_broker_message(m.topic, m.payload, now,
                            MessageProperties{m.correlation, m.content_type});

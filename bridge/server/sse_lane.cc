@@ -150,16 +150,28 @@ int open_stream(struct lws* wsi, PerRequest& req) {
     for (const std::string& f : http::query_args(wsi, "sub", 1024)) {
       c->add_subscriptions()->set_filter(f);
     }
-    hub.handle_call(
-        *s, call, [&hub, s](const v1::CallFrame& r) { hub.queue_call(*s, r); }, now);
-    if (s->closing) {
+    // The connect reply is the stream's first event, and a Last-Event-ID resume follows
+    // it. Both happen here or, when the hub holds the answer for the broker's SUBACK, once
+    // it answers: the stream is open by then, and a refusal is its last event. The session
+    // ends with the stream, so the hub never calls this after `stream` is gone.
+    SseStream* raw = stream.get();
+    const bool held = hub.handle_call(
+        *s, call,
+        [&hub, s, raw, last_event_id](const v1::CallFrame& r) {
+          hub.queue_call(*s, r);
+          if (r.has_connect_result() && !last_event_id.empty()) {
+            raw->position = resume(hub, *s, last_event_id);
+          }
+        },
+        now);
+    if (s->closing && !held) {
+      // Refused at once: an HTTP status says so before any stream starts.
       const v1::Error error = last_error(*s);
       hub.close(s);
       return refuse(wsi, req, status_for(error.code()), error.message());
     }
     stream->session = s;
     stream->owns_session = true;
-    if (!last_event_id.empty()) stream->position = resume(hub, *s, last_event_id);
   }
   req.stream = stream.release();
   server.add_stream(req.stream);

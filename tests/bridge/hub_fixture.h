@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -26,8 +27,20 @@ class RecordingUpstream : public Upstream {
   void subscribe(const std::string& f) override {
     subscribed.insert(f);
     subscribe_calls++;
+    acks[f] = hold_subacks ? UpstreamState::kPending : UpstreamState::kGranted;
   }
-  void unsubscribe(const std::string& f) override { subscribed.erase(f); }
+  void unsubscribe(const std::string& f) override {
+    subscribed.erase(f);
+    acks.erase(f);
+  }
+  UpstreamState subscription_state(const std::string& f) const override {
+    auto it = acks.find(f);
+    return up && it != acks.end() ? it->second : UpstreamState::kPending;
+  }
+  // The broker's SUBACK for `f` (a test holding SUBACKs sends them with this).
+  void suback(const std::string& f, bool granted = true) {
+    acks[f] = granted ? UpstreamState::kGranted : UpstreamState::kRefused;
+  }
   int publish(const std::string& topic, std::string_view payload, int qos, bool) override {
     published.push_back({topic, std::string(payload), qos});
     return ++last_mid;
@@ -55,6 +68,10 @@ class RecordingUpstream : public Upstream {
   int last_mid = 0;  // message ids count up from 1 across publishes and requests
   std::vector<Request> requests;
   bool up = true;
+  // By default the broker acknowledges a subscription at once; a test sets this to answer
+  // each SUBSCRIBE itself (suback()), or never.
+  bool hold_subacks = false;
+  std::map<std::string, UpstreamState> acks;  // what subscription_state() answers, while up
   std::set<std::string> subscribed;
   int subscribe_calls = 0;
   std::vector<Pub> published;
