@@ -170,12 +170,11 @@ async function devicePublish(device, observer, topic, payloads) {
 
 const envelopeTopic = `devices/${cfg.device.id}/telemetry`;
 
-// A bridge answers a connect or subscribe before the broker holds the bridge's own (upstream)
-// subscription for a filter it did not carry yet (a fresh bridge, or one that just got back
-// to a restarted broker), so a device publish right after it can miss the page for good:
-// the sse scenario's rare 10 s "SSE envelope" timeout, reproduced every time with the
-// bridge's bytes to the broker delayed. Probes on their own topic, until the page has one,
-// prove the upstream subscription is in place; the getters above leave them out.
+// A connect or subscribe is answered once the broker holds the bridge's subscription, so the
+// scenarios publish right after the answer. A bridge that just got back to a restarted broker
+// subscribes again with no request to answer: nothing tells the page when the broker holds
+// it. Probes on their own topic, until the page has one, prove it; the getters above leave
+// them out.
 async function upstreamReady(page, device, allFrames) {
   const probes = async () => (await allFrames(page)).filter(isProbe).length;
   const before = await probes();
@@ -195,7 +194,6 @@ async function scenarioWs() {
   let frames = await waitFrames(page, 1, 'connect result');
   check(frames[0].call?.connectResult?.sessionId, `no connect result: ${JSON.stringify(frames[0])}`);
   log('connected', frames[0].call.connectResult.sessionId);
-  await upstreamReady(page, device, allWsFrames);
 
   // A device publish reaches the page with the exact bytes of the $lw/env payload.
   const seen = await devicePublish(device, observer, envelopeTopic, ['t1']);
@@ -270,7 +268,6 @@ async function scenarioSse() {
   const sessionId = events[0].call?.connectResult?.sessionId;
   check(sessionId, `no connect result: ${JSON.stringify(events[0])}`);
   check(/^[0-9a-f]+\.\d+$/.test(events[0].id), `bad resume token ${events[0].id}`);
-  await upstreamReady(page, device, allSseEvents);
 
   const seen = await devicePublish(device, observer, envelopeTopic, ['s1']);
   events = await waitFrames(page, 2, 'SSE envelope', sseEvents);
@@ -515,7 +512,6 @@ async function scenarioSdkSse() {
   const { post } = await sdkSseSession(page, base, []);
   const r = await post(encode({ call: { id: 2, subscribe: { subscription: { filter: `devices/${cfg.device.id}/#` } } } }));
   check(r.status === 200 && decode(r.body).call?.subscribeResult?.filter === `devices/${cfg.device.id}/#`, `POST subscribe: ${r.status} ${JSON.stringify(decode(r.body || ''))}`);
-  await upstreamReady(page, device, allSseEvents);
   const seen = await devicePublish(device, observer, envelopeTopic, ['sdk-1']);
   const ev = await waitFor('the envelope on the attached stream', async () => (await sseEvents(page)).find((e) => e.envelope));
   check(ev.raw === seen[0].payload.toString('base64'), 'SSE data differs from the $lw/env payload');
@@ -557,7 +553,6 @@ async function scenarioRestart() {
   await page.evaluate((u) => lw.openWs(u), `wss://127.0.0.1:${cfg.bridgePort}/v1/ws`);
   await page.evaluate((b) => lw.send(b), connectFrame(1, cfg.tokens.valid, [{ filter: `devices/${cfg.device.id}/#` }]));
   await waitFrames(page, 1, 'connect');
-  await upstreamReady(page, device, allWsFrames);
   await devicePublish(device, observer, envelopeTopic, ['before']);
   const frames = await waitFrames(page, 2, 'envelope before the restart');
   const before = frames[1].envelope;
@@ -567,7 +562,7 @@ async function scenarioRestart() {
   await waitFor('the broker restart', () => existsSync(cfg.restartedFlag), 60000);
   ({ observer, device } = await setupMqtt());
   const mark = (await wsFrames(page)).length;
-  // The bridge subscribes again once back on the broker: the same race.
+  // The bridge subscribes again once back on the broker; no answer says when that is done.
   await upstreamReady(page, device, allWsFrames);
   await devicePublish(device, observer, envelopeTopic, ['after']);
   const after = (await waitFrames(page, mark + 1, 'a frame after the restart'))[mark];

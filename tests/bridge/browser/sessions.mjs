@@ -7,7 +7,7 @@
 // not eaten by process start-up. Every wait is bounded; nothing asserts on a duration.
 //
 // usage: node sessions.mjs <config.json> <scenario>
-//   scenarios: refresh-ws, refresh-sse, expire, slow, keepalive, ipv6
+//   scenarios: refresh-ws, refresh-sse, expire, slow, keepalive, ipv6, fresh-ws, fresh-sse
 // Exit 0 when every check passed; otherwise prints `FAIL: <why>` and exits 1.
 import { readFileSync } from 'node:fs';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -15,7 +15,7 @@ import tls from 'node:tls';
 import https from 'node:https';
 import mqtt from 'mqtt';
 import protobuf from 'protobufjs';
-import { Fail, check, retryUntil, runScenario, scenarioLog, sleep, waitFor as waitForBounded } from '../../support/scenario.mjs';
+import { Fail, check, runScenario, scenarioLog, sleep, waitFor as waitForBounded } from '../../support/scenario.mjs';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const scenario = process.argv[3];
@@ -78,7 +78,8 @@ function wsFrameBytes(opcode, payload) {
 // recorded in `pings`, as arrival times).
 function openWs(port = cfg.bridgePort, h = host, { autoPong = true } = {}) {
   return new Promise((resolve, reject) => {
-    const ws = { frames: [], pings: [], closed: false, closedAt: 0, closeFrame: false, socket: null };
+    // onFrame, when set, sees each frame as it is parsed (to act on it without a poll's delay).
+    const ws = { frames: [], pings: [], closed: false, closedAt: 0, closeFrame: false, socket: null, onFrame: null };
     let buf = Buffer.alloc(0);
     let upgraded = false;
     const s = tls.connect({ host: h, port, ALPNProtocols: ['http/1.1'], ...tlsTrust }, () => {
@@ -107,7 +108,10 @@ function openWs(port = cfg.bridgePort, h = host, { autoPong = true } = {}) {
         if (buf.length < off + len) return;
         const payload = buf.subarray(off, off + len);
         buf = buf.subarray(off + len);
-        if (opcode === 2) ws.frames.push(decodeFrame(payload));
+        if (opcode === 2) {
+          ws.frames.push(decodeFrame(payload));
+          ws.onFrame?.(ws.frames.at(-1));
+        }
         else if (opcode === 8) ws.closeFrame = true;
         else if (opcode === 9) {
           ws.pings.push(Date.now());
@@ -152,11 +156,16 @@ async function wsSession(token, filter, port, h, options) {
 }
 
 // ---------------------------------------------------------------- SSE + POST client
-function openSse(token, filter) {
+// A standalone stream: the connect is in the query string and its reply is the first event.
+function openSse(token, filter, onEvent = null) {
+  const q = new URLSearchParams({ app: cfg.appId, token, sub: filter });
+  return sseStream(`/v1/sse?${q}`, onEvent);
+}
+// onEvent, when set, sees each event as it is parsed.
+function sseStream(path, onEvent = null) {
   return new Promise((resolve, reject) => {
-    const q = new URLSearchParams({ app: cfg.appId, token, sub: filter });
     const sse = { events: [], ended: false };
-    const req = https.get({ host, port: cfg.bridgePort, path: `/v1/sse?${q}`, headers: { accept: 'text/event-stream' }, ...tlsTrust, ...noReuse }, (res) => {
+    const req = https.get({ host, port: cfg.bridgePort, path, headers: { accept: 'text/event-stream' }, ...tlsTrust, ...noReuse }, (res) => {
       if (res.statusCode !== 200) return reject(new Fail(`SSE answered ${res.statusCode}`));
       let text = '';
       res.setEncoding('utf8');
@@ -166,7 +175,10 @@ function openSse(token, filter) {
           const block = text.slice(0, end);
           text = text.slice(end + 2);
           const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('');
-          if (data) sse.events.push(decodeFrame(Buffer.from(data, 'base64')));
+          if (data) {
+            sse.events.push(decodeFrame(Buffer.from(data, 'base64')));
+            onEvent?.(sse.events.at(-1));
+          }
         }
       });
       res.on('end', () => { sse.ended = true; });
@@ -191,7 +203,7 @@ function httpsRequest(path, { method = 'GET', body = null, headers = {}, h = hos
     req.end();
   });
 }
-const postCall = (session, obj) => httpsRequest('/v1/call', { method: 'POST', body: encodeFrame(obj), headers: { 'content-type': 'application/x-protobuf', 'x-laneway-session': session } });
+const postCall = (session, obj) => httpsRequest('/v1/call', { method: 'POST', body: encodeFrame(obj), headers: { 'content-type': 'application/x-protobuf', ...(session ? { 'x-laneway-session': session } : {}) } });
 
 // ---------------------------------------------------------------- the device
 function deviceClient() {
@@ -209,20 +221,9 @@ function deviceClient() {
 const publish = (c, topic, payload) => new Promise((res, rej) => c.publish(topic, payload, { qos: 1 }, (e) => (e ? rej(e) : res())));
 const topic = `devices/${cfg.device.id}/telemetry`;
 const filter = `devices/${cfg.device.id}/#`;
-const probeTopic = `devices/${cfg.device.id}/probe`;
-// The scenario's own envelopes: upstream probes (upstreamReady) left out.
-const envelopesOf = (frames) => allEnvelopesOf(frames).filter((e) => e.topic !== probeTopic);
-
-// A bridge answers a connect before the broker holds the bridge's own (upstream) subscription
-// for a filter it did not carry yet, so a device publish right after the connect result can
-// miss it for good: the ::1 test's one failure in ~20 runs, reproduced every time with the
-// bridge's bytes to the broker delayed. Probes on their own topic, until one arrives, prove
-// the upstream subscription is in place; what the device publishes after that is delivered.
-async function upstreamReady(device, frames, what) {
-  await retryUntil(`a probe envelope to reach ${what}`,
-    (i) => publish(device, probeTopic, `probe-${i}`),
-    () => allEnvelopesOf(frames()).some((e) => e.topic === probeTopic));
-}
+// A connect or subscribe is answered once the broker holds the bridge's subscription, so a
+// device publish right after the answer reaches the session (the fresh-* scenarios prove it).
+const envelopesOf = allEnvelopesOf;
 
 // Publishes `text` as the device and waits until every listed receiver has it.
 async function publishAndExpect(device, text, receivers) {
@@ -251,7 +252,6 @@ async function scenarioRefreshWs() {
   await waitFor('the twin to be closed', () => twin.closed);
   check(nowS() >= firstExp, 'TOKEN_EXPIRED before the first token expired');
   await sleep(1500);  // two more expiry checks (every second) pass over the refreshed session
-  await upstreamReady(device, () => refreshed.frames, 'the refreshed session');
   await publishAndExpect(device, 'after-first-exp', [['the refreshed session', () => refreshed.frames]]);
   check(!refreshed.closed, 'the refreshed session was closed');
   check(!refreshed.frames.some((f) => errorOf(f)), `the refreshed session got an error: ${JSON.stringify(refreshed.frames.find((f) => errorOf(f)))}`);
@@ -282,7 +282,6 @@ async function scenarioRefreshSse() {
   await waitFor('the twin stream to end', () => twin.ended);
   check(nowS() >= firstExp, 'TOKEN_EXPIRED before the first token expired');
   await sleep(1500);
-  await upstreamReady(device, () => refreshed.events, 'the refreshed SSE session');
   await publishAndExpect(device, 'sse-after-first-exp', [['the refreshed SSE session', () => refreshed.events]]);
   check(!refreshed.ended, 'the refreshed SSE stream ended');
   check(!refreshed.events.some((f) => errorOf(f)), 'the refreshed SSE session got an error');
@@ -301,7 +300,6 @@ async function scenarioExpire() {
   const exp = nowS() + 4;
   const shortLived = await wsSession(mintToken(exp), filter);
   const longLived = await wsSession(mintToken(nowS() + 3600), filter);
-  await upstreamReady(device, () => longLived.frames, 'the long session');
   await publishAndExpect(device, 'before', [['the short session', () => shortLived.frames], ['the long session', () => longLived.frames]]);
   const err = await waitFor('TOKEN_EXPIRED', () => shortLived.frames.find((f) => errorOf(f)));
   check(errorOf(err) === ErrorCode.ERROR_CODE_TOKEN_EXPIRED && err.call.id === 0, `got ${JSON.stringify(err.call)}`);
@@ -333,7 +331,6 @@ async function scenarioSlow() {
   const token = mintToken(nowS() + 3600);
   const reader = await wsSession(token, filter);
   const stalled = await wsSession(token, filter);
-  await upstreamReady(device, () => reader.frames, 'the reader');
   stalled.socket.pause();  // stop reading: the kernel buffers fill, then the bridge's queue
   const dropsBefore = await slowConsumerDrops();
   const payload = 'x'.repeat(cfg.floodPayloadBytes);
@@ -410,7 +407,6 @@ async function scenarioKeepalive() {
   while (Date.now() < quietUntil) await sleep(Math.min(250, quietUntil - Date.now()));
   check(!answering.closed, 'the answering session was closed');
   check(answering.pings.length >= 2, `the answering session got ${answering.pings.length} ping(s)`);
-  await upstreamReady(device, () => answering.frames, 'the answering session');
   await publishAndExpect(device, 'after-keepalive-close', [['the answering session', () => answering.frames]]);
   check(!answering.closed && !answering.frames.some((f) => errorOf(f)), 'the answering session was disturbed');
   log(`answering session open ${Date.now() - answering.sentAt} ms after its connect, ${answering.pings.length} pings answered, still receiving`);
@@ -432,13 +428,121 @@ async function scenarioIpv6() {
   log('/healthz and /api/info over ::1', transports);
   const ws = await wsSession(mintToken(nowS() + 3600), filter);
   check(ws.socket.remoteAddress === '::1', `connected to ${ws.socket.remoteAddress}`);
-  await upstreamReady(device, () => ws.frames, 'the IPv6 WebSocket session');
   await publishAndExpect(device, 'v6', [['the IPv6 WebSocket session', () => ws.frames]]);
   log('WebSocket session over ::1 received a device envelope');
   ws.close();
   device.end(true);
 }
 
-const scenarios = { 'refresh-ws': scenarioRefreshWs, 'refresh-sse': scenarioRefreshSse, expire: scenarioExpire, slow: scenarioSlow, keepalive: scenarioKeepalive, ipv6: scenarioIpv6 };
+// ---------------------------------------------------------------- answers mean SUBACK
+// The answer to a connect or subscribe says the broker holds the bridge's subscription
+// (docs/bridge.md "Resume"): a device publish sent the moment the answer arrives reaches the
+// session. Every filter here is new to the bridge (a fresh run id), so every answer waits
+// for the broker's SUBACK; the device publishes on a topic as soon as its answer is in,
+// from the client's frame handler (no poll in between), and every envelope must arrive.
+function freshTopics(count) {
+  const run = randomBytes(4).toString('hex');
+  return Array.from({ length: count }, (_, i) => `devices/${cfg.device.id}/fresh-${run}-${i}`);
+}
+
+// Publishes once per topic when `answered(topic)` is first called; resolves when all went.
+function publisherOnAnswer(device, topics) {
+  const sent = new Map();
+  return {
+    answered(t, payload) {
+      if (!topics.includes(t) || sent.has(t)) return;
+      sent.set(t, publish(device, t, payload));
+    },
+    all: () => waitFor('every publish to be sent', () => sent.size === topics.length && Promise.all(sent.values()).then(() => true)),
+  };
+}
+
+async function expectOnePerTopic(what, frames, topics, payload) {
+  await waitFor(`${what} to receive an envelope on each of ${topics.length} fresh topics`,
+    () => topics.every((t) => envelopesOf(frames()).some((e) => e.topic === t)), 30000).catch((e) => {
+    const got = new Set(envelopesOf(frames()).map((e) => e.topic));
+    throw new Fail(`${e.message}; missing ${topics.filter((t) => !got.has(t)).join(', ')}`);
+  });
+  const envs = envelopesOf(frames()).filter((e) => topics.includes(e.topic));
+  check(envs.length === topics.length, `${what} got ${envs.length} envelopes for ${topics.length} topics`);
+  check(envs.every((e) => payloadText(e) === payload), `${what} got a foreign payload`);
+}
+
+async function scenarioFreshWs() {
+  const device = await deviceClient();
+  const topics = freshTopics(cfg.freshFilters ?? 30);
+  const pub = publisherOnAnswer(device, topics);
+  const ws = await openWs();
+  const ids = new Map(topics.map((t, i) => [i + 1, t]));
+  ws.onFrame = (f) => {
+    if (f.call?.connectResult) f.call.connectResult.subscriptions.forEach((r) => pub.answered(r.filter, 'fresh-ws'));
+    if (f.call?.subscribeResult) pub.answered(f.call.subscribeResult.filter, 'fresh-ws');
+  };
+  // The connect carries the first filter; the rest are subscribed all at once after it.
+  ws.send({ call: { id: 1, connect: { appId: cfg.appId, token: mintToken(nowS() + 3600), client: 'sessions.mjs', subscriptions: [{ filter: topics[0] }] } } });
+  const first = await waitFor('connect result', () => ws.frames[0]);
+  check(first.call?.connectResult?.subscriptions?.[0]?.filter === topics[0], `connect answered ${JSON.stringify(first)}`);
+  for (const [id, t] of ids) if (id > 1) ws.send({ call: { id, subscribe: { subscription: { filter: t } } } });
+  await waitFor('every subscribe answer', () => ws.frames.filter((f) => f.call?.id > 1).length >= topics.length - 1);
+  const refused = ws.frames.find((f) => errorOf(f));
+  check(!refused, `a subscribe was refused: ${JSON.stringify(refused?.call)}`);
+  await pub.all();
+  await expectOnePerTopic('the WebSocket session', () => ws.frames, topics, 'fresh-ws');
+  // Nothing reached the session before its answer.
+  for (const t of topics) {
+    const answer = ws.frames.findIndex((f) => f.call?.connectResult?.subscriptions?.some((r) => r.filter === t) || f.call?.subscribeResult?.filter === t);
+    const env = ws.frames.findIndex((f) => f.envelope?.topic === t);
+    check(answer >= 0 && answer < env, `the envelope on ${t} came before its answer`);
+  }
+  log(`WebSocket: ${topics.length} fresh filters, each published on at its answer, all delivered`);
+  ws.close();
+  device.end(true);
+}
+
+async function scenarioFreshSse() {
+  const device = await deviceClient();
+  const topics = freshTopics(cfg.freshFilters ?? 30);
+  const pub = publisherOnAnswer(device, topics);
+  const token = mintToken(nowS() + 3600);
+
+  // POST connect (the SDK's flow): the answer is the response, held for the SUBACK.
+  const connected = await postCall('', { call: { id: 1, connect: { appId: cfg.appId, token, client: 'sessions.mjs', subscriptions: [{ filter: topics[0] }] } } });
+  check(connected.status === 200, `POST connect answered ${connected.status} ${connected.error || ''}`);
+  const reply = decodeFrame(connected.body);
+  const session = reply.call?.connectResult?.sessionId;
+  check(session, `POST connect answered ${JSON.stringify(reply)}`);
+  pub.answered(topics[0], 'fresh-sse');
+  const stream = await sseStream(`/v1/sse?${new URLSearchParams({ session, token })}`);
+
+  // The rest by POST, all at once; each publishes as its response arrives.
+  const answers = await Promise.all(topics.slice(1).map((t, i) =>
+    postCall(session, { call: { id: i + 2, subscribe: { subscription: { filter: t } } } }).then((res) => {
+      const f = res.status === 200 ? decodeFrame(res.body) : null;
+      if (f?.call?.subscribeResult) pub.answered(f.call.subscribeResult.filter, 'fresh-sse');
+      return { res, f };
+    })));
+  for (const { res, f } of answers) {
+    check(res.status === 200 && f?.call?.subscribeResult, `POST subscribe answered ${res.status} ${res.error || ''} ${JSON.stringify(f?.call)}`);
+  }
+  await pub.all();
+  await expectOnePerTopic('the SSE session', () => stream.events, topics, 'fresh-sse');
+
+  // A standalone stream (connect in the URL) with a fresh filter: its first event is the
+  // connect reply, sent once the broker acknowledged; a publish right then arrives too.
+  const [solo] = freshTopics(1);
+  const soloPub = publisherOnAnswer(device, [solo]);
+  const standalone = await openSse(token, solo, (f) => {
+    if (f.call?.connectResult) soloPub.answered(solo, 'fresh-sse');
+  });
+  await soloPub.all();
+  await expectOnePerTopic('the standalone SSE stream', () => standalone.events, [solo], 'fresh-sse');
+  check(standalone.events[0].call?.connectResult, 'the standalone stream did not start with its connect reply');
+  log(`SSE + POST: ${topics.length} fresh filters and a standalone stream, each published on at its answer, all delivered`);
+  stream.close();
+  standalone.close();
+  device.end(true);
+}
+
+const scenarios = { 'refresh-ws': scenarioRefreshWs, 'refresh-sse': scenarioRefreshSse, expire: scenarioExpire, slow: scenarioSlow, keepalive: scenarioKeepalive, ipv6: scenarioIpv6, 'fresh-ws': scenarioFreshWs, 'fresh-sse': scenarioFreshSse };
 // Inside the test driver's 240 s bound, so a hang reports itself.
 await runScenario(scenarios, scenario, { timeoutMs: 230000 });

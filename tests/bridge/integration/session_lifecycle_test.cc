@@ -1,7 +1,8 @@
 // laneway-bridge session lifecycle end to end: real mosquitto + laneway plugin (BrokerHarness),
 // real laneway-bridge processes, and Node-side WebSocket / SSE + POST clients
 // (tests/bridge/browser/sessions.mjs) over TLS on loopback: in-band token refresh,
-// TOKEN_EXPIRED, the slow-consumer policy, WebSocket keepalive, and a bridge listening on ::1.
+// TOKEN_EXPIRED, the slow-consumer policy, WebSocket keepalive, a bridge listening on ::1, and
+// answers that wait for the broker's SUBACK.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -114,6 +115,17 @@ TEST_F(SessionLifecycleTest, ExpiredTokenClosesOnlyThatSession) {
 // in /metrics); a reading session receives every envelope in order meanwhile.
 TEST_F(SessionLifecycleTest, SlowConsumerIsDroppedWhileAReaderGetsEverything) {
   run_scenario("slow", *env_->bridge, env_->bridge_port);
+}
+
+// A connect or subscribe is answered once the broker acknowledged the bridge's subscription
+// (docs/bridge.md "Resume"): 30 filters new to the bridge, each published on by the device
+// the moment its answer arrives, all delivered. Over WebSocket, then POST + SSE (connect and
+// subscribes by POST, and a standalone stream with the connect in its URL).
+TEST_F(SessionLifecycleTest, AnswersComeAfterTheSubackSoPublishesRightAfterArriveOverWebSocket) {
+  run_scenario("fresh-ws", *env_->bridge, env_->bridge_port, "127.0.0.1", {{"freshFilters", 30}});
+}
+TEST_F(SessionLifecycleTest, AnswersComeAfterTheSubackSoPublishesRightAfterArriveOverPostAndSse) {
+  run_scenario("fresh-sse", *env_->bridge, env_->bridge_port, "127.0.0.1", {{"freshFilters", 30}});
 }
 
 // WebSocket keepalive (ws_lane.cc) on a bridge of its own with ws.ping_interval_ms = 1000:
