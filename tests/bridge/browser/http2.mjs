@@ -13,6 +13,7 @@
 //   native    a standalone native EventSource reconnects; 'h2': a fresh session, what was
 //             published meanwhile is lost; 'http/1.1': resumed with recovered=true. Then
 //             on both, `?lastEventId=` in the URL resumes with recovered=true
+//   ws        the WebSocket lane inside the h2 connection (RFC 8441)
 // Exit 0 when every check passed; otherwise prints `FAIL: <why>` and exits 1.
 import { readFileSync } from 'node:fs';
 import { createHash, X509Certificate } from 'node:crypto';
@@ -430,5 +431,40 @@ async function scenarioNative() {
   device.end(true);
 }
 
-const scenarios = { sdk: scenarioSdk, inflight: scenarioInflight, native: scenarioNative };
+// ---------------------------------------------------------------- WebSocket over h2
+// lws 4.1.6 offers RFC 8441 (SETTINGS_ENABLE_CONNECT_PROTOCOL), so chromium runs the
+// WebSocket lane inside the h2 connection it already has: the handshake answers 200, not 101.
+async function scenarioWs() {
+  check(protocol === 'h2', 'the ws scenario is about h2');
+  const { observer, device } = await setupMqtt();
+  const proxy = await startProxy(cfg.bridgePort, cfg.proxyPort);
+  const base = `https://127.0.0.1:${proxy.port}`;
+  const { page } = await newPage(base);
+  const handshakes = [];
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  cdp.on('Network.webSocketHandshakeResponseReceived', (e) => handshakes.push(e.response.status));
+  const connect = Buffer.from(Frame.encode(Frame.fromObject({ call: { id: 1, connect: { appId: cfg.appId, token: cfg.tokens.valid, client: 'http2.mjs', subscriptions: [{ filter: `devices/${cfg.device.id}/#` }] } } })).finish()).toString('base64');
+  await page.evaluate((c) => new Promise((resolve, reject) => {
+    const t = { frames: [] };
+    window.t = t;
+    const ws = new WebSocket(`${location.origin.replace('https', 'wss')}/v1/ws`);
+    ws.binaryType = 'arraybuffer';
+    ws.onopen = () => { ws.send(Uint8Array.from(atob(c), (x) => x.charCodeAt(0))); resolve(); };
+    ws.onmessage = (m) => t.frames.push(btoa(String.fromCharCode(...new Uint8Array(m.data))));
+    ws.onerror = () => reject(new Error('WebSocket error'));
+  }), connect);
+  const frames = async () => (await page.evaluate(() => window.t.frames)).map((raw) => ({ ...decode(raw), raw }));
+  await waitFor('the connect result', async () => (await frames()).some((f) => f.call?.connectResult));
+  check(handshakes.length === 1 && handshakes[0] === 200, `WebSocket handshake statuses ${handshakes} (200 = over h2, 101 = HTTP/1.1)`);
+  await upstreamReady(device, async () => (await frames()).filter((f) => f.envelope?.topic === probeTopic).length);
+  const [w1] = await devicePublish(device, observer, ['w1']);
+  await waitFor('w1 on the WebSocket', async () => (await frames()).some((f) => f.raw === w1.payload.toString('base64')));
+  log('WebSocket lane inside the h2 connection (handshake 200): connect result and a byte-identical envelope');
+  await proxy.close();
+  observer.end(true);
+  device.end(true);
+}
+
+const scenarios = { sdk: scenarioSdk, inflight: scenarioInflight, native: scenarioNative, ws: scenarioWs };
 await runScenario(scenarios, scenario, { cleanup: () => browser.close() });

@@ -34,20 +34,24 @@ std::int64_t now_s() {
       .count();
 }
 
-// One broker and one h2 bridge (on 127.0.0.1) for the suite; the browser reaches the bridge
-// through http2.mjs' proxy on proxy_port.
+// One broker for the suite. Each scenario gets a bridge of its own (fresh port, same
+// config), so sessions a scenario leaves behind, detached and still queueing, never count
+// in the next one's /metrics, whether ctest runs the tests apart or the binary runs them all.
 struct Http2Env : BridgeSystem {
   Http2Env() : BridgeSystem("laneway-bridge-h2") {}
 
-  std::optional<test::Process> bridge;
-  int bridge_port = 0;
   int proxy_port = 0;
 
   void setup() {
     if (!prepare({"observer"})) return;
-    bridge_port = test::free_tcp_port();
     proxy_port = test::free_tcp_port();
-    json config = base_config("127.0.0.1", bridge_port);
+  }
+
+  // A bridge with `tls.http2: true` on a free port; the browser reaches it through
+  // http2.mjs' proxy on proxy_port.
+  std::optional<test::Process> start_h2_bridge(const std::string& name, int port,
+                                               std::string* why) {
+    json config = base_config("127.0.0.1", port);
     config["tls"]["http2"] = true;
     config["web_root"] = LANEWAY_WEB_DIR;
     config["apps"] = {{{"id", "demo"},
@@ -58,9 +62,7 @@ struct Http2Env : BridgeSystem {
     // No heartbeat while a scenario watches the bytes the bridge writes (the first one, at
     // the start of each stream, still goes out).
     config["sse"] = {{"heartbeat_ms", 600000}, {"resume_window_ms", kResumeWindowMs}};
-    std::string why;
-    bridge = start_bridge("bridge", config, &why);
-    if (!bridge) fail(why);
+    return start_bridge(name, config, why);
   }
 };
 
@@ -82,15 +84,21 @@ class BridgeHttp2Test : public SuiteEnvTest<Http2Env> {
     start_suite("");
   }
 
-  // Runs one http2.mjs scenario over `protocol` ("h2" or "http/1.1"); its output and the
-  // bridge's are printed on failure.
+  // Runs one http2.mjs scenario over `protocol` ("h2" or "http/1.1") against a bridge of its
+  // own, stopped (by PID) on return; the scenario's output and the bridge's are printed on
+  // failure.
   void run_scenario(const std::string& name, const std::string& protocol) {
     Http2Env& e = *env_;
+    const std::string tag = name + (protocol == "h2" ? "-h2" : "-h1");
+    const int bridge_port = test::free_tcp_port();
+    std::string why;
+    auto bridge = e.start_h2_bridge("bridge-" + tag, bridge_port, &why);
+    ASSERT_TRUE(bridge) << why;
     const std::string pki = e.broker.pki();
     json cfg{
         {"protoPath", LANEWAY_PROTO_FILE},
         {"protocol", protocol},
-        {"bridgePort", e.bridge_port},
+        {"bridgePort", bridge_port},
         {"proxyPort", e.proxy_port},
         {"brokerPort", e.broker.port()},
         {"caFile", pki + "/ca.crt"},
@@ -105,15 +113,14 @@ class BridgeHttp2Test : public SuiteEnvTest<Http2Env> {
          {{"valid", testing::mint_token(
                         "HS256", testing::kTestSecret,
                         json{{"sub", "alice"}, {"app", "demo"}, {"exp", now_s() + 3600}})}}}};
-    const std::string tag = name + (protocol == "h2" ? "-h2" : "-h1");
     const std::string cfg_path = e.dir.file("scenario-" + tag + ".json");
     std::ofstream(cfg_path) << cfg.dump(2);
     std::string output;
     const int rc = test::run_command(
         {"node", std::string(LANEWAY_BROWSER_DIR) + "/http2.mjs", cfg_path, name}, &output, 150s);
-    EXPECT_EQ(rc, 0) << output << "\n--- bridge log ---\n" << e.bridge->output();
+    EXPECT_EQ(rc, 0) << output << "\n--- bridge log ---\n" << bridge->output();
     EXPECT_NE(output.find("PASS " + name), std::string::npos) << output;
-    EXPECT_TRUE(e.bridge->running()) << "the bridge died:\n" << e.bridge->output();
+    EXPECT_TRUE(bridge->running()) << "the bridge died:\n" << bridge->output();
     // What each step showed (which path the reconnect took), for `ctest -V` readers.
     std::cout << output;
   }
@@ -141,6 +148,12 @@ TEST_F(BridgeHttp2Test, NativeEventSourceReconnectOverHttp2IsAFreshSession) {
 }
 TEST_F(BridgeHttp2Test, NativeEventSourceReconnectOverHttp11Resumes) {
   run_scenario("native", "http/1.1");
+}
+
+// With h2 on, chromium opens the WebSocket lane inside the h2 connection (RFC 8441); it
+// must work there too.
+TEST_F(BridgeHttp2Test, WebSocketLaneRunsInsideTheHttp2Connection) {
+  run_scenario("ws", "h2");
 }
 
 }  // namespace
