@@ -36,6 +36,9 @@ const text = (envelope) => Buffer.from(envelope.payload, 'base64').toString();
 
 const { publish, cmdTopic, setupMqtt } = brokerClients(mqtt, cfg);
 const telemetry = `devices/${cfg.device.id}/telemetry`;
+// Connects and subscribes are answered once the broker holds the subscription, so the
+// scenarios publish right after the answer. Probes on their own topic are only the writes
+// that make the bridge notice a dead connection (see scenarioInflight).
 const probeTopic = `devices/${cfg.device.id}/probe`;
 
 // ---- a TCP pass-through in front of the bridge. cut() drops every connection and refuses
@@ -203,13 +206,6 @@ async function sdkPage(base) {
   return { page, traffic, state, messages };
 }
 
-// A bridge answers a subscribe before the broker holds the bridge's own subscription for a
-// new filter (see lanes.mjs upstreamReady): probes on their own topic, until one arrives.
-async function upstreamReady(device, probes) {
-  const before = await probes();
-  await retryUntil('a probe envelope to reach the page', (i) => publish(device, probeTopic, `probe-${i}`), async () => (await probes()) > before);
-}
-
 // ---------------------------------------------------------------- the SDK over h2
 async function scenarioSdk() {
   check(protocol === 'h2', 'the sdk scenario is about h2');
@@ -219,7 +215,6 @@ async function scenarioSdk() {
   const sdk = await sdkPage(base);
   const first = await sdk.state();
   check(first.lane === 'sse' && first.sessionId, `not on the SSE lane: ${JSON.stringify(first)}`);
-  await upstreamReady(device, async () => (await sdk.state()).msgs.filter((m) => m.topic === probeTopic).length);
 
   // A device publish: the frame the page's EventSource got is byte for byte the $lw/env payload.
   const seen = await devicePublish(device, observer, ['t1']);
@@ -303,7 +298,6 @@ async function scenarioInflight() {
   const base = `https://127.0.0.1:${proxy.port}`;
   const sdk = await sdkPage(base);
   const sessionId = (await sdk.state()).sessionId;
-  await upstreamReady(device, async () => (await sdk.state()).msgs.filter((m) => m.topic === probeTopic).length);
   await devicePublish(device, observer, ['f1']);
   await waitFor('f1', async () => (await sdk.messages()).length >= 1);
   checkProtocol(sdk.traffic, '/v1/sse', 'the event stream');
@@ -376,7 +370,6 @@ async function scenarioNative() {
   const delivered = async () => (await frames()).flatMap((f) => (f.envelope ? [f.envelope] : f.group?.envelopes ?? [])).filter((e) => e.topic === telemetry).map(text);
   await waitFor('the connect result', async () => (await connects()).length === 1);
   const [firstSession] = await connects();
-  await upstreamReady(device, async () => (await frames()).filter((f) => (f.envelope ?? f.group?.envelopes?.[0])?.topic === probeTopic).length);
   const seen = await devicePublish(device, observer, ['n1']);
   await waitFor('n1', async () => (await delivered()).includes('n1'));
   check((await frames()).some((f) => f.raw === seen[0].payload.toString('base64')), 'no event carried the $lw/env payload byte for byte');
@@ -457,7 +450,6 @@ async function scenarioWs() {
   const frames = async () => (await page.evaluate(() => window.t.frames)).map((raw) => ({ ...decode(raw), raw }));
   await waitFor('the connect result', async () => (await frames()).some((f) => f.call?.connectResult));
   check(handshakes.length === 1 && handshakes[0] === 200, `WebSocket handshake statuses ${handshakes} (200 = over h2, 101 = HTTP/1.1)`);
-  await upstreamReady(device, async () => (await frames()).filter((f) => f.envelope?.topic === probeTopic).length);
   const [w1] = await devicePublish(device, observer, ['w1']);
   await waitFor('w1 on the WebSocket', async () => (await frames()).some((f) => f.raw === w1.payload.toString('base64')));
   log('WebSocket lane inside the h2 connection (handshake 200): connect result and a byte-identical envelope');
