@@ -146,14 +146,78 @@ test('SSE lane: connect by POST, then the event stream with session and token in
   assert.equal(second.authorization, 'Bearer d.e.f');
   assert.equal(frames.length, 2, 'an empty 204 reply delivers nothing (the reply comes on the stream)');
 
-  // EventSource reconnecting by itself (Last-Event-ID) is not a drop; a CLOSED source is.
-  es.readyState = 0;
-  es.onerror();
-  assert.equal(drops.length, 0);
+  // A CLOSED source (the bridge refused the stream) drops the lane.
   es.readyState = 2;
   es.onerror();
   assert.equal(drops.length, 1);
   assert.ok(es.closed);
+});
+
+test('SSE lane: a dropped stream is reopened by the lane with the last event id in the query', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const lane = new SseLane({ url: 'https://b/v1/sse', callUrl: 'https://b/v1/call', EventSource: FakeEventSource, fetch: fakeFetch(() => ({})) });
+  const drops = [];
+  const frames = [];
+  lane.onClose = (e) => drops.push(e);
+  lane.onFrame = (b) => frames.push(b);
+  const est = lane.established({ sessionId: 's1', token: 't1' });
+  const first = FakeEventSource.last;
+  assert.equal(new URL(first.url).searchParams.get('lastEventId'), null, 'nothing to resume yet');
+  first.onopen();
+  await est;
+  first.onmessage({ data: readVectorText('call_ping.b64').trimEnd(), lastEventId: 'inst.41' });
+  first.onmessage({ data: readVectorText('call_ping.b64').trimEnd(), lastEventId: 'inst.42' });
+
+  // The connection drops: the browser would reconnect with Last-Event-ID as a header, which
+  // does not survive HTTP/2 here. The lane closes that source and opens its own.
+  lane.setToken('t2');
+  first.readyState = 0;
+  first.onerror();
+  assert.ok(first.closed, 'the browser-driven reconnect is stopped');
+  assert.equal(FakeEventSource.last, first, 'not at once');
+  t.mock.timers.tick(250);
+  const second = FakeEventSource.last;
+  assert.notEqual(second, first);
+  const url = new URL(second.url);
+  assert.equal(url.searchParams.get('session'), 's1');
+  assert.equal(url.searchParams.get('token'), 't2', 'the current token');
+  assert.equal(url.searchParams.get('lastEventId'), 'inst.42');
+
+  // Failing tries back off (250, 500, 1000 ms ...); an open resets the count.
+  second.onerror();
+  t.mock.timers.tick(499);
+  assert.equal(FakeEventSource.last, second);
+  t.mock.timers.tick(1);
+  const third = FakeEventSource.last;
+  assert.notEqual(third, second);
+  third.onopen();
+  third.onmessage({ data: readVectorText('call_ping.b64').trimEnd(), lastEventId: 'inst.43' });
+  assert.equal(frames.length, 3);
+  third.onerror();
+  t.mock.timers.tick(250);
+  assert.equal(new URL(FakeEventSource.last.url).searchParams.get('lastEventId'), 'inst.43');
+  assert.equal(drops.length, 0);
+
+  // When the sixth reopened stream in a row fails too, the lane gives up: the session
+  // reconnects with its positions.
+  for (let i = 0; i < 5; i += 1) {
+    FakeEventSource.last.onerror();
+    t.mock.timers.tick(4000);
+  }
+  FakeEventSource.last.onerror();
+  assert.equal(drops.length, 1);
+  assert.match(drops[0].message, /reopen/);
+
+  // A reopen pending when the lane is released never runs.
+  const lane2 = new SseLane({ url: 'https://b/v1/sse', callUrl: 'https://b/v1/call', EventSource: FakeEventSource, fetch: fakeFetch(() => ({})) });
+  const est2 = lane2.established({ sessionId: 's2', token: 't' });
+  const only = FakeEventSource.last;
+  only.onopen();
+  await est2;
+  only.onerror();
+  lane2.close();
+  t.mock.timers.tick(4000);
+  assert.equal(FakeEventSource.last, only);
 });
 
 test('SSE lane: corrupt base64 on the stream drops the lane', async () => {

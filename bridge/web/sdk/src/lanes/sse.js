@@ -1,6 +1,8 @@
 // SSE + POST lane. Receiving: a native EventSource on GET /v1/sse whose `data:` lines are the
-// base64 of one Frame each and whose `id:` is the bridge's resume token, so the browser's own
-// reconnect (with Last-Event-ID) resumes the stream without the SDK doing anything. Sending:
+// base64 of one Frame each and whose `id:` is the bridge's resume token. When the stream
+// drops, the lane reopens it itself with that token in the query (`lastEventId=`) instead of
+// leaving it to the browser's reconnect, whose Last-Event-ID header libwebsockets 4.1 drops on
+// HTTP/2 streams (docs/bridge.md "HTTP/2"): the query resumes on h2 and HTTP/1.1 alike. Sending:
 // POST /v1/call with one Frame (application/x-protobuf) per request; the reply comes back in
 // the response body or, when the body is empty, on the event stream.
 //
@@ -25,6 +27,11 @@ import {
 
 const EVENTSOURCE_CLOSED = 2;
 const MAX_IN_FLIGHT_POSTS = 64;
+// Reopening a dropped event stream: after 250 ms, doubling to 4 s; after this many failed
+// tries the lane is dropped and the session reconnects with its positions instead.
+const REOPEN_FIRST_MS = 250;
+const REOPEN_MAX_MS = 4000;
+const MAX_REOPENS = 6;
 
 /** A typed error for an HTTP refusal that carried no Frame body. */
 export function errorFromHttpStatus(status, context) {
@@ -53,6 +60,9 @@ export class SseLane extends LaneBase {
     this.sessionId = '';
     this.token = '';
     this.source = null;
+    this.lastEventId = '';
+    this.reopens = 0;
+    this.reopenTimer = null;
     this.inFlight = 0;
     this.aborter = new AbortController();
   }
@@ -69,22 +79,28 @@ export class SseLane extends LaneBase {
   async established({ sessionId, token }) {
     this.sessionId = sessionId;
     this.token = token;
-    const url = new URL(this.url);
-    url.searchParams.set('session', sessionId);
-    url.searchParams.set('token', token);
-    const source = new this.EventSourceImpl(url.href);
-    this.source = source;
+    const source = this.#openStream();
     await new Promise((resolve, reject) => {
       source.onopen = () => {
-        source.onopen = null;
-        source.onerror = () => this.#streamError();
+        this.#streamOpened(source);
         resolve();
       };
       source.onerror = () => {
         if (source.readyState === EVENTSOURCE_CLOSED) reject(new ConnectionError(`event stream ${this.url} refused`));
       };
     });
+  }
+
+  // GET /v1/sse?session=…&token=…, plus lastEventId=… once an event has arrived.
+  #openStream() {
+    const url = new URL(this.url);
+    url.searchParams.set('session', this.sessionId);
+    url.searchParams.set('token', this.token);
+    if (this.lastEventId) url.searchParams.set('lastEventId', this.lastEventId);
+    const source = new this.EventSourceImpl(url.href);
+    this.source = source;
     source.onmessage = (ev) => {
+      if (ev.lastEventId) this.lastEventId = ev.lastEventId;
       let bytes;
       try {
         bytes = decodeBase64(ev.data);
@@ -94,14 +110,40 @@ export class SseLane extends LaneBase {
       }
       this.onFrame(bytes);
     };
+    return source;
   }
 
-  // While the EventSource is CONNECTING it is resuming by itself (Last-Event-ID); only a
-  // CLOSED source (the bridge refused the resume, e.g. after a restart) ends the lane.
-  #streamError() {
-    if (this.source?.readyState === EVENTSOURCE_CLOSED) {
+  #streamOpened(source) {
+    source.onopen = null;
+    source.onerror = () => this.#streamError(source);
+    this.reopens = 0;
+  }
+
+  // CLOSED: the bridge refused the stream (its session is gone, e.g. after a restart), so the
+  // lane ends and the session reconnects with its positions. CONNECTING: the connection
+  // dropped and the browser is about to reconnect without the id in the query; the lane
+  // reopens the stream itself instead.
+  #streamError(source) {
+    if (this.closed || source !== this.source) return;
+    if (source.readyState === EVENTSOURCE_CLOSED) {
       this.dropped(new ConnectionError('event stream closed by the bridge'));
+      return;
     }
+    source.onopen = source.onmessage = source.onerror = null;
+    source.close();
+    if (this.reopens >= MAX_REOPENS) {
+      this.dropped(new ConnectionError(`event stream lost after ${MAX_REOPENS} attempts to reopen it`));
+      return;
+    }
+    const delay = Math.min(REOPEN_MAX_MS, REOPEN_FIRST_MS * 2 ** this.reopens);
+    this.reopens += 1;
+    this.reopenTimer = setTimeout(() => {
+      this.reopenTimer = null;
+      if (this.closed) return;
+      const next = this.#openStream();
+      next.onopen = () => this.#streamOpened(next);
+      next.onerror = () => this.#streamError(next);
+    }, delay);
   }
 
   async send(bytes) {
@@ -149,6 +191,8 @@ export class SseLane extends LaneBase {
 
   release() {
     this.aborter.abort(new ConnectionError('lane closed'));
+    clearTimeout(this.reopenTimer);
+    this.reopenTimer = null;
     if (this.source) {
       this.source.onopen = this.source.onmessage = this.source.onerror = null;
       this.source.close();
