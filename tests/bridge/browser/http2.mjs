@@ -2,14 +2,16 @@
 // real laneway-bridge with `tls.http2: true` reached through a TCP pass-through, so the test
 // can cut the connection (TLS stays end to end). What it shows (docs/bridge.md "HTTP/2"):
 // libwebsockets 4.1.6 drops request headers it does not know on h2 streams, so the
-// EventSource's own Last-Event-ID never reaches the bridge over h2.
+// EventSource's own Last-Event-ID never reaches the bridge over h2; the SDK reopens its
+// stream itself with `?lastEventId=`, which does.
 //
 // usage: node http2.mjs <config.json> <scenario>
 //   sdk       the JS SDK (served by the bridge) on the SSE lane over h2: delivery, publish,
-//             a short cut (the stream reattaches to its session) and a cut longer than
-//             sse.resume_window_ms (the SDK reconnects and resumes with recovered=true)
+//             a short cut (the SDK reopens the stream on its session, resuming from its
+//             last event id) and a cut longer than sse.resume_window_ms (the SDK
+//             reconnects and resumes with recovered=true)
 //   inflight  the SDK loses the connection while an event is on the wire to it; run with
-//             cfg.protocol 'h2' (nothing replays it: a gap) or 'http/1.1' (replayed)
+//             cfg.protocol 'h2' or 'http/1.1': replayed on both
 //   native    a standalone native EventSource reconnects; 'h2': a fresh session, what was
 //             published meanwhile is lost; 'http/1.1': resumed with recovered=true. Then
 //             on both, `?lastEventId=` in the URL resumes with recovered=true
@@ -163,6 +165,11 @@ function lastEventIdSent(traffic) {
   const sent = traffic.sent.find((x) => x.id === request?.id);
   return sent && Object.entries(sent.headers).find(([k]) => k.toLowerCase() === 'last-event-id')?.[1];
 }
+// The `lastEventId` query argument of the last request to /v1/sse (the SDK's reopen).
+function lastEventIdInUrl(traffic) {
+  const request = traffic.requests.filter((r) => pathOf(r.url) === '/v1/sse').at(-1);
+  return request && new URL(request.url).searchParams.get('lastEventId');
+}
 
 // Publishes as the device and waits until the wire observer saw each envelope on $lw/env;
 // returns those envelopes' payloads (the exact bytes the bridge forwards).
@@ -239,11 +246,12 @@ async function scenarioSdk() {
   check(timing.length > 0 && timing.every((p) => p === protocol), `Resource Timing of /v1/call: ${timing}`);
   log(`browser saw ${sse} /v1/sse and ${calls} /v1/call responses, all ${protocol}`);
 
-  // A short cut: the EventSource reconnects by itself to its session. Last-Event-ID does not
-  // reach the bridge over h2, so the bridge does not replay; it hands over what the session
-  // queued while detached. Nothing is on the wire here: c1..c3 are published only once a
-  // probe got queued, i.e. the bridge has detached the dead stream.
+  // A short cut: the SDK reopens its event stream on the same session with the id of the
+  // last event it got in the query (the browser's own reconnect would send it as a header,
+  // which does not reach the bridge over h2), and the bridge replays from there. c1..c3 are
+  // published only once a probe got queued, i.e. the bridge has detached the dead stream.
   const opens = (await sdk.state()).opens;
+  const lastSeen = (await sdk.state()).events.at(-1)?.id;
   const resumesBefore = await metric(RESUMES);
   proxy.cut();
   await waitFor('the EventSource to notice the cut', async () => (await sdk.state()).esErrors > 0);
@@ -256,10 +264,10 @@ async function scenarioSdk() {
   check(after.sessionId === first.sessionId, 'the short cut replaced the session');
   check(after.msgs.filter((m) => m.topic === telemetry).map((m) => m.text).join() === 't1,c1,c2,c3', `delivered ${after.msgs.map((m) => m.text)}`);
   check(after.gaps.filter((g) => g.topic === telemetry).length === 0, `gaps after the short cut: ${JSON.stringify(after.gaps)}`);
-  check((await metric(RESUMES)) === resumesBefore, 'the bridge resumed from an offset: a Last-Event-ID reached it over h2');
-  const sentId = lastEventIdSent(sdk.traffic);
-  check(sentId, 'chromium sent no Last-Event-ID on the reconnect');
-  log('short cut: same session, c1..c3 from its queue, no gap; chromium sent Last-Event-ID', sentId, 'and the bridge never saw it');
+  check((await metric(RESUMES)) === resumesBefore + 1, 'the bridge did not resume the reopened stream from its offset');
+  const reopenedFrom = lastEventIdInUrl(sdk.traffic);
+  check(reopenedFrom && reopenedFrom === lastSeen, `the SDK reopened from ${reopenedFrom}, its last event was ${lastSeen}`);
+  log('short cut: same session, reopened with lastEventId', reopenedFrom, '; c1..c3 replayed, no gap');
 
   // A cut longer than sse.resume_window_ms: the bridge ends the session, the reconnecting
   // EventSource is refused (404), the SDK reconnects and resumes from its positions.
@@ -291,7 +299,8 @@ async function scenarioSdk() {
 
 // ---------------------------------------------------------------- an event lost in flight
 // The connection dies with an event on the wire (written by the bridge, never received):
-// only the browser's Last-Event-ID can tell the bridge to send it again.
+// only the last event id the client names can tell the bridge to send it again. The SDK
+// names it in the query, which reaches the bridge over h2 and HTTP/1.1 alike.
 async function scenarioInflight() {
   const { observer, device } = await setupMqtt();
   const proxy = await startProxy(cfg.bridgePort, cfg.proxyPort);
@@ -321,23 +330,13 @@ async function scenarioInflight() {
   await waitFor('f3', async () => (await sdk.messages()).some((m) => m.text === 'f3'));
   const s = await sdk.state();
   check(s.sessionId === sessionId, `the session changed: ${JSON.stringify({ errors: s.errors, sse: sdk.traffic.responses.filter((r) => pathOf(r.url) === '/v1/sse') })}`);
-  check(lastEventIdSent(sdk.traffic), 'chromium sent no Last-Event-ID on the reconnect');
+  check(lastEventIdInUrl(sdk.traffic), 'the SDK reopened its stream without lastEventId');
   const got = s.msgs.filter((m) => m.topic === telemetry).map((m) => m.text).join();
-  const gaps = s.gaps.filter((g) => g.topic === telemetry);
   const resumed = (await metric(RESUMES)) - resumesBefore;
-  if (protocol === 'h2') {
-    // Documented limitation: the header is dropped by libwebsockets, so f2 is gone and the
-    // SDK can only report the hole.
-    check(resumed === 0, 'the bridge resumed: a Last-Event-ID reached it over h2');
-    check(got === 'f1,f3', `over h2 delivered ${got}`);
-    check(gaps.length === 1 && gaps[0].reason === 'seq' && gaps[0].received.seq === gaps[0].last.seq + 2, `gap events ${JSON.stringify(s.gaps)}`);
-    log('h2: f2 lost on the wire, not replayed (no Last-Event-ID at the bridge); the SDK reported the gap', JSON.stringify(gaps[0]));
-  } else {
-    check(resumed === 1, `the bridge resumed ${resumed} times from Last-Event-ID over HTTP/1.1`);
-    check(got === 'f1,f2,f3', `over HTTP/1.1 delivered ${got}`);
-    check(s.gaps.length === 0, `gap events ${JSON.stringify(s.gaps)}`);
-    log('http/1.1: Last-Event-ID reached the bridge, f2 replayed, no gap');
-  }
+  check(resumed === 1, `the bridge resumed ${resumed} times from the reopened stream's lastEventId over ${protocol}`);
+  check(got === 'f1,f2,f3', `over ${protocol} delivered ${got}`);
+  check(s.gaps.length === 0, `gap events ${JSON.stringify(s.gaps)}`);
+  log(`${protocol}: the SDK reopened with lastEventId, f2 replayed, no gap`);
   await sdk.page.evaluate(() => window.client.close());
   await proxy.close();
   observer.end(true);

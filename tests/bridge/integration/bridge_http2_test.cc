@@ -126,15 +126,17 @@ class BridgeHttp2Test : public SuiteEnvTest<Http2Env> {
   }
 };
 
-// The SDK's SSE lane over h2: byte-identical delivery, publish, a short cut (reattach, the
-// session's queue) and a long one (the SDK resumes with recovered=true).
+// The SDK's SSE lane over h2: byte-identical delivery, publish, a short cut (the SDK reopens
+// its stream on the session with ?lastEventId=) and a long one (the SDK resumes with
+// recovered=true).
 TEST_F(BridgeHttp2Test, SdkSseLaneOverHttp2DeliversPublishesAndResumes) {
   run_scenario("sdk", "h2");
 }
 
-// The limitation, shown rather than hidden: an event on the wire when the connection dies
-// is not replayed over h2 (Last-Event-ID never reaches the bridge), and is over HTTP/1.1.
-TEST_F(BridgeHttp2Test, EventLostInFlightIsNotReplayedOverHttp2) {
+// An event on the wire when the connection dies is replayed on both protocols: the SDK
+// names its last event in the query, since a Last-Event-ID header never reaches the bridge
+// over h2.
+TEST_F(BridgeHttp2Test, EventLostInFlightIsReplayedOverHttp2) {
   run_scenario("inflight", "h2");
 }
 TEST_F(BridgeHttp2Test, EventLostInFlightIsReplayedOverHttp11) {
