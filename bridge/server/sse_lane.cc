@@ -77,6 +77,19 @@ std::uint64_t resume(Hub& hub, Session& s, const std::string& last_event_id) {
   return 0;
 }
 
+// The session still has a stream: usually one whose client is gone without lws knowing
+// yet (over HTTP/1.1 it notices only when a write fails), so its client reconnecting now
+// would be refused. The newer stream wins, since its client is the one that is there; the
+// old one ends from its next writable callback, leaving the session alone.
+void take_over(SseStream& stream, Session& s) {
+  auto* old = static_cast<SseStream*>(s.sink);  // SSE sessions' sinks are SSE streams
+  stream.owns_session = old->owns_session;
+  old->session = nullptr;
+  old->owns_session = false;
+  s.sink = nullptr;
+  lws_callback_on_writable(old->wsi_);
+}
+
 int start_stream(struct lws* wsi, SseStream& stream) {
   unsigned char buf[LWS_PRE + 1024];
   unsigned char* start = buf + LWS_PRE;
@@ -98,7 +111,13 @@ int start_stream(struct lws* wsi, SseStream& stream) {
     }
   }
   if (lws_finalize_write_http_header(wsi, start, &p, end)) return -1;
-  lws_http_mark_sse(wsi);
+  if (lws_get_network_wsi(wsi) != wsi) {
+    lws_http_mark_sse(wsi);  // an h2 stream: exempt from the connection's idle timeout
+  } else {
+    // HTTP/1.1: what lws_http_mark_sse does there, minus an error log line per stream.
+    lws_http_headers_detach(wsi);
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+  }
   stream.headers_sent = true;
   stream.heartbeat_due = true;  // an immediate comment flushes the headers through proxies
   lws_callback_on_writable(wsi);
@@ -122,7 +141,7 @@ int open_stream(struct lws* wsi, PerRequest& req) {
   if (auto session_id = http::query_arg(wsi, "session", 64)) {
     // Attach to a session created by `POST /v1/call` connect (the SDK's flow).
     Session* s = hub.find(*session_id);
-    if (!s || s->lane != Lane::kSse || s->sink || !s->authenticated) {
+    if (!s || s->lane != Lane::kSse || !s->authenticated) {
       return refuse(wsi, req, 404, "unknown session");
     }
     TokenClaims claims;
@@ -131,6 +150,7 @@ int open_stream(struct lws* wsi, PerRequest& req) {
       return refuse(wsi, req, 401, "token does not match the session");
     }
     if (!origin_allowed(*s->app, origin)) return refuse(wsi, req, 403, "origin not allowed");
+    if (s->sink) take_over(*stream, *s);
     stream->session = s;
     if (!last_event_id.empty()) {
       s->queue.clear();  // what was queued may have been lost with the old stream

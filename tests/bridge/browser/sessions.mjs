@@ -543,6 +543,37 @@ async function scenarioFreshSse() {
   device.end(true);
 }
 
-const scenarios = { 'refresh-ws': scenarioRefreshWs, 'refresh-sse': scenarioRefreshSse, expire: scenarioExpire, slow: scenarioSlow, keepalive: scenarioKeepalive, ipv6: scenarioIpv6, 'fresh-ws': scenarioFreshWs, 'fresh-sse': scenarioFreshSse };
+// A session's event stream is opened again while its old stream is still attached (its
+// client vanished and the bridge has not noticed; or a second tab of the same user): the
+// new stream takes the session over, the old one ends, and the session's envelopes flow
+// on the new one. A token of another subject cannot take it.
+async function scenarioTakeover() {
+  const device = await deviceClient();
+  const token = mintToken(nowS() + 3600);
+  const connected = await postCall('', { call: { id: 1, connect: { appId: cfg.appId, token, client: 'sessions.mjs', subscriptions: [{ filter }] } } });
+  check(connected.status === 200, `POST connect answered ${connected.status} ${connected.error || ''}`);
+  const session = decodeFrame(connected.body).call?.connectResult?.sessionId;
+  check(session, 'no session id');
+  const path = `/v1/sse?${new URLSearchParams({ session, token })}`;
+  const first = await sseStream(path);
+  await publishAndExpect(device, 'takeover-1', [['the first stream', () => first.events]]);
+
+  const other = mintToken(nowS() + 3600, 'someone-else');
+  const refused = await sseStream(`/v1/sse?${new URLSearchParams({ session, token: other })}`).catch((e) => e);
+  check(refused instanceof Error && /401/.test(refused.message), `another subject's stream: ${refused?.message ?? 'accepted'}`);
+  check(!first.ended, 'a refused takeover ended the first stream');
+
+  const second = await sseStream(path);
+  await waitFor('the first stream to end', () => first.ended);
+  await publishAndExpect(device, 'takeover-2', [['the second stream', () => second.events]]);
+  check(!envelopesOf(first.events).some((e) => payloadText(e) === 'takeover-2'), 'the old stream got an envelope after the takeover');
+  const ping = await postCall(session, { call: { id: 2, ping: { sentAtUs: Date.now() * 1000 } } });
+  check(ping.status === 200 && decodeFrame(ping.body).call?.pong, `POST ping after the takeover: ${ping.status}`);
+  log('the second stream took the session over; the first ended; envelopes and calls go on');
+  second.close();
+  device.end(true);
+}
+
+const scenarios = { takeover: scenarioTakeover, 'refresh-ws': scenarioRefreshWs, 'refresh-sse': scenarioRefreshSse, expire: scenarioExpire, slow: scenarioSlow, keepalive: scenarioKeepalive, ipv6: scenarioIpv6, 'fresh-ws': scenarioFreshWs, 'fresh-sse': scenarioFreshSse };
 // Inside the test driver's 240 s bound, so a hang reports itself.
 await runScenario(scenarios, scenario, { timeoutMs: 230000 });

@@ -106,6 +106,12 @@ TEST_F(SessionLifecycleTest, RefreshOverPostExtendsTheSseSession) {
   run_scenario("refresh-sse", *env_->bridge, env_->bridge_port);
 }
 
+// A second event stream for an SSE session takes it over (the old one's client is usually
+// gone without the bridge knowing yet); the old stream ends, another subject is refused.
+TEST_F(SessionLifecycleTest, NewSseStreamTakesTheSessionOverFromAStaleOne) {
+  run_scenario("takeover", *env_->bridge, env_->bridge_port);
+}
+
 // An expired session gets the TOKEN_EXPIRED push and is closed; another keeps receiving.
 TEST_F(SessionLifecycleTest, ExpiredTokenClosesOnlyThatSession) {
   run_scenario("expire", *env_->bridge, env_->bridge_port);
