@@ -32,11 +32,17 @@ class HubSubackTest : public HubTest {
   }
 
   static std::string env(const std::string& filter) { return "$lw/env/" + filter; }
+
+  // The one frame expected in `frames` (an empty Frame when there is not exactly one).
+  static v1::Frame only(const std::vector<v1::Frame>& frames) {
+    EXPECT_EQ(frames.size(), 1u);
+    return frames.size() == 1 ? frames[0] : v1::Frame();
+  }
 };
 
 TEST_F(HubSubackTest, SubscribeIsAnsweredAfterTheSubackAndBeforeAnyEnvelope) {
   Session* s = open();
-  ASSERT_TRUE(connect(*s, token())[0].call().has_connect_result());  // no filters: at once
+  ASSERT_TRUE(only(connect(*s, token())).call().has_connect_result());  // no filters: at once
   subscribe(*s, "devices/d1/#", 2);
   // SUBSCRIBE went out with the request; the answer waits for the broker.
   EXPECT_TRUE(upstream_.subscribed.count(env("devices/d1/#")));
@@ -60,15 +66,16 @@ TEST_F(HubSubackTest, AFilterTheBrokerGrantedIsAnsweredAtOnce) {
   Session* a = open();
   connect(*a, token());
   subscribe(*a, "devices/d1/#", 2);
+  EXPECT_TRUE(drain(*a).empty());  // the first user waits for the SUBACK
   upstream_.suback(env("devices/d1/#"));
   hub_.tick(kNowUs);
-  ASSERT_TRUE(drain(*a)[0].call().has_subscribe_result());
+  ASSERT_TRUE(only(drain(*a)).call().has_subscribe_result());
   Session* b = open();
   auto frames = connect(*b, token(), {sub("devices/d1/#")});
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_TRUE(frames[0].call().has_connect_result());
   subscribe(*a, "devices/d1/#", 3);  // a filter the session has: nothing new to wait for
-  EXPECT_TRUE(drain(*a)[0].call().has_subscribe_result());
+  EXPECT_TRUE(only(drain(*a)).call().has_subscribe_result());
   EXPECT_EQ(hub_.upstream_subscriptions().users("devices/d1/#"), 2u);
 }
 
@@ -141,6 +148,7 @@ TEST_F(HubSubackTest, BrokerDownIsUnavailableAtOnce) {
   upstream_.up = false;
   subscribe(*s, "devices/d1/#", 2);
   auto frames = drain(*s);
+  ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(error_of(frames), v1::ERROR_CODE_UNAVAILABLE);
   EXPECT_GT(frames[0].call().error().retry_after_ms(), 0u);
   EXPECT_FALSE(s->closing);
@@ -153,15 +161,17 @@ TEST_F(HubSubackTest, BrokerDownIsUnavailableAtOnce) {
   EXPECT_FALSE(t->authenticated);
   // Without subscriptions there is nothing to ask the broker.
   Session* u = open();
-  EXPECT_TRUE(connect(*u, token())[0].call().has_connect_result());
+  EXPECT_TRUE(only(connect(*u, token())).call().has_connect_result());
 }
 
 TEST_F(HubSubackTest, ASessionClosedWhileWaitingLeavesNothingBehind) {
   Session* s = open();
   connect(*s, token());
   subscribe(*s, "devices/d1/#", 2);
+  EXPECT_TRUE(drain(*s).empty());
   Session* c = open();
-  connect(*c, token(), {sub("broadcast/#"), sub("devices/d1/#")});  // held
+  EXPECT_TRUE(connect(*c, token(), {sub("broadcast/#"), sub("devices/d1/#")}).empty());
+  EXPECT_FALSE(c->authenticated);
   EXPECT_EQ(hub_.upstream_subscriptions().users("devices/d1/#"), 2u);
   hub_.close(s);
   hub_.close(c);
@@ -216,6 +226,7 @@ TEST_F(HubSubackTest, CallsWhileTheConnectWaitsAreRefusedWithoutClosing) {
   EXPECT_TRUE(connect(*s, token(), {sub("devices/d1/#")}).empty());
   subscribe(*s, "devices/d2/#", 2);
   auto frames = drain(*s);
+  ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(error_of(frames), v1::ERROR_CODE_BAD_REQUEST);
   EXPECT_EQ(frames[0].call().id(), 2u);
   EXPECT_FALSE(s->closing);
@@ -292,6 +303,7 @@ TEST_F(HubSubackTest, HeldAnswersAreBoundedPerSession) {
   EXPECT_EQ(hub_.held_answers(), kHeldAnswersPerSession);
   subscribe(*s, "devices/#", id);
   auto frames = drain(*s);
+  ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(error_of(frames), v1::ERROR_CODE_UNAVAILABLE);
   EXPECT_EQ(frames[0].call().id(), id);
   upstream_.suback(env("devices/#"));
