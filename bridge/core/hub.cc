@@ -953,6 +953,7 @@ std::string Hub::render_metrics() const {
   g.history_bytes = history_.total_bytes();
   g.broker_connected = upstream_.connected();
   g.rpc_pending = rpcs_.size();
+  g.held_answers = held_.size();
   return metrics_.render(g);
 }
 

@@ -99,6 +99,9 @@ std::string Metrics::render(const Gauges& g) const {
   line(out, "laneway_bridge_history_topics %llu", static_cast<ull>(g.history_topics));
   help(out, "laneway_bridge_history_bytes", "gauge", "Bytes of history kept.");
   line(out, "laneway_bridge_history_bytes %llu", static_cast<ull>(g.history_bytes));
+  help(out, "laneway_bridge_held_answers", "gauge",
+       "Connects and subscribes waiting for the broker to acknowledge their subscriptions.");
+  line(out, "laneway_bridge_held_answers %llu", static_cast<ull>(g.held_answers));
   help(out, "laneway_bridge_broker_connected", "gauge", "1 while the MQTT link is up.");
   line(out, "laneway_bridge_broker_connected %d", g.broker_connected ? 1 : 0);
   help(out, "laneway_bridge_rpcs_total", "counter",

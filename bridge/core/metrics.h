@@ -60,6 +60,7 @@ class Metrics {
     std::size_t history_bytes = 0;
     bool broker_connected = false;
     std::size_t rpc_pending = 0;
+    std::size_t held_answers = 0;  // connects/subscribes waiting for the broker's SUBACK
   };
   std::string render(const Gauges& g) const;
 

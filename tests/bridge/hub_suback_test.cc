@@ -301,6 +301,7 @@ TEST_F(HubSubackTest, HeldAnswersAreBoundedPerSession) {
   for (; id < 10 + kHeldAnswersPerSession; ++id) subscribe(*s, "devices/#", id);
   EXPECT_TRUE(drain(*s).empty());
   EXPECT_EQ(hub_.held_answers(), kHeldAnswersPerSession);
+  EXPECT_NE(hub_.render_metrics().find("laneway_bridge_held_answers 64\n"), std::string::npos);
   subscribe(*s, "devices/#", id);
   auto frames = drain(*s);
   ASSERT_EQ(frames.size(), 1u);
