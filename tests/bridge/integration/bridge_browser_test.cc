@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -79,17 +78,7 @@ struct BrowserEnv : BridgeSystem {
 
 class BridgeBrowserTest : public SuiteEnvTest<BrowserEnv> {
  protected:
-  static void SetUpTestSuite() {
-    if (!std::filesystem::exists(std::string(LANEWAY_BROWSER_DIR) +
-                                 "/node_modules/playwright-core")) {
-      return start_suite(
-          "npm packages of tests/bridge/browser missing (scripts/deps.sh installs them)");
-    }
-    if (!std::filesystem::exists("/usr/bin/chromium")) {
-      return start_suite("/usr/bin/chromium missing (scripts/deps.sh installs it)");
-    }
-    start_suite("");
-  }
+  static void SetUpTestSuite() { start_suite(browser_suite_missing()); }
 
   // Writes the scenario's config file and returns its path.
   std::string scenario_config(const std::string& name, const json& extra = json::object()) {

@@ -69,13 +69,8 @@ struct Http2Env : BridgeSystem {
 class BridgeHttp2Test : public SuiteEnvTest<Http2Env> {
  protected:
   static void SetUpTestSuite() {
-    if (!std::filesystem::exists(std::string(LANEWAY_BROWSER_DIR) +
-                                 "/node_modules/playwright-core")) {
-      return start_suite(
-          "npm packages of tests/bridge/browser missing (scripts/deps.sh installs them)");
-    }
-    if (!std::filesystem::exists("/usr/bin/chromium")) {
-      return start_suite("/usr/bin/chromium missing (scripts/deps.sh installs it)");
+    if (std::string missing = browser_suite_missing(); !missing.empty()) {
+      return start_suite(missing);
     }
     if (!std::filesystem::exists(std::string(LANEWAY_WEB_DIR) + "/sdk/laneway.js")) {
       return start_suite(std::string(LANEWAY_WEB_DIR) +

@@ -1,6 +1,7 @@
 #include "bridge_system.h"
 
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 
 #include "wait.h"
@@ -65,6 +66,17 @@ std::optional<test::Process> BridgeSystem::start_bridge(const std::string& name,
     return std::nullopt;
   }
   return process;
+}
+
+std::string browser_suite_missing() {
+  if (!std::filesystem::exists(std::string(LANEWAY_BROWSER_DIR) +
+                               "/node_modules/playwright-core")) {
+    return "npm packages of tests/bridge/browser missing (scripts/deps.sh installs them)";
+  }
+  if (!std::filesystem::exists("/usr/bin/chromium")) {
+    return "/usr/bin/chromium missing (scripts/deps.sh installs it)";
+  }
+  return "";
 }
 
 }  // namespace laneway::bridge

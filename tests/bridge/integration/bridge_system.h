@@ -44,4 +44,8 @@ class BridgeSystem {
   std::string error;  // empty while everything is up
 };
 
+// Why the headless-chromium suites cannot run here (the npm packages of tests/bridge/browser
+// or /usr/bin/chromium missing; scripts/deps.sh installs both), or empty when they can.
+std::string browser_suite_missing();
+
 }  // namespace laneway::bridge
