@@ -146,6 +146,18 @@ inline std::vector<v1::Frame> drain(Session& s) {
   return out;
 }
 
+// A subscription to `filter` that resumes `topic` after (epoch, seq).
+inline v1::Subscription sub_since(const std::string& filter, const std::string& topic,
+                                  std::uint64_t epoch, std::uint64_t seq) {
+  v1::Subscription s;
+  s.set_filter(filter);
+  v1::Position* pos = s.add_since();
+  pos->set_topic(topic);
+  pos->set_epoch(epoch);
+  pos->set_seq(seq);
+  return s;
+}
+
 class HubTest : public ::testing::Test {
  protected:
   HubTest() : config_(test_config()), hub_(config_, upstream_) {}

@@ -249,11 +249,7 @@ TEST_F(HubSubackTest, TheReplayIsTakenWhenTheAnswerGoesOut) {
   publish_from_device("devices/d1/t", 1);
   drain(*a);
   upstream_.acks[env("devices/#")] = UpstreamState::kPending;
-  v1::Subscription resume = sub("devices/#");
-  auto* pos = resume.add_since();
-  pos->set_topic("devices/d1/t");
-  pos->set_epoch(9);
-  pos->set_seq(1);
+  const v1::Subscription resume = sub_since("devices/#", "devices/d1/t", 9, 1);
   Session* b = open();
   EXPECT_TRUE(connect(*b, token(), {resume}).empty());
   publish_from_device("devices/d1/t", 2);  // a's subscription still delivers

@@ -44,11 +44,7 @@ TEST_F(HubTest, HistoryTheBridgeStoppedFollowingIsNeverClaimedRecovered) {
   hub_.close(a);
   hub_.tick(kNowUs + std::int64_t{config_.history.upstream_linger_ms} * 1000 + 1);
   // Nobody subscribed: seqs 2.. may have been published unseen. Seq 1 is not "up to date".
-  v1::Subscription resume = sub("devices/#");
-  auto* pos = resume.add_since();
-  pos->set_topic("devices/d1/t");
-  pos->set_epoch(9);
-  pos->set_seq(1);
+  const v1::Subscription resume = sub_since("devices/#", "devices/d1/t", 9, 1);
   Session* b = open();
   auto frames = connect(*b, token(), {resume});
   EXPECT_FALSE(frames[0].call().connect_result().subscriptions(0).recovered());
@@ -155,11 +151,7 @@ TEST_F(HubTest, ResumeReplaysMissedEnvelopesThenSaysWhenItCannot) {
     hub_.on_broker_message("$lw/env/devices/d1/t", envelope_frame("devices/d1/t", seq), kNowUs);
   }
   // Kept: 9..12.
-  v1::Subscription resume = sub("devices/d1/#");
-  auto* pos = resume.add_since();
-  pos->set_topic("devices/d1/t");
-  pos->set_epoch(9);
-  pos->set_seq(9);
+  const v1::Subscription resume = sub_since("devices/d1/#", "devices/d1/t", 9, 9);
   Session* s = open();
   auto frames = connect(*s, token(), {resume});
   ASSERT_EQ(frames.size(), 2u);
@@ -181,9 +173,8 @@ TEST_F(HubTest, ResumeReplaysMissedEnvelopesThenSaysWhenItCannot) {
   EXPECT_EQ(frames[0].envelope().seq(), 13u);
 
   // Past the window: recovered=false with what is kept, never a silent skip.
-  pos->set_seq(2);
   Session* late = open();
-  frames = connect(*late, token(), {resume});
+  frames = connect(*late, token(), {sub_since("devices/d1/#", "devices/d1/t", 9, 2)});
   EXPECT_FALSE(frames[0].call().connect_result().subscriptions(0).recovered());
   ASSERT_EQ(frames.size(), 2u);
   EXPECT_FALSE(frames[1].group().recovered());

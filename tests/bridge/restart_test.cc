@@ -59,13 +59,7 @@ class HubRestartTest : public ::testing::Test {
   }
 
   static v1::Subscription resume_since(std::uint64_t seq) {
-    v1::Subscription s;
-    s.set_filter("devices/#");
-    auto* pos = s.add_since();
-    pos->set_topic("devices/d1/t");
-    pos->set_epoch(9);
-    pos->set_seq(seq);
-    return s;
+    return sub_since("devices/#", "devices/d1/t", 9, seq);
   }
 
   std::int64_t linger_us() const { return std::int64_t{config_.history.upstream_linger_ms} * 1000; }

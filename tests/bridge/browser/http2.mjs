@@ -19,13 +19,13 @@
 // Exit 0 when every check passed; otherwise prints `FAIL: <why>` and exits 1.
 import { readFileSync } from 'node:fs';
 import { createHash, X509Certificate } from 'node:crypto';
-import net from 'node:net';
 import https from 'node:https';
 import mqtt from 'mqtt';
 import protobuf from 'protobufjs';
 import { chromium } from 'playwright-core';
 import { brokerClients } from '../../support/broker_clients.mjs';
 import { check, retryUntil, runScenario, scenarioLog, sleep, waitFor } from '../../support/scenario.mjs';
+import { startProxy } from '../../support/tcp_proxy.mjs';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const scenario = process.argv[3];
@@ -42,64 +42,6 @@ const telemetry = `devices/${cfg.device.id}/telemetry`;
 // scenarios publish right after the answer. Probes on their own topic are only the writes
 // that make the bridge notice a dead connection (see scenarioInflight).
 const probeTopic = `devices/${cfg.device.id}/probe`;
-
-// ---- a TCP pass-through in front of the bridge. cut() drops every connection and refuses
-// new ones until resume(); freeze() keeps the connections but stops forwarding, counting
-// the bridge's bytes it swallows: an event the bridge wrote that the browser never gets.
-function startProxy(targetPort, listenPort) {
-  const pairs = new Set();
-  let paused = false;
-  let frozen = false;
-  const stats = { swallowedFromBridge: 0 };
-  const server = net.createServer((client) => {
-    if (paused) return client.destroy();
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    const pair = { client, upstream };
-    pairs.add(pair);
-    client.on('data', (d) => {
-      if (!frozen) upstream.write(d);
-    });
-    upstream.on('data', (d) => {
-      if (frozen) stats.swallowedFromBridge += d.length;
-      else client.write(d);
-    });
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      pairs.delete(pair);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-  });
-  return new Promise((resolve) => {
-    server.listen(listenPort, '127.0.0.1', () => {
-      resolve({
-        port: server.address().port,
-        stats,
-        freeze() {
-          frozen = true;
-          stats.swallowedFromBridge = 0;
-        },
-        cut() {
-          paused = true;
-          frozen = false;
-          for (const { client, upstream } of pairs) {
-            client.destroy();
-            upstream.destroy();
-          }
-          pairs.clear();
-        },
-        resume() {
-          paused = false;
-        },
-        close() {
-          this.cut();
-          return new Promise((r) => server.close(() => r()));
-        },
-      });
-    });
-  });
-}
 
 // ---- the bridge's /metrics, straight to its port over HTTP/1.1 (not through the proxy).
 function metrics() {

@@ -9,7 +9,6 @@
 // Exit 0 when every check passed; otherwise prints `FAIL: <why>` and exits 1.
 import { existsSync, readFileSync } from 'node:fs';
 import { createHash, X509Certificate } from 'node:crypto';
-import net from 'node:net';
 import tls from 'node:tls';
 import https from 'node:https';
 import mqtt from 'mqtt';
@@ -17,6 +16,7 @@ import protobuf from 'protobufjs';
 import { chromium } from 'playwright-core';
 import { brokerClients } from '../../support/broker_clients.mjs';
 import { check, retryUntil, runScenario, scenarioLog, sleep, waitFor } from '../../support/scenario.mjs';
+import { startProxy } from '../../support/tcp_proxy.mjs';
 
 const cfg = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const scenario = process.argv[3];
@@ -29,47 +29,6 @@ const log = scenarioLog(scenario);
 const encode = (obj) => Buffer.from(Frame.encode(Frame.fromObject(obj)).finish()).toString('base64');
 const decode = (b64) => Frame.toObject(Frame.decode(Buffer.from(b64, 'base64')), { longs: Number, bytes: String, defaults: true });
 const b64 = (s) => Buffer.from(s).toString('base64');
-
-// ---- a TCP pass-through in front of the bridge, so a test can cut the network under the
-// browser (TLS stays end to end) and refuse reconnects for a while.
-function startProxy(targetPort, listenPort) {
-  const sockets = new Set();
-  let paused = false;
-  const server = net.createServer((client) => {
-    if (paused) return client.destroy();
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    sockets.add(client);
-    sockets.add(upstream);
-    client.pipe(upstream).pipe(client);
-    const drop = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', drop).on('close', drop);
-    upstream.on('error', drop).on('close', drop);
-  });
-  return new Promise((resolve) => {
-    server.listen(listenPort, '127.0.0.1', () => {
-      resolve({
-        port: server.address().port,
-        cut() {
-          paused = true;
-          for (const s of sockets) s.destroy();
-          sockets.clear();
-        },
-        resume() {
-          paused = false;
-        },
-        close() {
-          this.cut();
-          return new Promise((r) => server.close(() => r()));
-        },
-      });
-    });
-  });
-}
 
 // ---- MQTT clients with their own certificates
 const { publish, cmdTopic, setupMqtt } = brokerClients(mqtt, cfg);

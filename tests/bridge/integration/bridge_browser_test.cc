@@ -83,38 +83,29 @@ class BridgeBrowserTest : public SuiteEnvTest<BrowserEnv> {
   // Writes the scenario's config file and returns its path.
   std::string scenario_config(const std::string& name, const json& extra = json::object()) {
     BrowserEnv& e = *env_;
-    const std::string pki = e.broker.pki();
     const std::int64_t now = now_s();
-    json cfg{
-        {"protoPath", LANEWAY_PROTO_FILE},
-        {"bridgePort", e.bridge_port},
-        {"proxyPort", e.proxy_port},
-        {"foreignPort", e.foreign_port},
-        {"brokerPort", e.broker.port()},
-        {"caFile", pki + "/ca.crt"},
-        {"serverCert", pki + "/servers/bridge-https.crt"},
-        {"appId", "demo"},
-        {"otherAppId", "other"},
-        {"historyMessages", kHistoryMessages},
-        {"maxFrameBytes", kMaxFrameBytes},
-        {"device",
-         {{"id", "d-1"}, {"cert", pki + "/devices/d-1.crt"}, {"key", pki + "/devices/d-1.key"}}},
-        {"observer",
-         {{"cert", pki + "/services/bridge-observer.crt"},
-          {"key", pki + "/services/bridge-observer.key"}}},
-        {"tokens",
-         {{"valid", token("demo", testing::kTestSecret, now + 3600)},
-          {"expired", token("demo", testing::kTestSecret, now - 60)},
-          {"forged", token("demo", "forged-forged-forged-forged-forged-forged", now + 3600)},
-          {"otherApp", token("other", kOtherSecret, now + 3600)},
-          {"otherAppValid", token("other", kOtherSecret, now + 3600)},
-          {"pingOnly", testing::mint_token("HS256", testing::kTestSecret,
-                                           json{{"sub", "alice"},
-                                                {"app", "demo"},
-                                                {"exp", now + 3600},
-                                                {"rpc", {"devices/+/rpc/ping"}}})}}},
-        {"simDevice", kSimDevice},
-        {"offlineDevice", "offline-1"}};
+    json cfg = e.scenario_base();
+    cfg.update(
+        json{{"bridgePort", e.bridge_port},
+             {"proxyPort", e.proxy_port},
+             {"foreignPort", e.foreign_port},
+             {"appId", "demo"},
+             {"otherAppId", "other"},
+             {"historyMessages", kHistoryMessages},
+             {"maxFrameBytes", kMaxFrameBytes},
+             {"tokens",
+              {{"valid", token("demo", testing::kTestSecret, now + 3600)},
+               {"expired", token("demo", testing::kTestSecret, now - 60)},
+               {"forged", token("demo", "forged-forged-forged-forged-forged-forged", now + 3600)},
+               {"otherApp", token("other", kOtherSecret, now + 3600)},
+               {"otherAppValid", token("other", kOtherSecret, now + 3600)},
+               {"pingOnly", testing::mint_token("HS256", testing::kTestSecret,
+                                                json{{"sub", "alice"},
+                                                     {"app", "demo"},
+                                                     {"exp", now + 3600},
+                                                     {"rpc", {"devices/+/rpc/ping"}}})}}},
+             {"simDevice", kSimDevice},
+             {"offlineDevice", "offline-1"}});
     cfg["restartedFlag"] = e.dir.file("restarted-" + name);
     cfg.update(extra);
     const std::string cfg_path = e.dir.file("scenario-" + name + ".json");

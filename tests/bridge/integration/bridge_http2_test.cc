@@ -89,25 +89,16 @@ class BridgeHttp2Test : public SuiteEnvTest<Http2Env> {
     std::string why;
     auto bridge = e.start_h2_bridge("bridge-" + tag, bridge_port, &why);
     ASSERT_TRUE(bridge) << why;
-    const std::string pki = e.broker.pki();
-    json cfg{
-        {"protoPath", LANEWAY_PROTO_FILE},
-        {"protocol", protocol},
-        {"bridgePort", bridge_port},
-        {"proxyPort", e.proxy_port},
-        {"brokerPort", e.broker.port()},
-        {"caFile", pki + "/ca.crt"},
-        {"serverCert", pki + "/servers/bridge-https.crt"},
-        {"appId", "demo"},
-        {"device",
-         {{"id", "d-1"}, {"cert", pki + "/devices/d-1.crt"}, {"key", pki + "/devices/d-1.key"}}},
-        {"observer",
-         {{"cert", pki + "/services/bridge-observer.crt"},
-          {"key", pki + "/services/bridge-observer.key"}}},
-        {"tokens",
-         {{"valid", testing::mint_token(
-                        "HS256", testing::kTestSecret,
-                        json{{"sub", "alice"}, {"app", "demo"}, {"exp", now_s() + 3600}})}}}};
+    json cfg = e.scenario_base();
+    cfg.update(
+        json{{"protocol", protocol},
+             {"bridgePort", bridge_port},
+             {"proxyPort", e.proxy_port},
+             {"appId", "demo"},
+             {"tokens",
+              {{"valid", testing::mint_token(
+                             "HS256", testing::kTestSecret,
+                             json{{"sub", "alice"}, {"app", "demo"}, {"exp", now_s() + 3600}})}}}});
     const std::string cfg_path = e.dir.file("scenario-" + tag + ".json");
     std::ofstream(cfg_path) << cfg.dump(2);
     std::string output;

@@ -45,6 +45,22 @@ json BridgeSystem::base_config(const std::string& host, int port,
         {"reconnect_max_s", 2}}}};
 }
 
+json BridgeSystem::scenario_base() const {
+  const std::string pki = broker.pki();
+  json base{
+      {"protoPath", LANEWAY_PROTO_FILE},
+      {"brokerPort", broker.port()},
+      {"caFile", pki + "/ca.crt"},
+      {"serverCert", pki + "/servers/bridge-https.crt"},
+      {"device",
+       {{"id", "d-1"}, {"cert", pki + "/devices/d-1.crt"}, {"key", pki + "/devices/d-1.key"}}}};
+  const std::string observer = pki + "/services/bridge-observer";
+  if (std::filesystem::exists(observer + ".crt")) {
+    base["observer"] = {{"cert", observer + ".crt"}, {"key", observer + ".key"}};
+  }
+  return base;
+}
+
 std::optional<test::Process> BridgeSystem::start_bridge(const std::string& name, const json& config,
                                                         std::string* why) {
   std::ofstream(dir.file(name + ".json")) << config.dump(2);

@@ -28,6 +28,12 @@ class BridgeSystem {
   nlohmann::json base_config(const std::string& host, int port,
                              const std::string& client_id = "bridge-1") const;
 
+  // The keys every Node scenario config needs to reach this system: protoPath, brokerPort,
+  // caFile, serverCert (the bridge's HTTPS certificate), device (d-1's id and credentials)
+  // and, when prepare() issued it, observer (the `observer` bridge service's credentials).
+  // Each suite adds its own keys.
+  nlohmann::json scenario_base() const;
+
   // Writes `config` to <name>.json, starts laneway-bridge on it and waits until it reached
   // the broker; nullopt with `*why` set otherwise.
   std::optional<test::Process> start_bridge(const std::string& name, const nlohmann::json& config,

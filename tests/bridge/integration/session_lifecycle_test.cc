@@ -68,20 +68,14 @@ class SessionLifecycleTest : public SuiteEnvTest<SessionEnv> {
   void run_scenario(const std::string& name, test::Process& bridge, int port,
                     const std::string& host = "127.0.0.1", const json& extra = json::object()) {
     SessionEnv& e = *env_;
-    const std::string pki = e.broker.pki();
-    json cfg{
-        {"protoPath", LANEWAY_PROTO_FILE},
-        {"bridgeHost", host},
-        {"bridgePort", port},
-        {"brokerPort", e.broker.port()},
-        {"caFile", pki + "/ca.crt"},
-        {"appId", "demo"},
-        {"secret", testing::kTestSecret},
-        {"floodPayloadBytes", 2048},
-        {"queueMaxBytes", kQueueMaxBytes},
-        {"floodMaxMessages", 40000},
-        {"device",
-         {{"id", "d-1"}, {"cert", pki + "/devices/d-1.crt"}, {"key", pki + "/devices/d-1.key"}}}};
+    json cfg = e.scenario_base();
+    cfg.update(json{{"bridgeHost", host},
+                    {"bridgePort", port},
+                    {"appId", "demo"},
+                    {"secret", testing::kTestSecret},
+                    {"floodPayloadBytes", 2048},
+                    {"queueMaxBytes", kQueueMaxBytes},
+                    {"floodMaxMessages", 40000}});
     cfg.update(extra);
     const std::string cfg_path = e.dir.file("scenario-" + name + ".json");
     std::ofstream(cfg_path) << cfg.dump(2);
