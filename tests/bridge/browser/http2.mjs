@@ -193,10 +193,12 @@ async function scenarioSdk() {
   // which does not reach the bridge over h2), and the bridge replays from there. c1..c3 are
   // published only once a probe got queued, i.e. the bridge has detached the dead stream.
   const opens = (await sdk.state()).opens;
-  const lastSeen = (await sdk.state()).events.at(-1)?.id;
   const resumesBefore = await metric(RESUMES);
   proxy.cut();
   await waitFor('the EventSource to notice the cut', async () => (await sdk.state()).esErrors > 0);
+  // Read only now: an event may still arrive until the cut, and none can while the proxy
+  // refuses connections, so this is the last one the page got before the SDK reopens.
+  const lastSeen = (await sdk.state()).events.at(-1)?.id;
   await retryUntil('the bridge to detach the dead stream', (i) => publish(device, probeTopic, `cut-${i}`), async () => (await metric(QUEUED)) > 0);
   await devicePublish(device, observer, ['c1', 'c2', 'c3']);
   proxy.resume();
