@@ -99,6 +99,7 @@ fs::path CaStore::default_prefix(Role role, const std::string& id) const {
       return dir_ / "devices" / id;
     case Role::kBridge:
     case Role::kOperator:
+    case Role::kEdge:
       return dir_ / "services" / (std::string(role_name(role)) + "-" + id);
     case Role::kClaim:
       return dir_ / "claims" / id;

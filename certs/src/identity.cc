@@ -9,9 +9,10 @@ struct RoleName {
   Role role;
   std::string_view name;
 };
-constexpr std::array<RoleName, 5> kRoles{{{Role::kDevice, "device"},
+constexpr std::array<RoleName, 6> kRoles{{{Role::kDevice, "device"},
                                           {Role::kBridge, "bridge"},
                                           {Role::kOperator, "operator"},
+                                          {Role::kEdge, "edge"},
                                           {Role::kClaim, "claim"},
                                           {Role::kServer, "server"}}};
 

@@ -85,6 +85,7 @@ int default_days(Role role) {
       return 365;  // shared by a whole production batch, so short-lived
     case Role::kBridge:
     case Role::kOperator:
+    case Role::kEdge:
     case Role::kServer:
       return 397;  // the CA/Browser Forum ceiling for TLS server certificates
   }

@@ -1,6 +1,7 @@
 #include "broker_config.h"
 
 #include <filesystem>
+#include <functional>
 
 namespace laneway::plugin {
 namespace {
@@ -21,8 +22,53 @@ BrokerConfigPaths broker_config_paths(const BrokerConfigOptions& o) {
   paths.keyfile = pki + "/servers/" + o.server_name + ".key";
   paths.crlfile = pki + "/crl.pem";
   paths.state_file = absolute(o.data_dir) + "/laneway-plugin.state";
+  if (o.role == "edge") {
+    paths.edge_certfile = pki + "/services/edge-" + o.edge_name + ".crt";
+    paths.edge_keyfile = pki + "/services/edge-" + o.edge_name + ".key";
+  }
   return paths;
 }
+
+namespace {
+
+// The edge's bridge connection to the core (docs/scale.md "Edge configuration"). Device
+// traffic goes up; what devices may read comes down; `$lw/cluster/` carries the registry
+// copy, the CRL, the heartbeat and the edges' reports.
+void render_core_link(const BrokerConfigOptions& o, const BrokerConfigPaths& paths,
+                      const std::function<void(const std::string&)>& line) {
+  std::string addresses;
+  for (const auto& address : o.core_addresses) addresses += (addresses.empty() ? "" : " ") + address;
+  line("");
+  line("# Bridge connection to the core (and its standby): MQTT 5 so user properties (the");
+  line("# vouched origin) cross; a persistent session on both sides and QoS 1 so nothing is");
+  line("# dropped while the link is down (bounded by max_queued_messages/bytes above).");
+  line("connection laneway-core");
+  line("address " + addresses);
+  line("round_robin false");
+  line("bridge_protocol_version mqttv50");
+  line("remote_clientid edge-" + o.edge_name);
+  line("local_clientid " + o.core_link_id);
+  line("cleansession false");
+  line("try_private false");
+  line("notifications false");
+  line("keepalive_interval 10");
+  line("restart_timeout 1 10");
+  line("bridge_cafile " + paths.cafile);
+  line("bridge_certfile " + paths.edge_certfile);
+  line("bridge_keyfile " + paths.edge_keyfile);
+  line("topic devices/# out 1");
+  line("topic provision/# both 1");
+  line("topic broadcast/# in 1");
+  line("topic fleet/# in 1");
+  line("topic devices/+/rpc/# in 1");
+  line("topic $lw/cluster/registry/# in 1");
+  line("topic $lw/cluster/crl in 1");
+  line("topic $lw/cluster/heartbeat in 0");
+  line("topic $lw/cluster/edge/" + o.edge_name + "/# out 1");
+  line("topic $lw/cluster/edge/# in 1");
+}
+
+}  // namespace
 
 std::string render_broker_config(const BrokerConfigOptions& o) {
   const BrokerConfigPaths paths = broker_config_paths(o);
@@ -60,12 +106,19 @@ std::string render_broker_config(const BrokerConfigOptions& o) {
   line("tls_version tlsv1.2");
   line("");
   line("plugin " + absolute(o.plugin_path));
-  line("plugin_opt_registry " + absolute(o.registry_path));
+  if (o.role != "single") line("plugin_opt_role " + o.role);
+  if (o.role == "edge") {
+    line("plugin_opt_edge_name " + o.edge_name);
+    line("plugin_opt_core_link_id " + o.core_link_id);
+  } else {
+    line("plugin_opt_registry " + absolute(o.registry_path));
+  }
   line("plugin_opt_crl " + paths.crlfile);
   line("plugin_opt_cafile " + paths.cafile);
-  line("plugin_opt_map " + o.map_filters);
+  if (o.role != "edge") line("plugin_opt_map " + o.map_filters);  // the core sequences
   line("plugin_opt_state " + paths.state_file);
-  line("plugin_opt_max_topics " + std::to_string(o.max_topics));
+  if (o.role != "edge") line("plugin_opt_max_topics " + std::to_string(o.max_topics));
+  if (o.role == "edge") render_core_link(o, paths, line);
   return c;
 }
 

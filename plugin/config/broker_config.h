@@ -10,6 +10,13 @@
 namespace laneway::plugin {
 
 struct BrokerConfigOptions {
+  // single | edge | core (docs/scale.md). An edge also needs `edge_name` (its service
+  // certificate services/edge-<name>.crt and the bridge's remote client id) and at least one
+  // core address; it has no registry.
+  std::string role = "single";
+  std::string edge_name;
+  std::vector<std::string> core_addresses;  // host:port, the first preferred
+  std::string core_link_id = "laneway-core-link";
   std::uint16_t port = 8883;
   std::string bind_address = "0.0.0.0";
   std::string pki_dir = "pki";         // laneway-certs --dir
@@ -31,6 +38,7 @@ struct BrokerConfigOptions {
 // Paths the config names, for checking they exist before the broker tries them.
 struct BrokerConfigPaths {
   std::string cafile, certfile, keyfile, crlfile, state_file;
+  std::string edge_certfile, edge_keyfile;  // edge role only
 };
 BrokerConfigPaths broker_config_paths(const BrokerConfigOptions& options);
 

@@ -13,6 +13,16 @@ int main(int argc, char** argv) {
   o.plugin_path = LANEWAY_PLUGIN_DEFAULT_PATH;
   std::string out_path;
   CLI::App app{"laneway-broker-config: write a TLS-only mosquitto.conf with the laneway plugin"};
+  app.add_option("--role", o.role, "single, edge (devices connect here) or core (sequences)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"single", "edge", "core"}));
+  app.add_option("--edge-name", o.edge_name,
+                 "edge: its name, the CN of its service certificate services/edge-<name>.crt");
+  app.add_option("--core", o.core_addresses,
+                 "edge: core address host:port; repeat for the standby (the first is preferred)");
+  app.add_option("--core-link-id", o.core_link_id,
+                 "edge: local client id of the bridge connection to the core")
+      ->capture_default_str();
   app.add_option("--port", o.port, "TLS listener port")->capture_default_str();
   app.add_option("--bind", o.bind_address, "listener address")->capture_default_str();
   app.add_option("--pki", o.pki_dir, "laneway-certs directory (ca.crt, crl.pem, servers/)")
@@ -42,12 +52,28 @@ int main(int argc, char** argv) {
   app.add_option("--out,-o", out_path, "write here instead of stdout");
   CLI11_PARSE(app, argc, argv);
 
+  const bool edge = o.role == "edge";
+  if (edge && (o.edge_name.empty() || o.core_addresses.empty())) {
+    std::cerr << "laneway-broker-config: --role edge needs --edge-name and at least one --core\n";
+    return 1;
+  }
+  if (!edge && (!o.edge_name.empty() || !o.core_addresses.empty())) {
+    std::cerr << "laneway-broker-config: --edge-name and --core are for --role edge only\n";
+    return 1;
+  }
   const auto paths = laneway::plugin::broker_config_paths(o);
-  for (const auto* file : {&paths.cafile, &paths.certfile, &paths.keyfile, &paths.crlfile}) {
+  std::vector<const std::string*> files = {&paths.cafile, &paths.certfile, &paths.keyfile,
+                                           &paths.crlfile};
+  if (edge) {
+    files.push_back(&paths.edge_certfile);
+    files.push_back(&paths.edge_keyfile);
+  }
+  for (const auto* file : files) {
     if (!std::filesystem::exists(*file)) {
       std::cerr << "laneway-broker-config: " << *file
                 << " is missing (create the PKI with laneway-certs init / server --name "
-                << o.server_name << ")\n";
+                << o.server_name << (edge ? " / service --role edge --id " + o.edge_name : "")
+                << ")\n";
       return 1;
     }
   }
@@ -63,7 +89,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::string error;
-  if (!laneway::registry::Registry::open_read_write(o.registry_path, &error)) {
+  if (!edge && !laneway::registry::Registry::open_read_write(o.registry_path, &error)) {
     std::cerr << "laneway-broker-config: registry: " << error << '\n';
     return 1;
   }

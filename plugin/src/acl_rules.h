@@ -11,6 +11,12 @@
 //                       subscribe $lw/env/#, $lw/presence/#, devices/+/rpc-reply/#
 //   claim:<batch>       publish   provision/<batch>/<client id>/#
 //                       subscribe provision/<batch>/<client id>/#
+//   edge:<name>         publish   devices/#, provision/# (each message vouched for by its
+//                                 origin, checked again in cluster_inbound.cc),
+//                                 $lw/cluster/edge/<name>/#
+//                       subscribe broadcast/#, fleet/#, devices/+/rpc/#, provision/#,
+//                                 $lw/cluster/registry/#, $lw/cluster/crl,
+//                                 $lw/cluster/heartbeat, $lw/cluster/edge/#
 //
 // Nobody receives `$lw/in/#` (inbound envelopes are re-published by the plugin) and only
 // the plugin publishes `$lw/env/#` and `$lw/presence/#`.

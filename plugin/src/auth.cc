@@ -1,6 +1,8 @@
-// BASIC_AUTH (DESIGN §2): the identity comes from the verified client certificate only.
-// Whatever username and password the client sent are ignored and the username is replaced
-// by the identity, which the ACL, presence and envelope origins then rely on.
+// BASIC_AUTH (docs/plugin.md "Identity"): the identity comes from the verified client
+// certificate only. Whatever username and password the client sent are ignored and the
+// username is replaced by the identity, which the ACL, presence and envelope origins then
+// rely on. In a cluster each broker role serves only its own kinds of client
+// (docs/scale.md "Who connects where").
 #include <memory>
 
 #include "acl_rules.h"
@@ -29,6 +31,21 @@ int refuse(PluginContext& ctx, mosquitto* client, const std::string& why) {
   return MOSQ_ERR_AUTH;
 }
 
+// Devices and claims connect to an edge (or a single broker); bridges and operators to the
+// core; edges only to the core.
+bool role_served(ClusterRole broker, Role client) {
+  const bool device_side = client == Role::kDevice || client == Role::kClaim;
+  switch (broker) {
+    case ClusterRole::kSingle:
+      return client != Role::kEdge;
+    case ClusterRole::kEdge:
+      return device_side;
+    case ClusterRole::kCore:
+      return !device_side;
+  }
+  return false;
+}
+
 int authenticate(PluginContext& ctx, mosquitto* client) {
   // Defence in depth: a listener without require_certificate (or a plaintext one added by
   // mistake) yields no certificate, and nobody gets in.
@@ -41,15 +58,23 @@ int authenticate(PluginContext& ctx, mosquitto* client) {
   if (ctx.revoked.count(identity->serial))
     return refuse(ctx, client, "certificate " + identity->serial + " is revoked (CRL)");
 
+  if (!role_served(ctx.config.role, identity->role))
+    return refuse(ctx, client,
+                  std::string("a ") + to_string(ctx.config.role) + " broker does not serve " +
+                      to_string(identity->role) + " certificates");
+
   const char* client_id_raw = mosquitto_client_id(client);
   const std::string_view client_id = client_id_raw ? client_id_raw : "";
+  // The edge's own bridge connection is told apart from clients by its client id.
+  if (client_id == ctx.config.core_link_id)
+    return refuse(ctx, client, "client id '" + std::string(client_id) + "' is reserved");
 
   Principal principal;
   principal.role = identity->role;
   principal.name = identity->name;
   principal.identity = make_identity(identity->role, identity->name);
   if (identity->role == Role::kDevice) {
-    auto lookup = ctx.registry->find_device(identity->name);
+    auto lookup = ctx.find_device(identity->name);
     if (lookup.status == registry::LookupStatus::kError)
       return refuse(ctx, client, "registry lookup failed: " + lookup.error);
     if (lookup.status == registry::LookupStatus::kNotFound)
@@ -76,10 +101,15 @@ int authenticate(PluginContext& ctx, mosquitto* client) {
   session.identity = principal.identity;
   session.role = principal.role;
   session.serial = identity->serial;
-  const std::vector<std::string> groups = principal.groups;
+  session.client_id = std::string(client_id);
+  session.since_us = unix_micros();
+  session.groups = principal.groups;
+  // A new link from an edge: ask it (in the heartbeat) for its full online set, since the
+  // core dropped that edge's identities when the previous link went.
+  if (ctx.is_core() && principal.role == Role::kEdge) ctx.sync_wanted.insert(principal.name);
   build_acl_filters(principal);
   ctx.remember_principal(std::move(principal));
-  presence_connected(ctx, client, std::move(session), groups);
+  presence_connected(ctx, client, std::move(session));
   return MOSQ_ERR_SUCCESS;
 }
 

@@ -38,7 +38,29 @@ bool parse_filters(std::string_view text, std::vector<std::string>& out, std::st
   return true;
 }
 
+bool is_valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+const char* to_string(ClusterRole role) {
+  switch (role) {
+    case ClusterRole::kSingle:
+      return "single";
+    case ClusterRole::kEdge:
+      return "edge";
+    case ClusterRole::kCore:
+      return "core";
+  }
+  return "?";
+}
 
 std::optional<PluginConfig> parse_plugin_config(const OptionList& options, std::string* error) {
   PluginConfig config;
@@ -46,7 +68,36 @@ std::optional<PluginConfig> parse_plugin_config(const OptionList& options, std::
   if (!error) error = &local_error;
   for (const auto& [key, value] : options) {
     std::size_t number = 0;
-    if (key == "registry") {
+    if (key == "role") {
+      if (value == "single") {
+        config.role = ClusterRole::kSingle;
+      } else if (value == "edge") {
+        config.role = ClusterRole::kEdge;
+      } else if (value == "core") {
+        config.role = ClusterRole::kCore;
+      } else {
+        *error = "plugin_opt_role: expected single, edge or core";
+        return std::nullopt;
+      }
+    } else if (key == "edge_name") {
+      if (!is_valid_name(value)) {
+        *error = "plugin_opt_edge_name: expected 1..64 of [A-Za-z0-9._-] (the edge certificate's CN)";
+        return std::nullopt;
+      }
+      config.edge_name = value;
+    } else if (key == "core_link_id") {
+      if (value.empty() || value.size() > 128 || value.find_first_of("+#/") != std::string::npos) {
+        *error = "plugin_opt_core_link_id: expected 1..128 characters without + # /";
+        return std::nullopt;
+      }
+      config.core_link_id = value;
+    } else if (key == "core_stale_after_s") {
+      if (!parse_size(value, 2, 3600, number)) {
+        *error = "plugin_opt_core_stale_after_s: expected 2..3600";
+        return std::nullopt;
+      }
+      config.core_stale_after = std::chrono::seconds(number);
+    } else if (key == "registry") {
       config.registry_path = value;
     } else if (key == "crl") {
       config.crl_path = value;
@@ -84,6 +135,23 @@ std::optional<PluginConfig> parse_plugin_config(const OptionList& options, std::
       *error = "unknown option plugin_opt_" + key;
       return std::nullopt;
     }
+  }
+  if (config.role == ClusterRole::kEdge) {
+    // An edge never opens the registry file: the core sends what it needs over the bridge
+    // connection, and a CRL that came that way is checked against the CA before use.
+    if (!config.registry_path.empty()) {
+      *error = "plugin_opt_registry: an edge has no registry file (it reaches the edge from the core)";
+      return std::nullopt;
+    }
+    if (config.edge_name.empty() || config.crl_path.empty() || config.ca_path.empty()) {
+      *error = "an edge needs plugin_opt_edge_name, plugin_opt_crl and plugin_opt_cafile";
+      return std::nullopt;
+    }
+    return config;
+  }
+  if (!config.edge_name.empty()) {
+    *error = "plugin_opt_edge_name: only for plugin_opt_role edge";
+    return std::nullopt;
   }
   if (config.registry_path.empty()) {
     *error = "plugin_opt_registry is required (the fleet registry file)";

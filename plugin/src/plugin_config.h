@@ -11,8 +11,17 @@
 
 namespace laneway::plugin {
 
+// Where this broker stands (docs/scale.md): one broker alone, an edge its devices connect
+// to, or the core that sequences for the whole cluster.
+enum class ClusterRole { kSingle, kEdge, kCore };
+const char* to_string(ClusterRole role);
+
 struct PluginConfig {
-  std::string registry_path;                       // registry (required)
+  ClusterRole role = ClusterRole::kSingle;         // role: single | edge | core
+  std::string edge_name;                           // edge_name: CN of the edge's certificate
+  std::string core_link_id = "laneway-core-link";  // core_link_id: the bridge's local client id
+  std::chrono::seconds core_stale_after{5};        // core_stale_after_s (edge)
+  std::string registry_path;  // registry (required, except on an edge, which has none)
   std::string crl_path;                            // crl: CRL watched for live revocation
   std::string ca_path;                             // cafile: verifies the CRL's signature
   std::vector<std::string> map_filters;            // map: filters turned into $lw/env envelopes

@@ -49,7 +49,7 @@ const Principal* PluginContext::principal_for(std::string_view identity) {
   principal.name = std::string(parsed->name);
   principal.identity = std::string(identity);
   if (parsed->role == Role::kDevice) {
-    auto lookup = registry->find_device(principal.name);
+    auto lookup = find_device(principal.name);
     if (lookup.status == registry::LookupStatus::kError) {
       registry_log.log(MOSQ_LOG_ERR, "registry lookup failed: " + lookup.error);
       return nullptr;  // not cached: the next check retries
@@ -62,6 +62,15 @@ const Principal* PluginContext::principal_for(std::string_view identity) {
   build_acl_filters(principal);
   remember_principal(std::move(principal));
   return &principals.find(identity)->second;
+}
+
+registry::Lookup PluginContext::find_device(std::string_view id) {
+  return registry ? registry->find_device(id) : replica->find_device(id);
+}
+
+std::optional<std::int64_t> PluginContext::directory_version() {
+  if (registry) return registry->data_version();
+  return replica->version();
 }
 
 bool PluginContext::is_mapped(std::string_view topic) const {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <set>
 #include <unordered_map>
 
 #include "broker_log.h"
@@ -17,6 +18,8 @@
 #include "laneway/registry/registry.h"
 #include "plugin_config.h"
 #include "principal.h"
+#include "registry_publisher.h"
+#include "replica_directory.h"
 #include "sequencer.h"
 
 namespace laneway::plugin {
@@ -26,6 +29,16 @@ struct Session {
   std::string identity;
   Role role = Role::kDevice;
   std::string serial;
+  std::string client_id;
+  std::int64_t since_us = 0;
+  std::vector<std::string> groups;  // devices: registry groups at connect time
+};
+
+// The core's view of where each identity is online across the edges (cluster_presence.h).
+struct ClusterPresenceEntry {
+  std::string role;
+  std::vector<std::string> groups;
+  std::set<std::string> edges;  // edge names reporting the identity online
 };
 
 // Identity of a file's current contents, to notice the CRL being rewritten.
@@ -46,7 +59,10 @@ struct X509Free {
 struct PluginContext {
   PluginConfig config;
   mosquitto_plugin_id_t* plugin_id = nullptr;
+  // Devices come from the registry file (single, core) or from the copy the core sends an
+  // edge (replica); exactly one of the two is set. find_device() asks whichever it is.
   std::unique_ptr<registry::Registry> registry;
+  std::unique_ptr<ReplicaDirectory> replica;
   std::unique_ptr<X509, X509Free> ca;  // for CRL signatures (optional)
   Sequencer sequencer{100000};
 
@@ -73,7 +89,18 @@ struct PluginContext {
   v1::Frame frame;
   std::string encoded;
 
+  // Cluster state. Core: the registry records published to the edges, the heartbeat clock,
+  // and presence per edge. Edge: when the core was last heard from.
+  std::optional<RegistryPublisher> registry_publisher;
+  std::chrono::steady_clock::time_point next_heartbeat{};
+  std::unordered_map<std::string, ClusterPresenceEntry, Hash, std::equal_to<>> cluster_presence;
+  std::set<std::string> sync_wanted;  // edges connected since their last EdgeSync
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::optional<std::chrono::steady_clock::time_point> core_heard;
+  bool core_stale_logged = false;
+
   RateLimitedLog refused_log;
+  RateLimitedLog cluster_log;
   RateLimitedLog inbound_log;
   RateLimitedLog registry_log;
   RateLimitedLog publish_log;
@@ -81,6 +108,11 @@ struct PluginContext {
   // The principal for a username the plugin set, or nullptr (unknown, not in the registry,
   // revoked). Devices are looked up in the registry on a cache miss.
   const Principal* principal_for(std::string_view identity);
+  registry::Lookup find_device(std::string_view id);
+  // Moves whenever find_device's answers may have changed; nullopt when unreadable.
+  std::optional<std::int64_t> directory_version();
+  bool is_edge() const { return config.role == ClusterRole::kEdge; }
+  bool is_core() const { return config.role == ClusterRole::kCore; }
   void remember_principal(Principal principal);
 
   // The epoch/seq state as it stands, with `clean` as the shutdown marker.

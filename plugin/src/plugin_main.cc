@@ -7,6 +7,7 @@
 #include <new>
 
 #include "callbacks.h"
+#include "core_publisher.h"
 #include "plugin_context.h"
 #include "presence.h"
 #include "revocation.h"
@@ -51,9 +52,13 @@ bool load(PluginContext& ctx, const OptionList& options, std::string* error) {
   auto config = parse_plugin_config(options, error);
   if (!config) return false;
   ctx.config = std::move(*config);
-  ctx.registry = registry::Registry::open_read_only(ctx.config.registry_path, error);
-  if (!ctx.registry) return false;
-  ctx.registry_version = ctx.registry->data_version();
+  if (ctx.is_edge()) {
+    ctx.replica = std::make_unique<ReplicaDirectory>();
+  } else {
+    ctx.registry = registry::Registry::open_read_only(ctx.config.registry_path, error);
+    if (!ctx.registry) return false;
+  }
+  ctx.registry_version = ctx.directory_version();
   if (!ctx.config.ca_path.empty()) {
     ctx.ca.reset(read_pem_certificate(ctx.config.ca_path, error));
     if (!ctx.ca) return false;
@@ -75,15 +80,22 @@ bool load(PluginContext& ctx, const OptionList& options, std::string* error) {
     }
   }
   const auto kind = ctx.sequencer.start(previous, unix_seconds(), unreadable);
-  log(MOSQ_LOG_NOTICE, "laneway: epoch %llu (%s), %zu topics resumed",
-      static_cast<unsigned long long>(ctx.sequencer.epoch()), describe(kind),
-      ctx.sequencer.topic_count());
+  // An edge sequences nothing (the core does); its state file keeps only who was online.
+  if (!ctx.is_edge())
+    log(MOSQ_LOG_NOTICE, "laneway: epoch %llu (%s), %zu topics resumed",
+        static_cast<unsigned long long>(ctx.sequencer.epoch()), describe(kind),
+        ctx.sequencer.topic_count());
   // Mark the run as in progress: if the broker dies without cleanup, the next start sees
   // `running` and begins a new epoch.
   if (!ctx.save_state(false, error)) return false;
   // Presence the previous run could not retract. Queued now, delivered before any client
   // is served (the broker drains plugin messages at the top of its loop).
   if (previous) presence_correct_stale(ctx, previous->online);
+  if (ctx.is_core()) {
+    // The run's generation must grow from run to run (edges drop records of older runs).
+    ctx.registry_publisher.emplace(static_cast<std::uint64_t>(unix_micros()));
+    if (!core_publish_initial(ctx, error)) return false;
+  }
   return true;
 }
 
@@ -129,7 +141,8 @@ LANEWAY_PLUGIN_EXPORT int mosquitto_plugin_init(mosquitto_plugin_id_t* identifie
         return rc;
       }
     }
-    mosquitto_log_printf(MOSQ_LOG_INFO, "laneway: plugin loaded, %zu mapped filters",
+    mosquitto_log_printf(MOSQ_LOG_INFO, "laneway: plugin loaded (role %s), %zu mapped filters",
+                         laneway::plugin::to_string(ctx->config.role),
                          ctx->config.map_filters.size());
     *userdata = ctx.release();
     return MOSQ_ERR_SUCCESS;

@@ -1,13 +1,15 @@
 #include "presence.h"
 
 #include "callbacks.h"
+#include "cluster_presence.h"
+#include "edge_reports.h"
 #include "envelopes.h"
 
 namespace laneway::plugin {
-namespace {
 
-void publish_presence(PluginContext& ctx, const std::string& identity, std::string_view role,
-                      bool online, const std::vector<std::string>& groups) {
+void publish_presence_envelope(PluginContext& ctx, const std::string& identity,
+                               std::string_view role, bool online,
+                               const std::vector<std::string>& groups) {
   if (!ctx.config.presence) return;
   v1::Presence presence;
   presence.set_client_id(identity);
@@ -28,24 +30,36 @@ void publish_presence(PluginContext& ctx, const std::string& identity, std::stri
   sequence_and_publish(ctx, "");
 }
 
+namespace {
+
+// An identity's first connection came or its last one went on this broker.
+void presence_changed(PluginContext& ctx, const Session& session, bool online) {
+  ctx.online_changed = true;
+  if (ctx.is_edge()) {
+    report_edge_presence(ctx, session, online);
+    return;
+  }
+  publish_presence_envelope(ctx, session.identity, to_string(session.role), online,
+                            online ? session.groups : std::vector<std::string>{});
+}
+
 }  // namespace
 
-void presence_connected(PluginContext& ctx, const mosquitto* client, Session session,
-                        const std::vector<std::string>& groups) {
-  const std::string identity = session.identity;
-  const Role role = session.role;
-  ctx.sessions.insert_or_assign(client, std::move(session));
-  int& count = ctx.online_count[identity];
-  if (++count == 1) {
-    ctx.online_changed = true;
-    publish_presence(ctx, identity, to_string(role), true, groups);
-  }
+void presence_connected(PluginContext& ctx, const mosquitto* client, Session session) {
+  if (ctx.is_edge()) report_edge_connection(ctx, session);
+  auto [it, inserted] = ctx.sessions.insert_or_assign(client, std::move(session));
+  const Session& stored = it->second;
+  int& count = ctx.online_count[stored.identity];
+  if (++count == 1) presence_changed(ctx, stored, true);
 }
 
 void presence_correct_stale(PluginContext& ctx, const std::vector<std::string>& identities) {
+  // An edge's stale identities are the core's to correct: it dropped them when the edge's
+  // link went, and this edge reports afresh once it hears the core (edge_reports.h).
+  if (ctx.is_edge()) return;
   for (const auto& identity : identities) {
     const auto parsed = parse_identity(identity);
-    publish_presence(ctx, identity, parsed ? to_string(parsed->role) : "", false, {});
+    publish_presence_envelope(ctx, identity, parsed ? to_string(parsed->role) : "", false, {});
   }
 }
 
@@ -57,11 +71,12 @@ int on_disconnect(int, void* event_data, void* userdata) noexcept {
     if (it == ctx.sessions.end()) return MOSQ_ERR_SUCCESS;  // never authenticated
     const Session session = std::move(it->second);
     ctx.sessions.erase(it);
+    if (ctx.is_core() && session.role == Role::kEdge)
+      cluster_edge_gone(ctx, std::string(parse_identity(session.identity)->name));
     auto count = ctx.online_count.find(session.identity);
     if (count != ctx.online_count.end() && --count->second <= 0) {
       ctx.online_count.erase(count);
-      ctx.online_changed = true;
-      publish_presence(ctx, session.identity, to_string(session.role), false, {});
+      presence_changed(ctx, session, false);
     }
   } catch (...) {
     log(MOSQ_LOG_ERR, "laneway: internal error in disconnect handler");

@@ -12,6 +12,8 @@ const char* to_string(Role role) {
       return "operator";
     case Role::kClaim:
       return "claim";
+    case Role::kEdge:
+      return "edge";
   }
   return "unknown";
 }
@@ -21,6 +23,7 @@ std::optional<Role> parse_role(std::string_view ou) {
   if (ou == "bridge") return Role::kBridge;
   if (ou == "operator") return Role::kOperator;
   if (ou == "claim") return Role::kClaim;
+  if (ou == "edge") return Role::kEdge;
   return std::nullopt;
 }
 

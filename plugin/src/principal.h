@@ -11,7 +11,7 @@ namespace laneway::plugin {
 
 // Roles come from the certificate's OU (docs/contracts.md). `server` certificates are never
 // clients, so they have no role here.
-enum class Role { kDevice, kBridge, kOperator, kClaim };
+enum class Role { kDevice, kBridge, kOperator, kClaim, kEdge };
 
 const char* to_string(Role role);
 std::optional<Role> parse_role(std::string_view ou);

@@ -3,6 +3,8 @@
 #include <set>
 
 #include "callbacks.h"
+#include "core_link.h"
+#include "core_publisher.h"
 
 namespace laneway::plugin {
 namespace {
@@ -28,6 +30,7 @@ void check_crl(PluginContext& ctx) {
   }
   if (!changed) return;
   log(MOSQ_LOG_INFO, "laneway: CRL reloaded, %zu revoked serials", ctx.revoked.size());
+  if (ctx.is_core()) core_publish_crl(ctx);
   std::set<std::string> revoked;
   for (const auto& [client, session] : ctx.sessions) {
     if (ctx.revoked.count(session.serial)) revoked.insert(session.identity);
@@ -36,7 +39,7 @@ void check_crl(PluginContext& ctx) {
 }
 
 void check_registry(PluginContext& ctx) {
-  const auto version = ctx.registry->data_version();
+  const auto version = ctx.directory_version();
   if (!version) {
     ctx.registry_log.log(MOSQ_LOG_ERR, "cannot read the registry version");
     return;
@@ -44,11 +47,12 @@ void check_registry(PluginContext& ctx) {
   if (ctx.registry_version == version) return;
   ctx.registry_version = version;
   ctx.principals.clear();  // groups or status may have changed
+  if (ctx.is_core()) core_publish_registry_changes(ctx);
 
   std::set<std::string> revoked;
   for (const auto& [client, session] : ctx.sessions) {
     if (session.role != Role::kDevice || revoked.count(session.identity)) continue;
-    const auto lookup = ctx.registry->find_device(session.identity);
+    const auto lookup = ctx.find_device(session.identity);
     if (lookup.status == registry::LookupStatus::kError) {
       ctx.registry_log.log(MOSQ_LOG_ERR, "registry lookup failed: " + lookup.error);
       continue;  // not evidence of revocation; the next change retries
@@ -79,6 +83,8 @@ int on_tick(int, void*, void* userdata) noexcept {
   try {
     auto& ctx = *static_cast<PluginContext*>(userdata);
     const auto now = std::chrono::steady_clock::now();
+    if (ctx.is_core()) core_heartbeat(ctx, now);
+    if (ctx.is_edge()) check_core_staleness(ctx);
     if (now < ctx.next_poll) return MOSQ_ERR_SUCCESS;
     ctx.next_poll = now + ctx.config.revocation_poll;
     check_crl(ctx);

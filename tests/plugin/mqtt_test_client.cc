@@ -3,6 +3,8 @@
 #include <mqtt_protocol.h>
 #include <sys/socket.h>
 
+#include <cstdlib>
+
 namespace laneway::test {
 namespace {
 
@@ -59,7 +61,7 @@ void MqttTestClient::drop() {
 
 int MqttTestClient::connect(int port, std::chrono::milliseconds timeout) {
   if (!mosq_) return -1;
-  if (mosquitto_connect(mosq_, "127.0.0.1", port, 30) != MOSQ_ERR_SUCCESS) return -1;
+  if (mosquitto_connect(mosq_, options_.host.c_str(), port, 30) != MOSQ_ERR_SUCCESS) return -1;
   if (mosquitto_loop_start(mosq_) != MOSQ_ERR_SUCCESS) return -1;
   loop_running_ = true;
   wait_for([&] { return connack_.has_value() || closed_; }, timeout);
@@ -84,6 +86,24 @@ std::optional<int> MqttTestClient::publish(const std::string& topic, const std::
   if (mosquitto_publish_v5(mosq_, &mid, topic.c_str(), static_cast<int>(payload.size()),
                            payload.data(), qos, retain, nullptr) != MOSQ_ERR_SUCCESS)
     return std::nullopt;
+  if (!wait_for([&] { return pubacks_.count(mid) > 0; }, timeout)) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  return pubacks_[mid];
+}
+
+std::optional<int> MqttTestClient::publish_with(const std::string& topic,
+                                                const std::string& payload,
+                                                const UserProperties& properties, int qos,
+                                                std::chrono::milliseconds timeout) {
+  mosquitto_property* list = nullptr;
+  for (const auto& [name, value] : properties)
+    mosquitto_property_add_string_pair(&list, MQTT_PROP_USER_PROPERTY, name.c_str(),
+                                       value.c_str());
+  int mid = 0;
+  const int rc = mosquitto_publish_v5(mosq_, &mid, topic.c_str(), static_cast<int>(payload.size()),
+                                      payload.data(), qos, false, list);
+  mosquitto_property_free_all(&list);
+  if (rc != MOSQ_ERR_SUCCESS) return std::nullopt;
   if (!wait_for([&] { return pubacks_.count(mid) > 0; }, timeout)) return std::nullopt;
   std::lock_guard lock(mutex_);
   return pubacks_[mid];
@@ -165,7 +185,7 @@ void MqttTestClient::on_publish(struct mosquitto*, void* self, int mid, int reas
 
 void MqttTestClient::on_message(struct mosquitto*, void* self,
                                 const struct mosquitto_message* message,
-                                const mosquitto_property*) {
+                                const mosquitto_property* properties) {
   auto* client = static_cast<MqttTestClient*>(self);
   ReceivedMessage received;
   received.topic = message->topic ? message->topic : "";
@@ -174,6 +194,15 @@ void MqttTestClient::on_message(struct mosquitto*, void* self,
                             static_cast<std::size_t>(message->payloadlen));
   received.qos = message->qos;
   received.retain = message->retain;
+  bool skip_first = false;
+  for (const mosquitto_property* p = properties; p; skip_first = true) {
+    char* name = nullptr;
+    char* value = nullptr;
+    p = mosquitto_property_read_string_pair(p, MQTT_PROP_USER_PROPERTY, &name, &value, skip_first);
+    if (p) received.user_properties.emplace_back(name ? name : "", value ? value : "");
+    free(name);
+    free(value);
+  }
   std::lock_guard lock(client->mutex_);
   client->messages_.push_back(std::move(received));
   client->changed_.notify_all();

@@ -24,7 +24,10 @@ struct ClientOptions {
   std::string keyfile;
   int protocol = 5;      // 4 = MQTT 3.1.1, 5 = MQTT 5
   std::string username;  // sent to show the plugin ignores it
+  std::string host = "127.0.0.1";
 };
+
+using UserProperties = std::vector<std::pair<std::string, std::string>>;
 
 // PUBACK reason codes below 0x80 are successes (MQTT 5 answers 0x10 "no matching
 // subscribers" when nobody subscribed).
@@ -37,6 +40,7 @@ struct ReceivedMessage {
   std::string payload;
   int qos = 0;
   bool retain = false;
+  UserProperties user_properties;
 };
 
 class MqttTestClient {
@@ -48,7 +52,7 @@ class MqttTestClient {
   MqttTestClient(const MqttTestClient&) = delete;
   MqttTestClient& operator=(const MqttTestClient&) = delete;
 
-  // Connects to 127.0.0.1:port. Returns the CONNACK reason code (0 = accepted), or -1 when
+  // Connects to options.host:port. Returns the CONNACK reason code (0 = accepted), or -1 when
   // no CONNACK arrived (TLS refused, connection closed, timeout).
   int connect(int port, std::chrono::milliseconds timeout = kWait);
   // Granted QoS / reason code per SUBACK (>= 0x80 refused), nullopt on timeout.
@@ -58,6 +62,10 @@ class MqttTestClient {
   // for 3.1.1, where refusals are silent). nullopt on timeout or a send error.
   std::optional<int> publish(const std::string& topic, const std::string& payload, int qos = 1,
                              bool retain = false, std::chrono::milliseconds timeout = kWait);
+  // The same with MQTT 5 user properties.
+  std::optional<int> publish_with(const std::string& topic, const std::string& payload,
+                                  const UserProperties& properties, int qos = 1,
+                                  std::chrono::milliseconds timeout = kWait);
   // Waits for a message matching `pred` (received since the last take), removes and
   // returns it.
   std::optional<ReceivedMessage> wait_message(

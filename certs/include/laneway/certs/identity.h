@@ -10,7 +10,7 @@
 
 namespace laneway::certs {
 
-enum class Role { kDevice, kBridge, kOperator, kClaim, kServer };
+enum class Role { kDevice, kBridge, kOperator, kEdge, kClaim, kServer };
 
 std::string_view role_name(Role role);
 std::optional<Role> parse_role(std::string_view name);

@@ -1,0 +1,18 @@
+// A message on a mapped topic becomes an envelope on `$lw/env/<topic>` (docs/plugin.md
+// "Envelopes, epoch and seq"): same payload, QoS and retain, the MQTT 5 content type, and
+// the origin the caller established (the publisher's identity, or the device an edge
+// vouched for).
+#pragma once
+
+#include <string>
+
+#include "plugin_context.h"
+
+namespace laneway::plugin {
+
+// Always MOSQ_ERR_SUCCESS: the raw message is delivered as published, whatever happened to
+// its envelope (failures are logged, rate-limited).
+int publish_envelope_for(PluginContext& ctx, const mosquitto_evt_message& event,
+                         const std::string& origin);
+
+}  // namespace laneway::plugin

@@ -1,0 +1,48 @@
+// An edge's copy of the registry (docs/scale.md "Registry on the edges"): what the core
+// publishes retained on `$lw/cluster/registry/<id>`, applied as it arrives. The edge
+// authenticates devices and builds their ACL from it; it never opens the registry file.
+//
+// Fail closed: a device the copy does not hold (never heard of, removed, or left over from
+// a core run older than the newest complete one) is not found.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "laneway/registry/registry.h"
+
+namespace laneway::plugin {
+
+class ReplicaDirectory {
+ public:
+  enum class Applied { kChanged, kUnchanged, kRefused };
+
+  static constexpr std::size_t kMaxDevices = 10'000'000;
+
+  // A message on `$lw/cluster/registry/<id>`: a DeviceRecord, or empty for a removal.
+  // kRefused (with `error`) for a record that does not decode or names another device.
+  Applied apply_record(std::string_view id, std::string_view payload, std::string* error);
+  // A RegistryComplete on `$lw/cluster/registry`: records of older core runs stop counting.
+  Applied apply_complete(std::string_view payload, std::string* error);
+
+  registry::Lookup find_device(std::string_view id) const;
+  // Moves whenever an answer of find_device may have changed.
+  std::int64_t version() const { return version_; }
+  std::size_t size() const { return devices_.size(); }
+  std::uint64_t complete_generation() const { return complete_generation_; }
+
+ private:
+  struct Entry {
+    registry::Device device;
+    std::uint64_t generation = 0;
+  };
+  std::unordered_map<std::string, Entry> devices_;
+  std::uint64_t complete_generation_ = 0;
+  std::int64_t version_ = 0;
+};
+
+}  // namespace laneway::plugin
