@@ -1,4 +1,4 @@
-// The default ACL (DESIGN §2), as data: each role's topic filters for publishing and for
+// The default ACL (docs/plugin.md "ACL"), as data: each role's topic filters for publishing and for
 // subscribing/receiving. docs/plugin.md has the same table for operators.
 //
 //   device   <id>       publish   devices/<id>/#

@@ -1,4 +1,4 @@
-// Sequencing and publishing of envelopes on `$lw/env/<topic>` (DESIGN §3).
+// Sequencing and publishing of envelopes on `$lw/env/<topic>` (docs/plugin.md "Envelopes, epoch and seq").
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// `$lw/in/<topic>`: envelopes a bridge publishes on behalf of browser clients (DESIGN §3).
+// `$lw/in/<topic>`: envelopes a bridge publishes on behalf of browser clients (docs/plugin.md "Inbound from bridges").
 #pragma once
 
 #include "plugin_context.h"

@@ -1,4 +1,4 @@
-// Per-topic sequence numbers within the broker's epoch (DESIGN §3).
+// Per-topic sequence numbers within the broker's epoch (docs/plugin.md "Envelopes, epoch and seq").
 //
 // Policy (docs/plugin.md "Epoch and seq"):
 //  - After a clean shutdown the epoch and every topic's last seq are kept: positions stay

@@ -25,7 +25,7 @@ std::string current_user() {
 
 }  // namespace
 
-ClusterHarness::ClusterHarness(std::vector<std::string> edge_names) : dir_("laneway-cluster") {
+ClusterHarness::ClusterHarness(Options options) : dir_("laneway-cluster") {
   std::string output;
   if (!certs({"init"}, &output) ||
       !certs({"server", "--name", "core", "--dns", "localhost", "--ip", "127.0.0.1"}, &output)) {
@@ -38,7 +38,7 @@ ClusterHarness::ClusterHarness(std::vector<std::string> edge_names) : dir_("lane
   fs::create_directories(core_.dir);
   registry_ = registry::Registry::open_read_write(core_.dir + "/fleet.db", &setup_error_);
   if (!registry_ || !write_core_config()) return;
-  for (const auto& name : edge_names) {
+  for (const auto& name : options.edges) {
     if (!certs({"server", "--name", name, "--dns", "localhost", "--ip", "127.0.0.1"}, &output) ||
         !add_service("edge", name)) {
       setup_error_ = "laneway-certs failed for " + name + ": " + output;
@@ -48,6 +48,13 @@ ClusterHarness::ClusterHarness(std::vector<std::string> edge_names) : dir_("lane
     edge.name = name;
     edge.dir = dir_.file(name);
     edge.port = free_tcp_port();
+    if (options.impairable_links) {
+      edge.link = std::make_unique<LinkImpairer>(core_.port);
+      if (edge.link->port() == 0) {
+        setup_error_ = "cannot start the link impairer for " + name;
+        return;
+      }
+    }
     if (!write_edge_config(edge)) return;
     edges_.emplace(name, std::move(edge));
   }
@@ -114,10 +121,11 @@ bool ClusterHarness::write_edge_config(Node& edge) {
       return false;
     }
   }
+  const int core_port = edge.link ? edge.link->port() : core_.port;
   std::string output;
   const int rc = run_command(
       {LANEWAY_BROKER_CONFIG_BIN, "--role", "edge", "--edge-name", edge.name, "--core",
-       "127.0.0.1:" + std::to_string(core_.port), "--port", std::to_string(edge.port), "--bind",
+       "127.0.0.1:" + std::to_string(core_port), "--port", std::to_string(edge.port), "--bind",
        "127.0.0.1", "--pki", own.string(), "--server-name", edge.name, "--data-dir",
        edge.dir + "/data", "--user", current_user(), "--log-dest", "stderr", "--out",
        edge.dir + "/mosquitto.conf"},

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "laneway/registry/registry.h"
+#include "link_impairer.h"
 #include "mqtt_test_client.h"
 #include "process.h"
 #include "temp_dir.h"
@@ -21,7 +22,13 @@ namespace laneway::test {
 
 class ClusterHarness {
  public:
-  explicit ClusterHarness(std::vector<std::string> edge_names = {"edge-a", "edge-b"});
+  struct Options {
+    std::vector<std::string> edges = {"edge-a", "edge-b"};
+    // Each edge reaches the core through its own LinkImpairer (link(edge)).
+    bool impairable_links = false;
+  };
+  ClusterHarness() : ClusterHarness(Options{}) {}
+  explicit ClusterHarness(Options options);
   ~ClusterHarness();
 
   const std::string& setup_error() const { return setup_error_; }
@@ -46,6 +53,9 @@ class ClusterHarness {
   std::string core_log();
   std::string edge_log(const std::string& edge);
 
+  // The edge's link to the core (only with Options::impairable_links).
+  LinkImpairer& link(const std::string& edge) { return *edges_.at(edge).link; }
+
   ClientOptions device(const std::string& id, const std::string& client_id = "") const;
   ClientOptions service(const std::string& role, const std::string& id) const;
 
@@ -55,6 +65,7 @@ class ClusterHarness {
     std::string dir;
     int port = 0;
     std::optional<Process> broker;
+    std::unique_ptr<LinkImpairer> link;
   };
   bool write_core_config();
   bool write_edge_config(Node& edge);

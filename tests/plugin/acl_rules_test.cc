@@ -20,6 +20,24 @@ Principal make(Role role, const std::string& name, std::vector<std::string> grou
   return p;
 }
 
+TEST(AclRules, AnEdgeCarriesDeviceTrafficAndItsOwnReportsOnly) {
+  const auto e = make(Role::kEdge, "edge-a");
+  EXPECT_EQ(e.identity, "edge:edge-a");
+  EXPECT_TRUE(acl_allows(e, "edge-edge-a", Access::kWrite, "devices/d1/telemetry"));
+  EXPECT_TRUE(acl_allows(e, "edge-edge-a", Access::kWrite, "$lw/cluster/edge/edge-a/presence"));
+  EXPECT_FALSE(acl_allows(e, "edge-edge-a", Access::kWrite, "$lw/cluster/edge/edge-b/presence"));
+  EXPECT_FALSE(acl_allows(e, "edge-edge-a", Access::kWrite, "$lw/cluster/registry/d1"));
+  EXPECT_FALSE(acl_allows(e, "edge-edge-a", Access::kWrite, "broadcast/all"));
+  EXPECT_FALSE(acl_allows(e, "edge-edge-a", Access::kWrite, "$lw/in/devices/d1/x"));
+  for (const char* filter : {"broadcast/#", "fleet/#", "devices/+/rpc/#", "provision/#",
+                             "$lw/cluster/registry/#", "$lw/cluster/crl", "$lw/cluster/heartbeat",
+                             "$lw/cluster/edge/#"})
+    EXPECT_TRUE(acl_allows(e, "edge-edge-a", Access::kSubscribe, filter)) << filter;
+  EXPECT_FALSE(acl_allows(e, "edge-edge-a", Access::kSubscribe, "devices/#"));
+  EXPECT_FALSE(acl_allows(e, "edge-edge-a", Access::kSubscribe, "$lw/env/#"));
+  EXPECT_FALSE(acl_allows(e, "edge-edge-a", Access::kSubscribe, "#"));
+}
+
 TEST(AclRules, DeviceOwnsItsSubtreeOnly) {
   const auto d = make(Role::kDevice, "d1", {"g1"});
   EXPECT_TRUE(acl_allows(d, "d1", Access::kWrite, "devices/d1/telemetry"));

@@ -58,4 +58,63 @@ TEST(BrokerConfig, OnlyListenerIsTlsWithClientCertificatesAndThePlugin) {
   EXPECT_EQ(conf.find("\nuser "), std::string::npos);
 }
 
+TEST(PluginConfig, ClusterRolesNeedTheirOwnOptions) {
+  using laneway::plugin::ClusterRole;
+  std::string error;
+  const auto edge = parse_plugin_config({{"role", "edge"},
+                                         {"edge_name", "edge-a"},
+                                         {"crl", "/crl.pem"},
+                                         {"cafile", "/ca.crt"},
+                                         {"core_link_id", "link"},
+                                         {"core_stale_after_s", "9"}},
+                                        &error);
+  ASSERT_TRUE(edge) << error;
+  EXPECT_EQ(edge->role, ClusterRole::kEdge);
+  EXPECT_EQ(edge->edge_name, "edge-a");
+  EXPECT_EQ(edge->core_link_id, "link");
+  EXPECT_EQ(edge->core_stale_after.count(), 9);
+  // An edge never opens the registry file, and cannot check a CRL without the CA.
+  EXPECT_FALSE(parse_plugin_config({{"role", "edge"}, {"edge_name", "e"}, {"crl", "c"},
+                                    {"cafile", "a"}, {"registry", "r"}},
+                                   &error));
+  EXPECT_NE(error.find("registry"), std::string::npos);
+  EXPECT_FALSE(parse_plugin_config({{"role", "edge"}, {"edge_name", "e"}, {"crl", "c"}}, &error));
+  EXPECT_FALSE(parse_plugin_config({{"role", "edge"}, {"edge_name", "a/b"}}, &error));
+  EXPECT_FALSE(parse_plugin_config({{"role", "hub"}, {"registry", "r"}}, &error));
+  EXPECT_FALSE(parse_plugin_config({{"registry", "r"}, {"edge_name", "e"}}, &error));
+  EXPECT_FALSE(parse_plugin_config({{"registry", "r"}, {"core_link_id", "a#"}}, &error));
+  const auto core = parse_plugin_config({{"role", "core"}, {"registry", "r"}}, &error);
+  ASSERT_TRUE(core) << error;
+  EXPECT_EQ(core->role, ClusterRole::kCore);
+  EXPECT_FALSE(parse_plugin_config({{"role", "core"}}, &error));
+}
+
+TEST(BrokerConfig, EdgeBridgesToEveryCoreAddressWithItsEdgeCertificate) {
+  laneway::plugin::BrokerConfigOptions options;
+  options.role = "edge";
+  options.edge_name = "edge-a";
+  options.core_addresses = {"core-1:8883", "core-2:8883"};
+  options.pki_dir = "/pki";
+  options.plugin_path = "/p.so";
+  const std::string conf = laneway::plugin::render_broker_config(options);
+  for (const char* line :
+       {"\nplugin_opt_role edge\n", "\nplugin_opt_edge_name edge-a\n",
+        "\naddress core-1:8883 core-2:8883\n", "\nbridge_protocol_version mqttv50\n",
+        "\ncleansession false\n", "\nremote_clientid edge-edge-a\n",
+        "\nbridge_certfile /pki/services/edge-edge-a.crt\n", "\nbridge_cafile /pki/ca.crt\n",
+        "\ntopic devices/# out 1\n", "\ntopic $lw/cluster/registry/# in 1\n",
+        "\ntopic $lw/cluster/edge/edge-a/# out 1\n", "\nnotifications false\n"})
+    EXPECT_NE(conf.find(line), std::string::npos) << line;
+  EXPECT_EQ(conf.find("plugin_opt_registry"), std::string::npos);
+  EXPECT_EQ(conf.find("plugin_opt_map"), std::string::npos) << "edges sequence nothing";
+
+  options.role = "core";
+  options.edge_name.clear();
+  options.core_addresses.clear();
+  const std::string core = laneway::plugin::render_broker_config(options);
+  EXPECT_NE(core.find("\nplugin_opt_role core\n"), std::string::npos);
+  EXPECT_NE(core.find("\nplugin_opt_registry "), std::string::npos);
+  EXPECT_EQ(core.find("\nconnection "), std::string::npos);
+}
+
 }  // namespace
