@@ -78,16 +78,14 @@ void register_server(CLI::App& app) {
 
 void register_service(CLI::App& app) {
   auto opts = std::make_shared<IssueOptions>();
-  CLI::App* cmd =
-      app.add_subcommand("service", "Client certificate (clientAuth) for a bridge, an operator or an edge broker");
+  CLI::App* cmd = app.add_subcommand(
+      "service", "Client certificate (clientAuth) for a bridge, an operator or an edge broker");
   cmd->add_option("--role", opts->role, "bridge, operator or edge (goes into OU)")
       ->required()
       ->check(CLI::IsMember({"bridge", "operator", "edge"}));
   cmd->add_option("--id", opts->id, "Service name (CN); identity becomes <role>:<id>")->required();
   add_issue_options(cmd, *opts, Role::kBridge);
-  cmd->callback([opts] {
-    run_issue("service", *opts, *parse_role(opts->role));
-  });
+  cmd->callback([opts] { run_issue("service", *opts, *parse_role(opts->role)); });
 }
 
 void register_device(CLI::App& app) {

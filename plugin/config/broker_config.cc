@@ -37,7 +37,8 @@ namespace {
 void render_core_link(const BrokerConfigOptions& o, const BrokerConfigPaths& paths,
                       const std::function<void(const std::string&)>& line) {
   std::string addresses;
-  for (const auto& address : o.core_addresses) addresses += (addresses.empty() ? "" : " ") + address;
+  for (const auto& address : o.core_addresses)
+    addresses += (addresses.empty() ? "" : " ") + address;
   line("");
   line("# Bridge connection to the core (and its standby): MQTT 5 so user properties (the");
   line("# vouched origin) cross; a persistent session on both sides and QoS 1 so nothing is");

@@ -1,5 +1,5 @@
-// The mosquitto.conf laneway runs with (docs/plugin.md "Running it"): one listener, TLS only, client
-// certificates required, the CRL, persistence, no anonymous access, and the plugin with its
+// The mosquitto.conf laneway runs with (docs/plugin.md "Running it"): one listener, TLS only,
+// client certificates required, the CRL, persistence, no anonymous access, and the plugin with its
 // options. Never `use_identity_as_username` (it would skip the plugin's auth event).
 #pragma once
 

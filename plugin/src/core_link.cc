@@ -26,8 +26,7 @@ void apply_registry(PluginContext& ctx, std::string_view topic, std::string_view
     ctx.cluster_log.log(MOSQ_LOG_WARNING, "registry copy: " + error);
   if (topic == kRegistryTopic && applied == ReplicaDirectory::Applied::kChanged)
     log(MOSQ_LOG_INFO, "laneway: registry copy complete: %zu devices (core run %llu)",
-        ctx.replica->size(),
-        static_cast<unsigned long long>(ctx.replica->complete_generation()));
+        ctx.replica->size(), static_cast<unsigned long long>(ctx.replica->complete_generation()));
 }
 
 // The CRL is only believed once it verifies against the CA; then it replaces the CRL file,
@@ -103,8 +102,8 @@ bool is_core_link(const PluginContext& ctx, const mosquitto* client) {
 int handle_core_link_message(PluginContext& ctx, const mosquitto_evt_message& event) {
   const std::string_view topic = event.topic;
   const std::string_view payload = payload_of(event);
-  if (topic == kRegistryTopic || topic.substr(0, kRegistryRecordPrefix.size()) ==
-                                     kRegistryRecordPrefix) {
+  if (topic == kRegistryTopic ||
+      topic.substr(0, kRegistryRecordPrefix.size()) == kRegistryRecordPrefix) {
     apply_registry(ctx, topic, payload);
   } else if (topic == kCrlTopic) {
     apply_crl(ctx, payload);
@@ -128,8 +127,7 @@ void check_core_staleness(PluginContext& ctx) {
   log(MOSQ_LOG_WARNING,
       "laneway: core not heard for %llds%s; the registry copy (%zu devices) and the CRL stay "
       "in force, unknown devices are refused",
-      static_cast<long long>(
-          std::chrono::duration_cast<std::chrono::seconds>(now - since).count()),
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(now - since).count()),
       ctx.core_heard ? "" : " since start", ctx.replica->size());
 }
 

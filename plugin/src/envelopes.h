@@ -1,4 +1,5 @@
-// Sequencing and publishing of envelopes on `$lw/env/<topic>` (docs/plugin.md "Envelopes, epoch and seq").
+// Sequencing and publishing of envelopes on `$lw/env/<topic>` (docs/plugin.md "Envelopes, epoch and
+// seq").
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,5 @@
-// `$lw/in/<topic>`: envelopes a bridge publishes on behalf of browser clients (docs/plugin.md "Inbound from bridges").
+// `$lw/in/<topic>`: envelopes a bridge publishes on behalf of browser clients (docs/plugin.md
+// "Inbound from bridges").
 #pragma once
 
 #include "plugin_context.h"

@@ -44,8 +44,7 @@ int handle_client_message(PluginContext& ctx, mosquitto_evt_message& event) {
     if (!add_vouched_origin(&event.properties, username)) return MOSQ_ERR_NOMEM;
     return MOSQ_ERR_SUCCESS;
   }
-  if (topic.substr(0, kInboundPrefix.size()) == kInboundPrefix)
-    return handle_inbound(ctx, event);
+  if (topic.substr(0, kInboundPrefix.size()) == kInboundPrefix) return handle_inbound(ctx, event);
   if (topic.front() == '$' || !ctx.is_mapped(topic)) return MOSQ_ERR_SUCCESS;
   return publish_envelope_for(ctx, event, username);
 }

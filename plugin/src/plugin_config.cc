@@ -81,7 +81,8 @@ std::optional<PluginConfig> parse_plugin_config(const OptionList& options, std::
       }
     } else if (key == "edge_name") {
       if (!is_valid_name(value)) {
-        *error = "plugin_opt_edge_name: expected 1..64 of [A-Za-z0-9._-] (the edge certificate's CN)";
+        *error =
+            "plugin_opt_edge_name: expected 1..64 of [A-Za-z0-9._-] (the edge certificate's CN)";
         return std::nullopt;
       }
       config.edge_name = value;
@@ -140,7 +141,8 @@ std::optional<PluginConfig> parse_plugin_config(const OptionList& options, std::
     // An edge never opens the registry file: the core sends what it needs over the bridge
     // connection, and a CRL that came that way is checked against the CA before use.
     if (!config.registry_path.empty()) {
-      *error = "plugin_opt_registry: an edge has no registry file (it reaches the edge from the core)";
+      *error =
+          "plugin_opt_registry: an edge has no registry file (it reaches the edge from the core)";
       return std::nullopt;
     }
     if (config.edge_name.empty() || config.crl_path.empty() || config.ca_path.empty()) {

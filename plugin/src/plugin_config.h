@@ -21,13 +21,13 @@ struct PluginConfig {
   std::string edge_name;                           // edge_name: CN of the edge's certificate
   std::string core_link_id = "laneway-core-link";  // core_link_id: the bridge's local client id
   std::chrono::seconds core_stale_after{5};        // core_stale_after_s (edge)
-  std::string registry_path;  // registry (required, except on an edge, which has none)
-  std::string crl_path;                            // crl: CRL watched for live revocation
-  std::string ca_path;                             // cafile: verifies the CRL's signature
-  std::vector<std::string> map_filters;            // map: filters turned into $lw/env envelopes
-  std::string state_path;                          // state: epoch/seq state file
-  std::size_t max_topics = 100000;                 // max_topics: sequencer table bound
-  std::chrono::milliseconds revocation_poll{500};  // revocation_poll_ms
+  std::string registry_path;             // registry (required, except on an edge, which has none)
+  std::string crl_path;                  // crl: CRL watched for live revocation
+  std::string ca_path;                   // cafile: verifies the CRL's signature
+  std::vector<std::string> map_filters;  // map: filters turned into $lw/env envelopes
+  std::string state_path;                // state: epoch/seq state file
+  std::size_t max_topics = 100000;       // max_topics: sequencer table bound
+  std::chrono::milliseconds revocation_poll{500};         // revocation_poll_ms
   std::size_t max_envelope_bytes = std::size_t{1} << 20;  // max_envelope_bytes
   bool presence = true;  // presence: publish $lw/presence/<identity>
 };

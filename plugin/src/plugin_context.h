@@ -8,8 +8,8 @@
 
 #include <chrono>
 #include <memory>
-#include <string>
 #include <set>
+#include <string>
 #include <unordered_map>
 
 #include "broker_log.h"

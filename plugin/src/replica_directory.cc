@@ -29,8 +29,8 @@ ReplicaDirectory::Applied ReplicaDirectory::apply_record(std::string_view id,
     return Applied::kRefused;
   }
   if (!devices_.count(key) && devices_.size() >= kMaxDevices) {
-    *error = "registry copy full (" + std::to_string(kMaxDevices) + " devices): '" + key +
-             "' not added";
+    *error =
+        "registry copy full (" + std::to_string(kMaxDevices) + " devices): '" + key + "' not added";
     return Applied::kRefused;
   }
   Entry entry;
@@ -62,9 +62,8 @@ ReplicaDirectory::Applied ReplicaDirectory::apply_complete(std::string_view payl
   }
   if (complete.generation() <= complete_generation_) return Applied::kUnchanged;
   complete_generation_ = complete.generation();
-  std::erase_if(devices_, [this](const auto& item) {
-    return item.second.generation < complete_generation_;
-  });
+  std::erase_if(devices_,
+                [this](const auto& item) { return item.second.generation < complete_generation_; });
   ++version_;
   return Applied::kChanged;
 }

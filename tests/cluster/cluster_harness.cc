@@ -93,12 +93,28 @@ bool ClusterHarness::add_service(const std::string& role, const std::string& id)
 
 bool ClusterHarness::write_core_config() {
   std::string output;
-  const int rc = run_command(
-      {LANEWAY_BROKER_CONFIG_BIN, "--role", "core", "--port", std::to_string(core_.port), "--bind",
-       "127.0.0.1", "--pki", pki(), "--server-name", "core", "--registry", core_.dir + "/fleet.db",
-       "--data-dir", core_.dir + "/data", "--user", current_user(), "--log-dest", "stderr",
-       "--out", core_.dir + "/mosquitto.conf"},
-      &output, 30s);
+  const int rc = run_command({LANEWAY_BROKER_CONFIG_BIN,
+                              "--role",
+                              "core",
+                              "--port",
+                              std::to_string(core_.port),
+                              "--bind",
+                              "127.0.0.1",
+                              "--pki",
+                              pki(),
+                              "--server-name",
+                              "core",
+                              "--registry",
+                              core_.dir + "/fleet.db",
+                              "--data-dir",
+                              core_.dir + "/data",
+                              "--user",
+                              current_user(),
+                              "--log-dest",
+                              "stderr",
+                              "--out",
+                              core_.dir + "/mosquitto.conf"},
+                             &output, 30s);
   if (rc != 0) setup_error_ = "laneway-broker-config --role core failed: " + output;
   return rc == 0;
 }
@@ -123,13 +139,30 @@ bool ClusterHarness::write_edge_config(Node& edge) {
   }
   const int core_port = edge.link ? edge.link->port() : core_.port;
   std::string output;
-  const int rc = run_command(
-      {LANEWAY_BROKER_CONFIG_BIN, "--role", "edge", "--edge-name", edge.name, "--core",
-       "127.0.0.1:" + std::to_string(core_port), "--port", std::to_string(edge.port), "--bind",
-       "127.0.0.1", "--pki", own.string(), "--server-name", edge.name, "--data-dir",
-       edge.dir + "/data", "--user", current_user(), "--log-dest", "stderr", "--out",
-       edge.dir + "/mosquitto.conf"},
-      &output, 30s);
+  const int rc = run_command({LANEWAY_BROKER_CONFIG_BIN,
+                              "--role",
+                              "edge",
+                              "--edge-name",
+                              edge.name,
+                              "--core",
+                              "127.0.0.1:" + std::to_string(core_port),
+                              "--port",
+                              std::to_string(edge.port),
+                              "--bind",
+                              "127.0.0.1",
+                              "--pki",
+                              own.string(),
+                              "--server-name",
+                              edge.name,
+                              "--data-dir",
+                              edge.dir + "/data",
+                              "--user",
+                              current_user(),
+                              "--log-dest",
+                              "stderr",
+                              "--out",
+                              edge.dir + "/mosquitto.conf"},
+                             &output, 30s);
   if (rc != 0) setup_error_ = "laneway-broker-config --role edge failed: " + output;
   return rc == 0;
 }

@@ -76,9 +76,8 @@ TEST(ClusterLinkFaults, Qos1MessagesSurviveABlackholeThenDelayAndLoss) {
       last_new = number;
     }
   }
-  EXPECT_EQ(copies.size(), static_cast<std::size_t>(sent))
-      << "messages lost; edge log:\n"
-      << cluster.edge_log("edge-a");
+  EXPECT_EQ(copies.size(), static_cast<std::size_t>(sent)) << "messages lost; edge log:\n"
+                                                           << cluster.edge_log("edge-a");
   int duplicates = 0;
   for (const auto& [payload, count] : copies) duplicates += count - 1;
   std::printf("link faults: %d messages, %d sequenced twice, %llu link connections\n", sent,

@@ -181,8 +181,8 @@ TEST_F(Cluster, GroupChangeReachesTheEdgeAclWithinTwoSeconds) {
   changed.cert_serial = certificate_serial(cluster.device("d-2").certfile);
   std::string error;
   ASSERT_TRUE(cluster.registry().upsert_device(changed, &error)) << error;
-  EXPECT_TRUE(wait_until([&] { return device->subscribe("fleet/south/#") == 1; }, kPropagation,
-                         100ms));
+  EXPECT_TRUE(
+      wait_until([&] { return device->subscribe("fleet/south/#") == 1; }, kPropagation, 100ms));
   EXPECT_EQ(device->subscribe("fleet/north/#"), kNotAuthorized);
 }
 

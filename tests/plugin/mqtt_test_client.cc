@@ -97,8 +97,7 @@ std::optional<int> MqttTestClient::publish_with(const std::string& topic,
                                                 std::chrono::milliseconds timeout) {
   mosquitto_property* list = nullptr;
   for (const auto& [name, value] : properties)
-    mosquitto_property_add_string_pair(&list, MQTT_PROP_USER_PROPERTY, name.c_str(),
-                                       value.c_str());
+    mosquitto_property_add_string_pair(&list, MQTT_PROP_USER_PROPERTY, name.c_str(), value.c_str());
   int mid = 0;
   const int rc = mosquitto_publish_v5(mosq_, &mid, topic.c_str(), static_cast<int>(payload.size()),
                                       payload.data(), qos, false, list);

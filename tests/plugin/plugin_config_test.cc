@@ -74,9 +74,9 @@ TEST(PluginConfig, ClusterRolesNeedTheirOwnOptions) {
   EXPECT_EQ(edge->core_link_id, "link");
   EXPECT_EQ(edge->core_stale_after.count(), 9);
   // An edge never opens the registry file, and cannot check a CRL without the CA.
-  EXPECT_FALSE(parse_plugin_config({{"role", "edge"}, {"edge_name", "e"}, {"crl", "c"},
-                                    {"cafile", "a"}, {"registry", "r"}},
-                                   &error));
+  EXPECT_FALSE(parse_plugin_config(
+      {{"role", "edge"}, {"edge_name", "e"}, {"crl", "c"}, {"cafile", "a"}, {"registry", "r"}},
+      &error));
   EXPECT_NE(error.find("registry"), std::string::npos);
   EXPECT_FALSE(parse_plugin_config({{"role", "edge"}, {"edge_name", "e"}, {"crl", "c"}}, &error));
   EXPECT_FALSE(parse_plugin_config({{"role", "edge"}, {"edge_name", "a/b"}}, &error));
