@@ -3,6 +3,7 @@
 #include <charconv>
 #include <string_view>
 
+#include "laneway/registry/registry.h"
 #include "laneway/wire/topic_filter.h"
 
 namespace laneway::plugin {
@@ -34,16 +35,6 @@ bool parse_filters(std::string_view text, std::vector<std::string>& out, std::st
       out.emplace_back(filter);
     }
     start = end + 1;
-  }
-  return true;
-}
-
-bool is_valid_name(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '.' || c == '_' || c == '-';
-    if (!ok) return false;
   }
   return true;
 }
@@ -80,7 +71,7 @@ std::optional<PluginConfig> parse_plugin_config(const OptionList& options, std::
         return std::nullopt;
       }
     } else if (key == "edge_name") {
-      if (!is_valid_name(value)) {
+      if (!registry::is_valid_device_id(value)) {  // the same rule as every CN
         *error =
             "plugin_opt_edge_name: expected 1..64 of [A-Za-z0-9._-] (the edge certificate's CN)";
         return std::nullopt;

@@ -67,56 +67,36 @@ ClusterHarness::~ClusterHarness() {
 }
 
 bool ClusterHarness::certs(const std::vector<std::string>& args, std::string* output) {
-  std::vector<std::string> argv = {LANEWAY_CERTS_BIN};
-  argv.insert(argv.end(), args.begin(), args.end());
-  argv.push_back("--dir");
-  argv.push_back(pki());
-  std::string out;
-  const int rc = run_command(argv, &out, 60s);
-  if (output) *output = out;
-  return rc == 0;
+  return run_certs(pki(), args, output);
 }
 
 bool ClusterHarness::add_device(const std::string& id, const std::vector<std::string>& groups) {
-  if (!certs({"device", "--id", id})) return false;
-  registry::Device device;
-  device.id = id;
-  device.groups = groups;
-  device.cert_serial = certificate_serial(pki() + "/devices/" + id + ".crt");
-  std::string error;
-  return !device.cert_serial.empty() && registry_->upsert_device(device, &error);
+  return certs({"device", "--id", id}) && register_device(*registry_, pki(), id, groups);
 }
 
 bool ClusterHarness::add_service(const std::string& role, const std::string& id) {
   return certs({"service", "--role", role, "--id", id});
 }
 
-bool ClusterHarness::write_core_config() {
+bool ClusterHarness::write_config(const Node& node, std::vector<std::string> role_args) {
+  std::vector<std::string> argv = {LANEWAY_BROKER_CONFIG_BIN};
+  argv.insert(argv.end(), role_args.begin(), role_args.end());
+  const std::vector<std::string> shared = {"--port",     std::to_string(node.port),
+                                           "--bind",     "127.0.0.1",
+                                           "--data-dir", node.dir + "/data",
+                                           "--user",     current_user(),
+                                           "--log-dest", "stderr",
+                                           "--out",      node.dir + "/mosquitto.conf"};
+  argv.insert(argv.end(), shared.begin(), shared.end());
   std::string output;
-  const int rc = run_command({LANEWAY_BROKER_CONFIG_BIN,
-                              "--role",
-                              "core",
-                              "--port",
-                              std::to_string(core_.port),
-                              "--bind",
-                              "127.0.0.1",
-                              "--pki",
-                              pki(),
-                              "--server-name",
-                              "core",
-                              "--registry",
-                              core_.dir + "/fleet.db",
-                              "--data-dir",
-                              core_.dir + "/data",
-                              "--user",
-                              current_user(),
-                              "--log-dest",
-                              "stderr",
-                              "--out",
-                              core_.dir + "/mosquitto.conf"},
-                             &output, 30s);
-  if (rc != 0) setup_error_ = "laneway-broker-config --role core failed: " + output;
+  const int rc = run_command(argv, &output, 30s);
+  if (rc != 0) setup_error_ = "laneway-broker-config failed for " + node.name + ": " + output;
   return rc == 0;
+}
+
+bool ClusterHarness::write_core_config() {
+  return write_config(core_, {"--role", "core", "--pki", pki(), "--server-name", "core",
+                              "--registry", core_.dir + "/fleet.db"});
 }
 
 bool ClusterHarness::write_edge_config(Node& edge) {
@@ -138,33 +118,9 @@ bool ClusterHarness::write_edge_config(Node& edge) {
     }
   }
   const int core_port = edge.link ? edge.link->port() : core_.port;
-  std::string output;
-  const int rc = run_command({LANEWAY_BROKER_CONFIG_BIN,
-                              "--role",
-                              "edge",
-                              "--edge-name",
-                              edge.name,
-                              "--core",
-                              "127.0.0.1:" + std::to_string(core_port),
-                              "--port",
-                              std::to_string(edge.port),
-                              "--bind",
-                              "127.0.0.1",
-                              "--pki",
-                              own.string(),
-                              "--server-name",
-                              edge.name,
-                              "--data-dir",
-                              edge.dir + "/data",
-                              "--user",
-                              current_user(),
-                              "--log-dest",
-                              "stderr",
-                              "--out",
-                              edge.dir + "/mosquitto.conf"},
-                             &output, 30s);
-  if (rc != 0) setup_error_ = "laneway-broker-config --role edge failed: " + output;
-  return rc == 0;
+  return write_config(edge, {"--role", "edge", "--edge-name", edge.name, "--core",
+                             "127.0.0.1:" + std::to_string(core_port), "--pki", own.string(),
+                             "--server-name", edge.name});
 }
 
 bool ClusterHarness::start_node(Node& node) {

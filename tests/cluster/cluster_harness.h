@@ -67,6 +67,8 @@ class ClusterHarness {
     std::optional<Process> broker;
     std::unique_ptr<LinkImpairer> link;
   };
+  // Runs laneway-broker-config with `role_args` plus the arguments every node shares.
+  bool write_config(const Node& node, std::vector<std::string> role_args);
   bool write_core_config();
   bool write_edge_config(Node& edge);
   bool start_node(Node& node);

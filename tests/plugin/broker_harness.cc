@@ -94,15 +94,29 @@ BrokerHarness::~BrokerHarness() {
   if (broker_) broker_->stop();
 }
 
-bool BrokerHarness::certs(const std::vector<std::string>& args, std::string* output) {
+bool run_certs(const std::string& pki, const std::vector<std::string>& args, std::string* output) {
   std::vector<std::string> argv = {LANEWAY_CERTS_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
   argv.push_back("--dir");
-  argv.push_back(pki());
+  argv.push_back(pki);
   std::string out;
   const int rc = run_command(argv, &out, 60s);
   if (output) *output = out;
   return rc == 0;
+}
+
+bool register_device(registry::Registry& registry, const std::string& pki, const std::string& id,
+                     const std::vector<std::string>& groups) {
+  registry::Device device;
+  device.id = id;
+  device.groups = groups;
+  device.cert_serial = certificate_serial(pki + "/devices/" + id + ".crt");
+  std::string error;
+  return !device.cert_serial.empty() && registry.upsert_device(device, &error);
+}
+
+bool BrokerHarness::certs(const std::vector<std::string>& args, std::string* output) {
+  return run_certs(pki(), args, output);
 }
 
 bool BrokerHarness::add_device(const std::string& id, const std::vector<std::string>& groups,
@@ -113,13 +127,7 @@ bool BrokerHarness::add_device(const std::string& id, const std::vector<std::str
     args.push_back(group);
   }
   if (!certs(args)) return false;
-  if (!register_device) return true;
-  registry::Device device;
-  device.id = id;
-  device.groups = groups;
-  device.cert_serial = certificate_serial(pki() + "/devices/" + id + ".crt");
-  std::string error;
-  return !device.cert_serial.empty() && registry_->upsert_device(device, &error);
+  return !register_device || laneway::test::register_device(*registry_, pki(), id, groups);
 }
 
 bool BrokerHarness::add_service(const std::string& role, const std::string& id) {

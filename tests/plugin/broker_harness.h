@@ -76,4 +76,11 @@ class BrokerHarness {
 // Normalized serial of a PEM certificate, empty on failure.
 std::string certificate_serial(const std::string& path);
 
+// Runs `laneway-certs <args...> --dir <pki>`; false with output in `output`.
+bool run_certs(const std::string& pki, const std::vector<std::string>& args,
+               std::string* output = nullptr);
+// Registers pki/devices/<id>.crt active in `registry` with the certificate's serial.
+bool register_device(registry::Registry& registry, const std::string& pki, const std::string& id,
+                     const std::vector<std::string>& groups);
+
 }  // namespace laneway::test
