@@ -26,30 +26,36 @@ std::string current_user() {
 }  // namespace
 
 ClusterHarness::ClusterHarness(Options options) : dir_("laneway-cluster") {
+  if (options.namespaces) {
+    lab_ = NetworkLab::create(&setup_error_);
+    if (!lab_) {
+      namespaces_unavailable_ = true;
+      setup_error_ = "cannot create network namespaces: " + setup_error_;
+      return;
+    }
+  }
   std::string output;
-  if (!certs({"init"}, &output) ||
-      !certs({"server", "--name", "core", "--dns", "localhost", "--ip", "127.0.0.1"}, &output)) {
-    setup_error_ = "laneway-certs failed: " + output;
+  if (!certs({"init"}, &output)) {
+    setup_error_ = "laneway-certs init failed: " + output;
     return;
   }
-  core_.name = "core";
-  core_.dir = dir_.file("core");
-  core_.port = free_tcp_port();
-  fs::create_directories(core_.dir);
+  // With impairable links the edges reach the core at the relay's address, so the core's
+  // certificate names that address too (as it would a load balancer's).
+  std::vector<std::string> core_ips;
+  if (options.impairable_links && lab_) core_ips.push_back(lab_->root_address());
+  if (!add_node(core_, "core", core_ips)) return;
   registry_ = registry::Registry::open_read_write(core_.dir + "/fleet.db", &setup_error_);
   if (!registry_ || !write_core_config()) return;
   for (const auto& name : options.edges) {
-    if (!certs({"server", "--name", name, "--dns", "localhost", "--ip", "127.0.0.1"}, &output) ||
-        !add_service("edge", name)) {
-      setup_error_ = "laneway-certs failed for " + name + ": " + output;
+    Node edge;
+    if (!add_node(edge, name)) return;
+    if (!add_service("edge", name)) {
+      setup_error_ = "laneway-certs service --role edge failed for " + name;
       return;
     }
-    Node edge;
-    edge.name = name;
-    edge.dir = dir_.file(name);
-    edge.port = free_tcp_port();
     if (options.impairable_links) {
-      edge.link = std::make_unique<LinkImpairer>(core_.port);
+      const std::string listen = lab_ ? lab_->root_address() : "127.0.0.1";
+      edge.link = std::make_unique<LinkImpairer>(listen, core_.host, core_.port);
       if (edge.link->port() == 0) {
         setup_error_ = "cannot start the link impairer for " + name;
         return;
@@ -58,6 +64,31 @@ ClusterHarness::ClusterHarness(Options options) : dir_("laneway-cluster") {
     if (!write_edge_config(edge)) return;
     edges_.emplace(name, std::move(edge));
   }
+}
+
+// A host of its own (namespace mode: its address, port 8883) with a server certificate for
+// its address.
+bool ClusterHarness::add_node(Node& node, const std::string& name,
+                              const std::vector<std::string>& extra_ips) {
+  node.name = name;
+  node.dir = dir_.file(name);
+  std::filesystem::create_directories(node.dir);
+  if (lab_) {
+    node.host = lab_->add_host(name, &setup_error_);
+    if (node.host.empty()) return false;
+    node.port = 8883;
+  } else {
+    node.port = free_tcp_port();
+  }
+  std::vector<std::string> args = {"server",    "--name", name,     "--dns",
+                                   "localhost", "--ip",   node.host};
+  for (const auto& ip : extra_ips) args.insert(args.end(), {"--ip", ip});
+  std::string output;
+  if (!certs(args, &output)) {
+    setup_error_ = "laneway-certs server failed for " + name + ": " + output;
+    return false;
+  }
+  return true;
 }
 
 ClusterHarness::~ClusterHarness() {
@@ -82,7 +113,7 @@ bool ClusterHarness::write_config(const Node& node, std::vector<std::string> rol
   std::vector<std::string> argv = {LANEWAY_BROKER_CONFIG_BIN};
   argv.insert(argv.end(), role_args.begin(), role_args.end());
   const std::vector<std::string> shared = {"--port",     std::to_string(node.port),
-                                           "--bind",     "127.0.0.1",
+                                           "--bind",     node.host,
                                            "--data-dir", node.dir + "/data",
                                            "--user",     current_user(),
                                            "--log-dest", "stderr",
@@ -117,24 +148,30 @@ bool ClusterHarness::write_edge_config(Node& edge) {
       return false;
     }
   }
-  const int core_port = edge.link ? edge.link->port() : core_.port;
-  return write_config(edge, {"--role", "edge", "--edge-name", edge.name, "--core",
-                             "127.0.0.1:" + std::to_string(core_port), "--pki", own.string(),
-                             "--server-name", edge.name});
+  const std::string core = edge.link ? (lab_ ? lab_->root_address() : "127.0.0.1") + ":" +
+                                           std::to_string(edge.link->port())
+                                     : core_.host + ":" + std::to_string(core_.port);
+  return write_config(edge, {"--role", "edge", "--edge-name", edge.name, "--core", core, "--pki",
+                             own.string(), "--server-name", edge.name});
 }
 
 bool ClusterHarness::start_node(Node& node) {
   if (!setup_error_.empty()) return false;
   if (node.broker && node.broker->running()) return true;
+  std::vector<std::string> argv;
+  if (lab_) argv = lab_->exec_prefix(node.name);
+  argv.insert(argv.end(), {"mosquitto", "-c", node.dir + "/mosquitto.conf"});
   std::string error;
-  node.broker =
-      Process::start({{"mosquitto", "-c", node.dir + "/mosquitto.conf"}, {}, "", ""}, &error);
+  node.broker = Process::start({argv, {}, "", ""}, &error);
   if (!node.broker) {
     setup_error_ = "cannot start mosquitto for " + node.name + ": " + error;
     return false;
   }
-  return wait_until([&] { return !node.broker->running() || wait_for_tcp_port(node.port, 50ms); },
-                    10s) &&
+  return wait_until(
+             [&] {
+               return !node.broker->running() || wait_for_tcp_port(node.port, 50ms, node.host);
+             },
+             10s) &&
          node.broker->running();
 }
 
@@ -171,11 +208,6 @@ void ClusterHarness::kill_edge(const std::string& edge) {
   node.broker->wait_exit(5s);
 }
 
-void ClusterHarness::stop_edge(const std::string& edge) {
-  Node& node = edges_.at(edge);
-  if (node.broker) node.broker->stop();
-}
-
 std::string ClusterHarness::core_log() {
   return core_.broker ? core_.broker->output() : std::string();
 }
@@ -185,21 +217,29 @@ std::string ClusterHarness::edge_log(const std::string& edge) {
   return node.broker ? node.broker->output() : std::string();
 }
 
-ClientOptions ClusterHarness::device(const std::string& id, const std::string& client_id) const {
+std::string ClusterHarness::device_certfile(const std::string& id) const {
+  return pki() + "/devices/" + id + ".crt";
+}
+
+ClientOptions ClusterHarness::device_at(const std::string& edge, const std::string& id,
+                                        const std::string& client_id) const {
   ClientOptions options;
   options.client_id = client_id.empty() ? id : client_id;
   options.cafile = pki() + "/ca.crt";
-  options.certfile = pki() + "/devices/" + id + ".crt";
+  options.certfile = device_certfile(id);
   options.keyfile = pki() + "/devices/" + id + ".key";
+  options.host = edges_.at(edge).host;
   return options;
 }
 
-ClientOptions ClusterHarness::service(const std::string& role, const std::string& id) const {
+ClientOptions ClusterHarness::service_at_core(const std::string& role,
+                                              const std::string& id) const {
   ClientOptions options;
   options.client_id = role + "-" + id;
   options.cafile = pki() + "/ca.crt";
   options.certfile = pki() + "/services/" + role + "-" + id + ".crt";
   options.keyfile = pki() + "/services/" + role + "-" + id + ".key";
+  options.host = core_.host;
   return options;
 }
 

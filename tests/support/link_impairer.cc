@@ -39,13 +39,13 @@ struct Pair {
   bool dead = false;
 };
 
-int connect_loopback(std::uint16_t port) {
+int connect_to(const std::string& host, std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::inet_pton(AF_INET, host.c_str(), &addr.sin_addr);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 && errno != EINPROGRESS) {
     ::close(fd);
     return -1;
@@ -55,14 +55,20 @@ int connect_loopback(std::uint16_t port) {
 
 }  // namespace
 
-LinkImpairer::LinkImpairer(std::uint16_t target_port) : target_port_(target_port) {
+LinkImpairer::LinkImpairer(const std::string& listen_host, const std::string& target_host,
+                           std::uint16_t target_port)
+    : target_host_(target_host), target_port_(target_port) {
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) return;
   const int one = 1;
   ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, listen_host.c_str(), &addr.sin_addr) != 1) {
+    ::close(listen_fd_);
+    listen_fd_ = -1;
+    return;
+  }
   socklen_t length = sizeof addr;
   if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
       ::listen(listen_fd_, 64) != 0 ||
@@ -174,7 +180,7 @@ void LinkImpairer::run() {
     if (fds[0].revents & POLLIN) {
       const int client = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (client >= 0) {
-        const int upstream = connect_loopback(target_port_);
+        const int upstream = connect_to(target_host_, target_port_);
         if (upstream < 0) {
           ::close(client);
         } else {

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <thread>
 
 namespace laneway::test {
@@ -20,8 +21,10 @@ class LinkImpairer {
   static constexpr std::size_t kMaxHeldBytes = 16u << 20;
   static constexpr std::chrono::milliseconds kRetransmitTimeout{200};
 
-  // Listens on a free 127.0.0.1 port; port() is 0 if that failed.
-  explicit LinkImpairer(std::uint16_t target_port);
+  // Listens on a free port of `listen_host` and relays to target_host:target_port (IPv4
+  // addresses: loopback, or a NetworkLab's); port() is 0 if listening failed.
+  LinkImpairer(const std::string& listen_host, const std::string& target_host,
+               std::uint16_t target_port);
   ~LinkImpairer();
   LinkImpairer(const LinkImpairer&) = delete;
   LinkImpairer& operator=(const LinkImpairer&) = delete;
@@ -43,6 +46,7 @@ class LinkImpairer {
   Mode mode();
   void run();
 
+  std::string target_host_;
   std::uint16_t target_port_;
   std::uint16_t port_ = 0;
   int listen_fd_ = -1;
