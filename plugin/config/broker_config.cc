@@ -62,6 +62,7 @@ void render_core_link(const BrokerConfigOptions& o, const BrokerConfigPaths& pat
   line("topic broadcast/# in 1");
   line("topic fleet/# in 1");
   line("topic devices/+/rpc/# in 1");
+  line("topic devices/+/cmd/# in 1");
   line("topic $lw/cluster/registry/# in 1");
   line("topic $lw/cluster/crl in 1");
   line("topic $lw/cluster/heartbeat in 0");

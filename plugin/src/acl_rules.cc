@@ -49,6 +49,7 @@ void build_acl_filters(Principal& p) {
       p.subscribe_filters = {"broadcast/#",
                              "fleet/#",
                              "devices/+/rpc/#",
+                             "devices/+/cmd/#",
                              "provision/#",
                              "$lw/cluster/registry/#",
                              "$lw/cluster/crl",

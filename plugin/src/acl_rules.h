@@ -14,7 +14,8 @@
 //   edge:<name>         publish   devices/#, provision/# (each message vouched for by its
 //                                 origin, checked again in cluster_inbound.cc),
 //                                 $lw/cluster/edge/<name>/#
-//                       subscribe broadcast/#, fleet/#, devices/+/rpc/#, provision/#,
+//                       subscribe broadcast/#, fleet/#, devices/+/rpc/#, devices/+/cmd/#,
+//                                 provision/#,
 //                                 $lw/cluster/registry/#, $lw/cluster/crl,
 //                                 $lw/cluster/heartbeat, $lw/cluster/edge/#
 //

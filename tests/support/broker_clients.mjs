@@ -5,16 +5,21 @@
 import { readFileSync } from 'node:fs';
 import { Fail } from './scenario.mjs';
 
-// cfg: brokerPort, caFile, device {id, cert, key}, observer {cert, key}.
+// cfg: brokerPort, caFile, device {id, cert, key}, observer {cert, key}; optionally
+// brokerHost (default 127.0.0.1) and, for a cluster (docs/scale.md), the device's own broker
+// device.host / device.port (an edge) while the observer stays on the core.
 export function brokerClients(mqtt, cfg) {
   // Connected client recording what it receives in `messages`; the device connects with its
   // own id as client id (the plugin requires it), others with a per-process one.
   function mqttClient(name, cert, key) {
+    const isDevice = name === 'device';
+    const host = (isDevice && cfg.device.host) || cfg.brokerHost || '127.0.0.1';
+    const port = (isDevice && cfg.device.port) || cfg.brokerPort;
     return new Promise((resolve, reject) => {
       const client = mqtt.connect({
-        host: '127.0.0.1', port: cfg.brokerPort, protocol: 'mqtts', protocolVersion: 5,
+        host, port, protocol: 'mqtts', protocolVersion: 5,
         ca: readFileSync(cfg.caFile), cert: readFileSync(cert), key: readFileSync(key),
-        rejectUnauthorized: true, servername: 'localhost', clientId: name === 'device' ? cfg.device.id : `${name}-${process.pid}`,
+        rejectUnauthorized: true, servername: 'localhost', clientId: isDevice ? cfg.device.id : `${name}-${process.pid}`,
         reconnectPeriod: 0, connectTimeout: 8000,
       });
       client.messages = [];
