@@ -213,11 +213,25 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
   }
   if (!root.contains("broker")) fail("broker: required");
   const json& b = root["broker"];
-  only_keys(b, "broker",
-            {"host", "port", "ca", "cert", "key", "client_id", "keepalive_s", "reconnect_min_s",
-             "reconnect_max_s", "session_expiry_s", "state_file", "backlog_wait_ms"});
+  only_keys(
+      b, "broker",
+      {"host", "port", "standby", "ca", "cert", "key", "client_id", "keepalive_s",
+       "reconnect_min_s", "reconnect_max_s", "session_expiry_s", "state_file", "backlog_wait_ms"});
   c.broker.host = get_string(b, "host", "broker", c.broker.host);
   c.broker.port = get_number<int>(b, "port", "broker", c.broker.port, 1, 65535);
+  if (b.contains("standby")) {
+    if (!b["standby"].is_array() || b["standby"].size() > 8)
+      fail("broker.standby: a list of at most 8 {host, port}");
+    for (const json& s : b["standby"]) {
+      if (!s.is_object()) fail("broker.standby[]: an object {host, port}");
+      only_keys(s, "broker.standby[]", {"host", "port"});
+      BrokerAddress standby;
+      standby.host = get_string(s, "host", "broker.standby[]", "");
+      if (standby.host.empty()) fail("broker.standby[].host: required");
+      standby.port = get_number<int>(s, "port", "broker.standby[]", 8883, 1, 65535);
+      c.broker.standby.push_back(std::move(standby));
+    }
+  }
   c.broker.ca_file = resolve(get_string(b, "ca", "broker", ""), base_dir);
   c.broker.cert_file = resolve(get_string(b, "cert", "broker", ""), base_dir);
   c.broker.key_file = resolve(get_string(b, "key", "broker", ""), base_dir);

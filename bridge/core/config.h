@@ -26,9 +26,17 @@ struct TlsConfig {
   bool http2 = false;
 };
 
+struct BrokerAddress {
+  std::string host;
+  int port = 8883;
+};
+
 struct BrokerConfig {
   std::string host = "127.0.0.1";
   int port = 8883;
+  // Standby brokers (a cluster's standby core, docs/scale.md): tried in turn when the one in
+  // use fails; the first (host, port) is returned to when it is back (broker_addresses.h).
+  std::vector<BrokerAddress> standby;
   std::string ca_file;
   std::string cert_file;  // the `bridge` service certificate
   std::string key_file;

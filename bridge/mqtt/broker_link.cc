@@ -40,13 +40,25 @@ void BrokerLink::MosqFree::operator()(struct mosquitto* m) const {
   mosquitto_destroy(m);
 }
 
+namespace {
+
+std::vector<BrokerAddress> broker_addresses(const BrokerConfig& config) {
+  std::vector<BrokerAddress> addresses = {{config.host, config.port}};
+  addresses.insert(addresses.end(), config.standby.begin(), config.standby.end());
+  return addresses;
+}
+
+}  // namespace
+
 BrokerLink::BrokerLink(const BrokerConfig& config, std::size_t inbox_max,
                        std::function<void()> wake)
     : config_(config),
       inbox_max_(inbox_max),
       wake_(std::move(wake)),
+      addresses_(broker_addresses(config)),
       loop_({static_cast<unsigned>(config.reconnect_min_s),
-             static_cast<unsigned>(config.reconnect_max_s)}) {
+             static_cast<unsigned>(config.reconnect_max_s)},
+            &addresses_, config.keepalive_s) {
   static LibInit init;
   if (!persistent()) return;
   std::ifstream in(config_.state_file);
@@ -95,8 +107,9 @@ bool BrokerLink::start(std::string& error) {
       error = std::string("broker: ") + mosquitto_strerror(rc);
       return false;
     }
-    rc = mosquitto_connect_bind_v5(m, config_.host.c_str(), config_.port, config_.keepalive_s,
-                                   nullptr, props.get());
+    const BrokerAddress& first = addresses_.next_attempt();
+    rc = mosquitto_connect_bind_v5(m, first.host.c_str(), first.port, config_.keepalive_s, nullptr,
+                                   props.get());
     if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_INVAL && rc != MOSQ_ERR_NOMEM) {
       // Broker not reachable yet: the loop thread retries with the same properties.
       std::fprintf(stderr, "laneway-bridge: broker not reachable yet (%s); retrying\n",
@@ -104,7 +117,8 @@ bool BrokerLink::start(std::string& error) {
       rc = MOSQ_ERR_SUCCESS;
     }
   } else {
-    rc = mosquitto_connect_bind_async(m, config_.host.c_str(), config_.port, config_.keepalive_s,
+    const BrokerAddress& first = addresses_.next_attempt();
+    rc = mosquitto_connect_bind_async(m, first.host.c_str(), first.port, config_.keepalive_s,
                                       nullptr);
   }
   if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO) {

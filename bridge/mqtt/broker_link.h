@@ -110,7 +110,8 @@ class BrokerLink : public Upstream {
   const std::size_t inbox_max_;
   std::function<void()> wake_;
   std::unique_ptr<struct mosquitto, MosqFree> mosq_;
-  MqttNetworkLoop loop_;  // declared after mosq_: stopped before the client is destroyed
+  BrokerAddresses addresses_;  // broker.host:port, then broker.standby[]
+  MqttNetworkLoop loop_;       // declared after mosq_: stopped before the client is destroyed
   std::atomic<bool> connected_{false};
   std::atomic<bool> started_{false};
   std::atomic<std::uint64_t> dropped_{0};

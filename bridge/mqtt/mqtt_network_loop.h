@@ -17,6 +17,8 @@
 #include <string>
 #include <thread>
 
+#include "broker_addresses.h"
+
 struct mosquitto;
 
 namespace laneway::bridge {
@@ -28,7 +30,11 @@ class MqttNetworkLoop {
     unsigned max_s = 30;  // doubling up to this
   };
 
-  explicit MqttNetworkLoop(Backoff backoff) : backoff_(backoff) {}
+  // With more than one address in `addresses` (owned by the caller, used by this thread
+  // only once started), each reconnect goes to the next one and a standby connection
+  // returns to the primary (broker_addresses.h).
+  MqttNetworkLoop(Backoff backoff, BrokerAddresses* addresses, int keepalive_s)
+      : backoff_(backoff), addresses_(addresses), keepalive_s_(keepalive_s) {}
   ~MqttNetworkLoop() { stop(std::chrono::milliseconds(0)); }
   MqttNetworkLoop(const MqttNetworkLoop&) = delete;
   MqttNetworkLoop& operator=(const MqttNetworkLoop&) = delete;
@@ -52,8 +58,20 @@ class MqttNetworkLoop {
   void wait_for_poke(Clock::time_point until);
   void drain_pokes();
   Clock::duration next_delay();
+  bool failover() const { return addresses_ && addresses_->size() > 1; }
+  void reconnect();
+  // While connected to a standby: a non-blocking TCP connect to the primary every
+  // BrokerAddresses::kPrimaryProbeInterval; once it succeeds the link leaves the standby.
+  void start_primary_probe(Clock::time_point now);
+  void finish_primary_probe(short revents);
+  void cancel_primary_probe();
 
   const Backoff backoff_;
+  BrokerAddresses* const addresses_;
+  const int keepalive_s_;
+  int probe_fd_ = -1;
+  Clock::time_point probe_deadline_{};
+  Clock::time_point next_probe_{};
   struct mosquitto* mosq_ = nullptr;
   int wake_fd_ = -1;  // eventfd: poke() → the thread's poll()
   std::thread thread_;

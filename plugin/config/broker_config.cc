@@ -109,6 +109,7 @@ std::string render_broker_config(const BrokerConfigOptions& o) {
   line("");
   line("plugin " + absolute(o.plugin_path));
   if (o.role != "single") line("plugin_opt_role " + o.role);
+  if (o.role == "core") line("plugin_opt_core_index " + std::to_string(o.core_index));
   if (o.role == "edge") {
     line("plugin_opt_edge_name " + o.edge_name);
     line("plugin_opt_core_link_id " + o.core_link_id);

@@ -17,6 +17,7 @@ struct BrokerConfigOptions {
   std::string edge_name;
   std::vector<std::string> core_addresses;  // host:port, the first preferred
   std::string core_link_id = "laneway-core-link";
+  unsigned core_index = 0;  // core: 0..15, a different one for each core of a cluster
   std::uint16_t port = 8883;
   std::string bind_address = "0.0.0.0";
   std::string pki_dir = "pki";         // laneway-certs --dir

@@ -20,6 +20,10 @@ int main(int argc, char** argv) {
                  "edge: its name, the CN of its service certificate services/edge-<name>.crt");
   app.add_option("--core", o.core_addresses,
                  "edge: core address host:port; repeat for the standby (the first is preferred)");
+  app.add_option("--core-index", o.core_index,
+                 "core: 0..15, a different one for each core (their epochs never coincide)")
+      ->capture_default_str()
+      ->check(CLI::Range(0u, 15u));
   app.add_option("--core-link-id", o.core_link_id,
                  "edge: local client id of the bridge connection to the core")
       ->capture_default_str();

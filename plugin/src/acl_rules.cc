@@ -46,14 +46,10 @@ void build_acl_filters(Principal& p) {
       break;  // per connection: depends on the client id
     case Role::kEdge:
       p.publish_filters = {"devices/#", "provision/#", "$lw/cluster/edge/" + p.name + "/#"};
-      p.subscribe_filters = {"broadcast/#",
-                             "fleet/#",
-                             "devices/+/rpc/#",
-                             "devices/+/cmd/#",
-                             "provision/#",
-                             "$lw/cluster/registry/#",
-                             "$lw/cluster/crl",
-                             "$lw/cluster/heartbeat",
+      p.subscribe_filters = {"broadcast/#",       "fleet/#",
+                             "devices/+/rpc/#",   "devices/+/cmd/#",
+                             "provision/#",       "$lw/cluster/registry/#",
+                             "$lw/cluster/crl",   "$lw/cluster/heartbeat",
                              "$lw/cluster/edge/#"};
       break;
   }

@@ -83,6 +83,12 @@ std::optional<PluginConfig> parse_plugin_config(const OptionList& options, std::
         return std::nullopt;
       }
       config.core_link_id = value;
+    } else if (key == "core_index") {
+      if (!parse_size(value, 0, 15, number)) {
+        *error = "plugin_opt_core_index: expected 0..15, a different one for each core";
+        return std::nullopt;
+      }
+      config.core_index = static_cast<std::uint32_t>(number);
     } else if (key == "core_stale_after_s") {
       if (!parse_size(value, 2, 3600, number)) {
         *error = "plugin_opt_core_stale_after_s: expected 2..3600";

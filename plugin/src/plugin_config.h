@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -21,6 +22,7 @@ struct PluginConfig {
   std::string edge_name;                           // edge_name: CN of the edge's certificate
   std::string core_link_id = "laneway-core-link";  // core_link_id: the bridge's local client id
   std::chrono::seconds core_stale_after{5};        // core_stale_after_s (edge)
+  std::uint32_t core_index = 0;                    // core_index: 0..15, distinct per core
   std::string registry_path;             // registry (required, except on an edge, which has none)
   std::string crl_path;                  // crl: CRL watched for live revocation
   std::string ca_path;                   // cafile: verifies the CRL's signature

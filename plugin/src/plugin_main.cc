@@ -68,7 +68,9 @@ bool load(PluginContext& ctx, const OptionList& options, std::string* error) {
     if (!reload_crl_if_changed(ctx, &changed, error)) return false;
   }
 
-  ctx.sequencer = Sequencer(ctx.config.max_topics);
+  ctx.sequencer =
+      Sequencer(ctx.config.max_topics,
+                ctx.is_core() ? std::optional<std::uint32_t>(ctx.config.core_index) : std::nullopt);
   std::optional<PluginState> previous;
   bool unreadable = false;
   if (!ctx.config.state_path.empty()) {

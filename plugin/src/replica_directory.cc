@@ -60,10 +60,13 @@ ReplicaDirectory::Applied ReplicaDirectory::apply_complete(std::string_view payl
     *error = "registry completion marker does not decode";
     return Applied::kRefused;
   }
-  if (complete.generation() <= complete_generation_) return Applied::kUnchanged;
+  // The newest marker received wins, whichever core sent it: after a failover the standby's
+  // run is the one that vouches, even if it started before the primary.
+  if (complete.generation() == complete_generation_) return Applied::kUnchanged;
   complete_generation_ = complete.generation();
-  std::erase_if(devices_,
-                [this](const auto& item) { return item.second.generation < complete_generation_; });
+  std::erase_if(devices_, [this](const auto& item) {
+    return item.second.generation != complete_generation_;
+  });
   ++version_;
   return Applied::kChanged;
 }
@@ -71,7 +74,8 @@ ReplicaDirectory::Applied ReplicaDirectory::apply_complete(std::string_view payl
 registry::Lookup ReplicaDirectory::find_device(std::string_view id) const {
   registry::Lookup lookup;
   auto it = devices_.find(std::string(id));
-  if (it == devices_.end() || it->second.generation < complete_generation_) {
+  if (it == devices_.end() ||
+      (complete_generation_ != 0 && it->second.generation != complete_generation_)) {
     lookup.status = registry::LookupStatus::kNotFound;
     return lookup;
   }

@@ -3,7 +3,7 @@
 // authenticates devices and builds their ACL from it; it never opens the registry file.
 //
 // Fail closed: a device the copy does not hold (never heard of, removed, or left over from
-// a core run older than the newest complete one) is not found.
+// another core run than the one whose completion marker came last) is not found.
 #pragma once
 
 #include <cstddef>
@@ -26,7 +26,8 @@ class ReplicaDirectory {
   // A message on `$lw/cluster/registry/<id>`: a DeviceRecord, or empty for a removal.
   // kRefused (with `error`) for a record that does not decode or names another device.
   Applied apply_record(std::string_view id, std::string_view payload, std::string* error);
-  // A RegistryComplete on `$lw/cluster/registry`: records of older core runs stop counting.
+  // A RegistryComplete on `$lw/cluster/registry`: records of every other core run stop
+  // counting (a restarted core, or the standby after a failover).
   Applied apply_complete(std::string_view payload, std::string* error);
 
   registry::Lookup find_device(std::string_view id) const;

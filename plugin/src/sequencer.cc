@@ -6,6 +6,10 @@ namespace laneway::plugin {
 
 void Sequencer::begin_new_epoch(std::uint64_t now_s) {
   epoch_ = std::max(epoch_ + 1, now_s);
+  if (core_index_) {
+    const std::uint64_t residue = epoch_ % Sequencer::kMaxCores;
+    epoch_ += (*core_index_ + Sequencer::kMaxCores - residue) % Sequencer::kMaxCores;
+  }
   seqs_.clear();
 }
 

@@ -7,7 +7,9 @@
 //    a new epoch starts and every topic restarts at seq 1: clients learn that history is gone
 //    instead of seeing silently reused positions.
 //  - A new epoch is max(previous epoch + 1, now in Unix seconds): always increasing, and
-//    unique even if the state file was lost.
+//    unique even if the state file was lost. In a cluster every core keeps to its own
+//    residue modulo kMaxCores (its core index), so two cores never hand out the same epoch
+//    even when they start in the same second (docs/scale.md "Standby core").
 //  - The topic table is bounded (`max_topics`). A message on a new topic when it is full
 //    starts a new epoch (table cleared) rather than evicting a counter, which would reuse
 //    positions.
@@ -26,7 +28,11 @@ namespace laneway::plugin {
 
 class Sequencer {
  public:
-  explicit Sequencer(std::size_t max_topics) : max_topics_(max_topics == 0 ? 1 : max_topics) {}
+  static constexpr std::uint32_t kMaxCores = 16;
+
+  // `core_index`: nullopt on a single broker; 0..kMaxCores-1 on a cluster's core.
+  explicit Sequencer(std::size_t max_topics, std::optional<std::uint32_t> core_index = {})
+      : max_topics_(max_topics == 0 ? 1 : max_topics), core_index_(core_index) {}
 
   enum class StartKind { kFresh, kResumed, kNewEpochAfterUncleanStop };
   // Decides the epoch from the previous run's state (nullopt: none or unreadable).
@@ -54,6 +60,7 @@ class Sequencer {
   void begin_new_epoch(std::uint64_t now_s);
 
   std::size_t max_topics_;
+  std::optional<std::uint32_t> core_index_;
   std::uint64_t epoch_ = 0;
   std::unordered_map<std::string, std::uint64_t, Hash, std::equal_to<>> seqs_;
 };

@@ -86,6 +86,26 @@ TEST(Config, RefusesMistakesWithOneLineErrors) {
   EXPECT_NE(error.find("cannot read"), std::string::npos);
 }
 
+TEST(Config, StandbyBrokersFollowThePrimary) {
+  std::string error;
+  json j = minimal();
+  j["broker"]["host"] = "core-1";
+  j["broker"]["standby"] = {{{"host", "core-2"}, {"port", 8884}}, {{"host", "core-3"}}};
+  auto c = parse_config(j.dump(), "", error);
+  ASSERT_TRUE(c) << error;
+  ASSERT_EQ(c->broker.standby.size(), 2u);
+  EXPECT_EQ(c->broker.standby[0].host, "core-2");
+  EXPECT_EQ(c->broker.standby[0].port, 8884);
+  EXPECT_EQ(c->broker.standby[1].port, 8883);
+  j["broker"]["standby"] = {{{"port", 8884}}};
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+  EXPECT_NE(error.find("standby"), std::string::npos);
+  j["broker"]["standby"] = {{{"host", "x"}, {"colour", "red"}}};
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+  j["broker"]["standby"] = "core-2";
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+}
+
 TEST(Config, LanesCanBeSwitchedOff) {
   std::string error;
   json j = minimal();

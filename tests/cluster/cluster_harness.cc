@@ -45,7 +45,9 @@ ClusterHarness::ClusterHarness(Options options) : dir_("laneway-cluster") {
   if (options.impairable_links && lab_) core_ips.push_back(lab_->root_address());
   if (!add_node(core_, "core", core_ips)) return;
   registry_ = registry::Registry::open_read_write(core_.dir + "/fleet.db", &setup_error_);
-  if (!registry_ || !write_core_config()) return;
+  if (!registry_ || !write_core_config(core_)) return;
+  if (options.standby_core && (!add_node(standby_, "core-2") || !write_core_config(standby_)))
+    return;
   for (const auto& name : options.edges) {
     Node edge;
     if (!add_node(edge, name)) return;
@@ -94,6 +96,7 @@ bool ClusterHarness::add_node(Node& node, const std::string& name,
 ClusterHarness::~ClusterHarness() {
   for (auto& [name, edge] : edges_)
     if (edge.broker) edge.broker->stop();
+  if (standby_.broker) standby_.broker->stop();
   if (core_.broker) core_.broker->stop();
 }
 
@@ -125,9 +128,10 @@ bool ClusterHarness::write_config(const Node& node, std::vector<std::string> rol
   return rc == 0;
 }
 
-bool ClusterHarness::write_core_config() {
-  return write_config(core_, {"--role", "core", "--pki", pki(), "--server-name", "core",
-                              "--registry", core_.dir + "/fleet.db"});
+bool ClusterHarness::write_core_config(const Node& core) {
+  const std::string index = &core == &standby_ ? "1" : "0";
+  return write_config(core, {"--role", "core", "--core-index", index, "--pki", pki(),
+                             "--server-name", core.name, "--registry", core_.dir + "/fleet.db"});
 }
 
 bool ClusterHarness::write_edge_config(Node& edge) {
@@ -151,8 +155,11 @@ bool ClusterHarness::write_edge_config(Node& edge) {
   const std::string core = edge.link ? (lab_ ? lab_->root_address() : "127.0.0.1") + ":" +
                                            std::to_string(edge.link->port())
                                      : core_.host + ":" + std::to_string(core_.port);
-  return write_config(edge, {"--role", "edge", "--edge-name", edge.name, "--core", core, "--pki",
-                             own.string(), "--server-name", edge.name});
+  std::vector<std::string> args = {"--role", "edge", "--edge-name", edge.name, "--core", core};
+  if (!standby_.name.empty())
+    args.insert(args.end(), {"--core", standby_.host + ":" + std::to_string(standby_.port)});
+  args.insert(args.end(), {"--pki", own.string(), "--server-name", edge.name});
+  return write_config(edge, args);
 }
 
 bool ClusterHarness::start_node(Node& node) {
@@ -185,6 +192,7 @@ bool ClusterHarness::start_edge(const std::string& edge) {
 
 bool ClusterHarness::start() {
   if (!start_core()) return false;
+  if (!standby_.name.empty() && !start_node(standby_)) return false;
   for (auto& [name, edge] : edges_) {
     if (!start_node(edge)) return false;
   }
@@ -206,6 +214,24 @@ void ClusterHarness::kill_edge(const std::string& edge) {
   if (!node.broker) return;
   node.broker->signal(SIGKILL);
   node.broker->wait_exit(5s);
+}
+
+void ClusterHarness::kill_core() {
+  if (!core_.broker) return;
+  core_.broker->signal(SIGKILL);
+  core_.broker->wait_exit(5s);
+}
+
+std::size_t ClusterHarness::edge_log_count(const std::string& edge, const std::string& needle) {
+  const std::string text = edge_log(edge);
+  std::size_t count = 0;
+  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1))
+    ++count;
+  return count;
+}
+
+std::string ClusterHarness::standby_log() {
+  return standby_.broker ? standby_.broker->output() : std::string();
 }
 
 std::string ClusterHarness::core_log() {

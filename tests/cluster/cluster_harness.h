@@ -39,6 +39,9 @@ class ClusterHarness {
     // Each edge reaches the core through its own LinkImpairer (link(edge)).
     bool impairable_links = false;
     bool namespaces = true;
+    // A second core, "core-2", that the edges fail over to (docs/scale.md "Standby core").
+    // It reads the same registry file as the core (shared storage).
+    bool standby_core = false;
   };
   ClusterHarness() : ClusterHarness(Options{}) {}
   explicit ClusterHarness(Options options);
@@ -53,6 +56,9 @@ class ClusterHarness {
   bool start_core();
   bool start_edge(const std::string& edge);
   void kill_edge(const std::string& edge);  // SIGKILL
+  void kill_core();                         // SIGKILL
+  // Lines of the edge's current process log containing `needle`.
+  std::size_t edge_log_count(const std::string& edge, const std::string& needle);
   // Waits until the edge's current process logged that its registry copy is complete.
   bool wait_edge_synced(const std::string& edge);
 
@@ -63,6 +69,9 @@ class ClusterHarness {
   registry::Registry& registry() { return *registry_; }
 
   int core_port() const { return core_.port; }
+  int standby_port() const { return standby_.port; }
+  const std::string& standby_host() const { return standby_.host; }
+  std::string standby_log();
   int edge_port(const std::string& edge) const { return edges_.at(edge).port; }
   std::string core_log();
   std::string edge_log(const std::string& edge);
@@ -89,7 +98,7 @@ class ClusterHarness {
                 const std::vector<std::string>& extra_ips = {});
   // Runs laneway-broker-config with `role_args` plus the arguments every node shares.
   bool write_config(const Node& node, std::vector<std::string> role_args);
-  bool write_core_config();
+  bool write_core_config(const Node& core);
   bool write_edge_config(Node& edge);
   bool start_node(Node& node);
   std::string pki() const { return dir_.file("pki"); }
@@ -97,6 +106,7 @@ class ClusterHarness {
   TempDir dir_;
   std::unique_ptr<NetworkLab> lab_;
   Node core_;
+  Node standby_;  // with Options::standby_core
   std::map<std::string, Node> edges_;
   std::unique_ptr<registry::Registry> registry_;
   std::string setup_error_;

@@ -30,8 +30,8 @@ TEST(AclRules, AnEdgeCarriesDeviceTrafficAndItsOwnReportsOnly) {
   EXPECT_FALSE(acl_allows(e, "edge-edge-a", Access::kWrite, "broadcast/all"));
   EXPECT_FALSE(acl_allows(e, "edge-edge-a", Access::kWrite, "$lw/in/devices/d1/x"));
   for (const char* filter :
-       {"broadcast/#", "fleet/#", "devices/+/rpc/#", "devices/+/cmd/#", "provision/#", "$lw/cluster/registry/#",
-        "$lw/cluster/crl", "$lw/cluster/heartbeat", "$lw/cluster/edge/#"})
+       {"broadcast/#", "fleet/#", "devices/+/rpc/#", "devices/+/cmd/#", "provision/#",
+        "$lw/cluster/registry/#", "$lw/cluster/crl", "$lw/cluster/heartbeat", "$lw/cluster/edge/#"})
     EXPECT_TRUE(acl_allows(e, "edge-edge-a", Access::kSubscribe, filter)) << filter;
   EXPECT_FALSE(acl_allows(e, "edge-edge-a", Access::kSubscribe, "devices/#"));
   EXPECT_FALSE(acl_allows(e, "edge-edge-a", Access::kSubscribe, "$lw/env/#"));

@@ -67,7 +67,7 @@ TEST(RegistryCopy, TheEdgeAnswersFromTheRecordsItReceived) {
   EXPECT_EQ(replica.find_device("d-2").status, registry::LookupStatus::kNotFound);
 }
 
-TEST(RegistryCopy, RecordsOfAnOlderCoreRunStopCountingOnceANewerRunIsComplete) {
+TEST(RegistryCopy, OnlyRecordsOfTheRunWhoseMarkerCameLastCount) {
   ReplicaDirectory replica;
   RegistryPublisher first(100);
   deliver(replica, first.diff({device("d-1", "AA"), device("gone", "CC")}));
@@ -84,7 +84,13 @@ TEST(RegistryCopy, RecordsOfAnOlderCoreRunStopCountingOnceANewerRunIsComplete) {
   RegistryPublisher stale(100);
   deliver(replica, stale.diff({device("gone", "CC")}));
   EXPECT_EQ(replica.find_device("gone").status, registry::LookupStatus::kNotFound);
-  EXPECT_EQ(replica.apply_complete(first.complete_payload(), &error), Applied::kUnchanged);
+  EXPECT_EQ(replica.apply_complete(second.complete_payload(), &error), Applied::kUnchanged);
+  // A failover to a standby that started earlier (a smaller generation): its marker wins.
+  RegistryPublisher standby(50);
+  deliver(replica, standby.diff({device("d-1", "AA"), device("d-9", "DD")}));
+  ASSERT_EQ(replica.apply_complete(standby.complete_payload(), &error), Applied::kChanged);
+  EXPECT_EQ(replica.find_device("d-9").status, registry::LookupStatus::kFound);
+  EXPECT_EQ(replica.find_device("gone").status, registry::LookupStatus::kNotFound);
 }
 
 TEST(RegistryCopy, MalformedOrMismatchedRecordsAreRefused) {

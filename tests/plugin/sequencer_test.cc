@@ -20,6 +20,27 @@ TEST(Sequencer, FirstStartUsesTheClockAndCountsFromOnePerTopic) {
   EXPECT_EQ(s.next("a", 0).seq, 3u);
 }
 
+TEST(Sequencer, TwoCoresStartingInTheSameSecondNeverShareAnEpoch) {
+  Sequencer core(10, 0u), standby(10, 1u);
+  core.start(std::nullopt, 1700000000);
+  standby.start(std::nullopt, 1700000000);
+  EXPECT_NE(core.epoch(), standby.epoch());
+  EXPECT_EQ(core.epoch() % Sequencer::kMaxCores, 0u);
+  EXPECT_EQ(standby.epoch() % Sequencer::kMaxCores, 1u);
+  EXPECT_GE(standby.epoch(), 1700000000u);
+  // A crash and a restart of each: still increasing, still apart.
+  PluginState crashed;
+  crashed.epoch = standby.epoch();
+  const auto previous = standby.epoch();
+  standby.start(crashed, 1700000000);
+  EXPECT_GT(standby.epoch(), previous);
+  EXPECT_EQ(standby.epoch() % Sequencer::kMaxCores, 1u);
+  // A single broker keeps plain Unix-second epochs.
+  Sequencer single(10);
+  single.start(std::nullopt, 1700000001);
+  EXPECT_EQ(single.epoch(), 1700000001u);
+}
+
 TEST(Sequencer, CleanShutdownKeepsEpochAndSeqs) {
   Sequencer s(10);
   s.start(std::nullopt, 1000);
