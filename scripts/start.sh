@@ -25,38 +25,8 @@ bind="${LANEWAY_BIND:-127.0.0.1}"
 devices="${LANEWAY_DEVICES:-20}"
 claim_devices="${LANEWAY_CLAIM_DEVICES:-5}"
 
-certs="$build/certs/laneway-certs"
-registry="$build/fleet/registry/laneway-registry"
-fleet="$build/fleet/laneway-fleet"
-broker_config="$build/plugin/config/laneway-broker-config"
-bridge="$build/bridge/laneway-bridge"
-for tool in "$certs" "$registry" "$fleet" "$broker_config" "$bridge"; do
-  [ -x "$tool" ] || { echo "start: $tool is missing; build first (scripts/build.sh)" >&2; exit 1; }
-done
-
-pids=()
-sleeper=""  # the background sleep of nap(), below
-# Last started, first stopped: the bridge leaves the broker (and writes its history) while
-# the broker still runs, so the broker keeps its session for the next start.
-stop_all() {
-  trap - EXIT INT TERM
-  [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null || true
-  local i
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-    kill "${pids[i]}" 2>/dev/null || true
-    wait "${pids[i]}" 2>/dev/null || true
-  done
-}
-trap stop_all EXIT
-trap 'echo; echo "laneway: stopping"; exit 0' INT TERM
-
-wait_for() {  # wait_for WHAT TRIES COMMAND...: bounded polling, 0.1 s apart
-  local what=$1 tries=$2
-  shift 2
-  for _ in $(seq "$tries"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "start: $what did not come up; see $state/*.log" >&2
-  exit 1
-}
+# shellcheck source=lib/system.sh
+. "$root/scripts/lib/system.sh"
 
 # 1. PKI and registry (created on the first run, reused after).
 "$root/certs/scripts/dev_pki.sh" "$certs" "$state/pki"
@@ -72,43 +42,14 @@ mosquitto -c "$state/mosquitto.conf" >"$state/mosquitto.log" 2>&1 &
 pids+=($!)
 wait_for "mosquitto on $bind:$mqtt_port" 100 bash -c "exec 3<>/dev/tcp/$bind/$mqtt_port"
 
-# 3. Bridge: one development app, "dashboard", with an HS256 secret made on the first run.
-[ -f "$state/dashboard.secret" ] || { head -c 32 /dev/urandom | base64 | tr -d '\n' >"$state/dashboard.secret"; chmod 600 "$state/dashboard.secret"; }
-# The dashboard and the SDK bundle (scripts/build.sh puts them in $build/web) are served by
-# the bridge at / when built.
-web_root_line=""
-[ -f "$build/web/index.html" ] && web_root_line="\"web_root\": \"$build/web\","
-cat >"$state/bridge.json" <<JSON
-{
-  "listen": [{"host": "$bind", "port": $https_port}],
-  "public_url": "https://$bind:$https_port",
-  $web_root_line
-  "tls": {"cert": "pki/servers/bridge.crt", "key": "pki/servers/bridge.key"},
-  "broker": {"host": "$bind", "port": $mqtt_port, "ca": "pki/ca.crt",
-             "cert": "pki/services/bridge-bridge-1.crt", "key": "pki/services/bridge-bridge-1.key",
-             "client_id": "bridge-1", "state_file": "bridge-broker-filters"},
-  "history": {"snapshot_file": "bridge-history"},
-  "apps": [{"id": "dashboard",
-            "keys": [{"alg": "HS256", "secret_file": "dashboard.secret"}],
-            "origins": ["https://$bind:$https_port", "https://localhost:$https_port"],
-            "subscribe": ["devices/#", "fleet/#", "broadcast/#"],
-            "publish": ["devices/+/cmd", "fleet/#", "broadcast/#"],
-            "rpc": ["devices/+/rpc/#"]}],
-  "webtransport": {"enabled": true, "hosts": ["$bind"], "port": $https_port,
-                   "cert": "pki/wt/wt.crt", "key": "pki/wt/wt.key"}
-}
-JSON
-"$bridge" --config "$state/bridge.json" >"$state/bridge.log" 2>&1 &
-pids+=($!)
-wait_for "laneway-bridge on $bind:$https_port" 100 \
-  curl -fsS --cacert "$state/pki/ca.crt" "https://$bind:$https_port/healthz"
+# 3. Bridge: one development app, "dashboard"; the dashboard and the SDK bundle
+# (scripts/build.sh puts them in $build/web) are served by the bridge at / when built.
+write_bridge_config "$bind" "$https_port" "$bind" "$mqtt_port"
+start_bridge "$bind" "$https_port"
 
 # 4. The provisioning service: signs CSRs that devices holding the demo claim certificate
 # send, registers them (group demo), replies with their certificate; records presence.
-[ -f "$state/pki/claims/demo-claim.crt" ] ||
-  "$certs" claim --dir "$state/pki" --batch demo-claim >/dev/null
-"$fleet" claim add --registry "$state/fleet.db" --batch demo-claim --allowed 1000 --days 365 \
-  --group demo >/dev/null
+ensure_demo_claim
 "$fleet" serve --pki "$state/pki" --registry "$state/fleet.db" --host "$bind" --port "$mqtt_port" \
   --claim-rate 50 --claim-burst 100 >"$state/serve.log" 2>&1 &
 pids+=($!)
@@ -128,16 +69,7 @@ if [ "$claim_devices" -gt 0 ]; then
   pids+=($!)
 fi
 
-# A development sign-in link for the dashboard: a short-lived token for app "dashboard"
-# minted from its secret, carried in the URL fragment (never sent to the server or logged).
-if [ -n "$web_root_line" ]; then
-  dev_token="$(node "$root/bridge/web/dashboard/scripts/dev_token.js" --secret-file "$state/dashboard.secret" \
-    --app dashboard --sub operator --ttl "${LANEWAY_DEV_TOKEN_TTL:-28800}")"
-  dashboard_line="Dashboard URL: https://$bind:$https_port/#token=$dev_token
-  (sign-in link with a development token valid $(( ${LANEWAY_DEV_TOKEN_TTL:-28800} / 3600 )) h; rerun start.sh for a new one)"
-else
-  dashboard_line="Dashboard URL: https://$bind:$https_port/  (not built: $build/web is missing, scripts/build.sh builds it)"
-fi
+dashboard_line="$(dashboard_line "$bind" "$https_port")"
 
 cat <<INFO
 
@@ -161,28 +93,4 @@ Watch the wire: mosquitto_sub -h $bind -p $mqtt_port --cafile $state/pki/ca.crt 
 Ctrl-C stops everything.
 INFO
 
-# Browsers accept a pinned WebTransport certificate for at most 14 days, so while the system
-# runs the certificate is reissued once it has less than 7 days left. The bridge notices the
-# new files, keeps its open sessions and advertises both hashes in /api/info meanwhile.
-rotate_wt_certificate_if_due() {
-  openssl x509 -checkend $((7 * 86400)) -noout -in "$state/pki/wt/wt.crt" >/dev/null && return 0
-  "$certs" wt-cert --dir "$state/pki" >"$state/pki/wt/wt.sha256" &&
-    echo "laneway: reissued the WebTransport certificate (sha256 $(cat "$state/pki/wt/wt.sha256"))"
-}
-
-# Sleeps run in the background and are waited for: bash runs the INT/TERM trap only after a
-# foreground command ends, so a `kill` of this script alone would otherwise wait out the
-# hour; `wait` returns at once on a signal (and stop_all ends the sleep).
-nap() {
-  sleep "$1" &
-  sleeper=$!
-  wait "$sleeper"
-}
-if [ -n "${LANEWAY_RUN_SECONDS:-}" ]; then
-  nap "$LANEWAY_RUN_SECONDS"
-else
-  while true; do
-    nap 3600
-    rotate_wt_certificate_if_due || echo "laneway: could not reissue the WebTransport certificate" >&2
-  done
-fi
+run_until_stopped

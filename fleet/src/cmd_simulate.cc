@@ -22,6 +22,7 @@ void add_simulate_command(CLI::App& app) {
   static std::string store = "claimed";
   static int claim_in_flight = 16;
   static SimulatorOptions options;
+  static std::vector<std::string> more_brokers;
   auto* cmd = app.add_subcommand(
       "simulate", "Run N simulated devices over mTLS (telemetry, RPC, broadcasts, reconnects)");
   cmd->add_option("--devices", count, "Number of devices")
@@ -48,6 +49,15 @@ void add_simulate_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
   add_broker_flags(cmd, options.host, options.port);
+  cmd->add_option("--also", more_brokers,
+                  "Another broker HOST:PORT (repeatable; a cluster's other edges): devices are "
+                  "spread over all and move to the next one when a connection fails")
+      ->check([](const std::string& value) -> std::string {
+        const auto colon = value.rfind(':');
+        if (colon == std::string::npos || colon == 0 || colon + 1 == value.size())
+          return "expected HOST:PORT";
+        return {};
+      });
   cmd->add_option("--rate", options.rate_hz, "Telemetry messages per device per second")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1000.0));
@@ -78,6 +88,17 @@ void add_simulate_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0));
   cmd->callback([] {
+    options.more_brokers.clear();
+    for (const auto& broker : more_brokers) {
+      const auto colon = broker.rfind(':');
+      int port = 0;
+      try {
+        port = std::stoi(broker.substr(colon + 1));
+      } catch (...) {
+      }
+      if (port < 1 || port > 65535) return fail("simulate", "--also " + broker + ": bad port");
+      options.more_brokers.emplace_back(broker.substr(0, colon), port);
+    }
     for (const auto& group : options.groups)
       if (!registry::is_valid_group_name(group))
         return fail("simulate", "invalid group name '" + group + "'");

@@ -48,6 +48,7 @@ struct SimDevice {
   Clock::time_point connected_since;
   Clock::time_point connect_started;
   int backoff_ms = 0;
+  std::size_t broker = 0;  // index into Simulator::brokers
   std::uint64_t telemetry_seq = 0;
   std::uint64_t connects = 0;
 };
@@ -61,7 +62,12 @@ struct Simulator {
   int connecting = 0;
   std::uint64_t ever_connected = 0;
 
-  explicit Simulator(const SimulatorOptions& o) : options(o) {}
+  std::vector<std::pair<std::string, int>> brokers;
+
+  explicit Simulator(const SimulatorOptions& o) : options(o) {
+    brokers.emplace_back(o.host, o.port);
+    brokers.insert(brokers.end(), o.more_brokers.begin(), o.more_brokers.end());
+  }
 
   int jitter(int base_ms) {
     // Full range 50%..150% so a fleet kicked at once does not come back in lockstep.
@@ -78,6 +84,7 @@ struct Simulator {
     }
     d.state = State::kWaiting;
     d.tcp_pending = false;
+    d.broker = (d.broker + 1) % brokers.size();
     if (delay_ms < 0) {
       d.backoff_ms = d.backoff_ms == 0 ? options.backoff_min_ms
                                        : std::min(d.backoff_ms * 2, options.backoff_max_ms);
@@ -190,8 +197,8 @@ struct Simulator {
   }
 
   void start_connect(SimDevice& d) {
-    const int rc = mosquitto_connect_async(d.mosq.get(), options.host.c_str(), options.port,
-                                           options.keepalive_s);
+    const auto& [host, port] = brokers[d.broker];
+    const int rc = mosquitto_connect_async(d.mosq.get(), host.c_str(), port, options.keepalive_s);
     d.state = State::kConnecting;
     d.connect_started = Clock::now();
     ++connecting;
@@ -299,6 +306,7 @@ SimulatorStats run_simulator(const SimulatorOptions& options,
     SimDevice& d = sim.devices[i];
     d.sim = &sim;
     d.files = &devices[i];
+    d.broker = i % sim.brokers.size();
     if (!make_client(d, options)) {
       std::fprintf(stderr, "laneway-fleet simulate: error: TLS files of %s unusable\n",
                    devices[i].id.c_str());

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "device_credentials.h"
@@ -16,6 +17,10 @@ namespace laneway::fleet {
 struct SimulatorOptions {
   std::string host = "127.0.0.1";
   int port = 8883;
+  // More brokers (a cluster's other edges, docs/scale.md): device i starts on broker
+  // i mod N (host:port being the first) and moves to the next one whenever a connection
+  // fails or is lost, as a device given every edge address would.
+  std::vector<std::pair<std::string, int>> more_brokers;
   std::string cafile;
   std::vector<std::string> groups;  // each device subscribes fleet/<group>/#
   double rate_hz = 1.0;             // telemetry per device per second (0 = none)
