@@ -5,5 +5,6 @@
 set -euo pipefail
 exec laneway-fleet simulate --devices "${LANEWAY_DEVICES:-20}" --pki /pki \
   --claim "/pki/claims/${LANEWAY_CLAIM:-compose-claim}" --store /data/claimed \
-  --host broker --port 8883 --prefix "${LANEWAY_DEVICE_PREFIX:-dev-}" --group demo \
+  --host "${LANEWAY_BROKER_HOST:-broker}" --port 8883 ${LANEWAY_MORE_BROKERS:+--also $LANEWAY_MORE_BROKERS} \
+  --prefix "${LANEWAY_DEVICE_PREFIX:-dev-}" --group demo \
   --rate "${LANEWAY_RATE:-0.5}" --stats-interval 30

@@ -4,8 +4,11 @@
 # services broker, bridge, fleet and simulator, built from docker/Dockerfile, sharing the
 # pki and data volumes; the Dockerfile's stages are debian:12 and its build packages are
 # scripts/deps.sh packages; every entry script exists, is executable and parses.
-# With BUILD_DIR, also runs the `pki` job's script (docker/entrypoints/init.sh) outside a
-# container with that build's tools, twice (it must be idempotent), and checks what it wrote.
+# The `cluster` profile (docs/scale.md) must hold core, core-2, edge-a, edge-b and a bridge,
+# all in that profile only, on volumes of their own, with the edges and the bridge on host
+# ports of their own. With BUILD_DIR, also runs the `pki` job's script
+# (docker/entrypoints/init.sh) and the cluster's (init_cluster.sh) outside a container with
+# that build's tools, twice each (they must be idempotent), and checks what they wrote.
 #   tests/system/compose_check.sh [BUILD_DIR]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -14,8 +17,8 @@ command -v docker-compose >/dev/null || fail "docker-compose missing (scripts/de
 
 resolved="$(mktemp /tmp/laneway-compose-XXXXXX.yml)"
 trap 'rm -f "$resolved"' EXIT
-docker-compose -f "$root/docker-compose.yml" --project-directory "$root" config >"$resolved" ||
-  fail "docker-compose config refused docker-compose.yml"
+docker-compose -f "$root/docker-compose.yml" --project-directory "$root" --profile cluster \
+  config >"$resolved" || fail "docker-compose config refused docker-compose.yml"
 
 # Debian's python3-yaml (a docker-compose dependency) serves /usr/bin/python3.
 /usr/bin/python3 - "$resolved" "$root" <<'PY' || exit 1
@@ -61,6 +64,22 @@ for want in ((8883, "tcp"), (8443, "tcp"), (8443, "udp")):
         errors.append(f"port {want[0]}/{want[1]} not published")
 if mounts_of(services.get("fleet", {})).get("pki", False):
     errors.append("fleet must write /pki (it signs and appends to index.tsv)")
+for name, s in services.items():
+    in_cluster = "cluster" in (s.get("profiles") or [])
+    if in_cluster != (name in ("cluster-pki", "core", "core-2", "edge-a", "edge-b",
+                               "cluster-bridge", "cluster-fleet", "cluster-simulator")):
+        errors.append(f"{name}: wrong profile {s.get('profiles')}")
+    if in_cluster and any(v in mounts_of(s) for v in ("pki", "data")):
+        errors.append(f"{name}: a cluster service must not share the single node's volumes")
+for name in ("core", "core-2", "edge-a", "edge-b"):
+    conf = (services.get(name, {}).get("environment") or {}).get("LANEWAY_BROKER_CONF")
+    if conf != f"/data/{name}.conf":
+        errors.append(f"{name}: LANEWAY_BROKER_CONF is {conf}")
+cluster_ports = {(p.get("published"), p.get("protocol", "tcp")) for n in ("edge-a", "edge-b", "cluster-bridge")
+                 for p in services.get(n, {}).get("ports", [])}
+for want in ((18883, "tcp"), (18884, "tcp"), (18443, "tcp"), (18443, "udp")):
+    if want not in cluster_ports and (str(want[0]), want[1]) not in cluster_ports:
+        errors.append(f"cluster port {want[0]}/{want[1]} not published")
 
 dockerfile = open(os.path.join(root, "docker", "Dockerfile")).read()
 froms = re.findall(r"^FROM\s+(\S+)", dockerfile, re.M)
@@ -109,5 +128,29 @@ if [ -n "${1:-}" ]; then
   [[ "$san" == *"DNS:broker"* ]] || fail "the broker certificate does not name the compose service 'broker'"
   claims=$("$build/fleet/laneway-fleet" claim list --registry "$work/data/fleet.db")
   [[ "$claims" == "compose-claim	active	0/10000	"* ]] || fail "init.sh did not register the claim: $claims"
+
+  cluster="$work/cluster"
+  for _ in 1 2; do
+    PATH="$build/certs:$build/fleet:$build/fleet/registry:$build/plugin/config:$PATH" \
+      LANEWAY_PKI_DIR="$cluster/pki" LANEWAY_DATA_DIR="$cluster/data" \
+      LANEWAY_PLUGIN="$build/plugin/laneway_plugin.so" LANEWAY_WEB_ROOT="$build/web" LANEWAY_BRIDGE_STATE_DIR="$work/state" \
+      "$root/docker/entrypoints/init_cluster.sh" >"$work/init_cluster.log" 2>&1 ||
+      { cat "$work/init_cluster.log" >&2; fail "init_cluster.sh failed"; }
+  done
+  for conf in core core-2; do
+    grep -q "^plugin_opt_role core$" "$cluster/data/$conf.conf" || fail "$conf.conf is not a core"
+  done
+  [ "$(grep -h '^plugin_opt_core_index' "$cluster/data/core.conf" "$cluster/data/core-2.conf" | sort -u | wc -l)" -eq 2 ] ||
+    fail "the two cores share a core index"
+  for edge in edge-a edge-b; do
+    grep -q "^address core:8883 core-2:8883$" "$cluster/data/$edge.conf" || fail "$edge.conf does not bridge to both cores"
+    grep -q "^plugin_opt_registry" "$cluster/data/$edge.conf" && fail "$edge.conf names a registry"
+    [ -s "$cluster/data/$edge/pki/services/edge-$edge.crt" ] || fail "$edge has no edge certificate"
+    [ ! -e "$cluster/data/$edge/pki/ca.key" ] || fail "$edge holds the CA key"
+  done
+  if [ -f "$build/web/index.html" ]; then
+    "$build/bridge/laneway-bridge" --check --config "$cluster/data/bridge.json" >/dev/null ||
+      fail "init_cluster.sh wrote a bridge.json that laneway-bridge --check refuses"
+  fi
 fi
-echo "compose: docker-compose.yml resolves; broker, bridge, fleet, simulator on debian:12 with shared pki/data volumes"
+echo "compose: docker-compose.yml resolves; broker, bridge, fleet, simulator on debian:12 with shared pki/data volumes; the cluster profile's cores, edges and bridge"
