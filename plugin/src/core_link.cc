@@ -7,6 +7,7 @@
 #include "cluster.pb.h"
 #include "cluster_topics.h"
 #include "edge_reports.h"
+#include "tcp_nodelay.h"
 
 namespace laneway::plugin {
 namespace {
@@ -65,9 +66,11 @@ void heard_core(PluginContext& ctx, std::string_view payload) {
   ctx.core_stale_logged = false;
   cluster::v1::Heartbeat heartbeat;
   if (!heartbeat.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return;
+  // Named in sync_wanted: the core saw this edge's link connect since its last sync.
   for (const auto& edge : heartbeat.sync_wanted()) {
     if (edge == ctx.config.edge_name) {
       report_edge_sync(ctx);
+      set_nodelay_on_connected_tcp_sockets();
       break;
     }
   }

@@ -230,6 +230,11 @@ std::size_t ClusterHarness::edge_log_count(const std::string& edge, const std::s
   return count;
 }
 
+int ClusterHarness::edge_pid(const std::string& edge) const {
+  const Node& node = edges_.at(edge);
+  return node.broker ? node.broker->pid() : -1;
+}
+
 std::string ClusterHarness::standby_log() {
   return standby_.broker ? standby_.broker->output() : std::string();
 }

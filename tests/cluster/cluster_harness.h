@@ -69,6 +69,11 @@ class ClusterHarness {
   registry::Registry& registry() { return *registry_; }
 
   int core_port() const { return core_.port; }
+  int core_pid() const { return core_.broker ? core_.broker->pid() : -1; }
+  int edge_pid(const std::string& edge) const;
+  const std::string& edge_host(const std::string& edge) const { return edges_.at(edge).host; }
+  std::string pki_dir() const { return pki(); }
+  std::string registry_path() const { return core_.dir + "/fleet.db"; }
   int standby_port() const { return standby_.port; }
   const std::string& standby_host() const { return standby_.host; }
   std::string standby_log();

@@ -187,6 +187,7 @@ void MqttTestClient::on_message(struct mosquitto*, void* self,
                                 const mosquitto_property* properties) {
   auto* client = static_cast<MqttTestClient*>(self);
   ReceivedMessage received;
+  received.received_at = std::chrono::steady_clock::now();
   received.topic = message->topic ? message->topic : "";
   if (message->payload && message->payloadlen > 0)
     received.payload.assign(static_cast<const char*>(message->payload),

@@ -41,6 +41,7 @@ struct ReceivedMessage {
   int qos = 0;
   bool retain = false;
   UserProperties user_properties;
+  std::chrono::steady_clock::time_point received_at;  // when the client's thread got it
 };
 
 class MqttTestClient {

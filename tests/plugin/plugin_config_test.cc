@@ -103,7 +103,8 @@ TEST(BrokerConfig, EdgeBridgesToEveryCoreAddressWithItsEdgeCertificate) {
         "\ncleansession false\n", "\nremote_clientid edge-edge-a\n",
         "\nbridge_certfile /pki/services/edge-edge-a.crt\n", "\nbridge_cafile /pki/ca.crt\n",
         "\ntopic devices/# out 1\n", "\ntopic $lw/cluster/registry/# in 1\n",
-        "\ntopic $lw/cluster/edge/edge-a/# out 1\n", "\nnotifications false\n"})
+        "\ntopic $lw/cluster/edge/edge-a/# out 1\n", "\nnotifications false\n",
+        "\nset_tcp_nodelay true\n"})
     EXPECT_NE(conf.find(line), std::string::npos) << line;
   EXPECT_EQ(conf.find("plugin_opt_registry"), std::string::npos);
   EXPECT_EQ(conf.find("plugin_opt_map"), std::string::npos) << "edges sequence nothing";
