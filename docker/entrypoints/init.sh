@@ -4,6 +4,8 @@
 # the registry with the demo claim, and the broker and bridge configs (/data). Idempotent,
 # so `docker-compose up` after a first run reuses everything.
 set -euo pipefail
+# shellcheck source=bridge_config.sh
+. "$(dirname "$0")/bridge_config.sh"
 pki=${LANEWAY_PKI_DIR:-/pki}     # overridable so tests can run this outside a container
 data=${LANEWAY_DATA_DIR:-/data}
 plugin=${LANEWAY_PLUGIN:-/opt/laneway/lib/laneway_plugin.so}
@@ -29,26 +31,5 @@ laneway-fleet claim add --registry "$data/fleet.db" --batch "${LANEWAY_CLAIM:-co
 laneway-broker-config --pki "$pki" --registry "$data/fleet.db" --data-dir "$data/broker" \
   --port 8883 --bind 0.0.0.0 --plugin "$plugin" --user root \
   -o "$data/mosquitto.conf"
-[ -f "$data/dashboard.secret" ] ||
-  { head -c 32 /dev/urandom | base64 | tr -d '\n' >"$data/dashboard.secret"; chmod 600 "$data/dashboard.secret"; }
-cat >"$data/bridge.json" <<JSON
-{
-  "listen": [{"host": "0.0.0.0", "port": 8443}],
-  "public_url": "${LANEWAY_PUBLIC_URL:-https://localhost:8443}",
-  "web_root": "${LANEWAY_WEB_ROOT:-/opt/laneway/web}",
-  "tls": {"cert": "$pki/servers/bridge.crt", "key": "$pki/servers/bridge.key"},
-  "broker": {"host": "broker", "port": 8883, "ca": "$pki/ca.crt",
-             "cert": "$pki/services/bridge-bridge-1.crt", "key": "$pki/services/bridge-bridge-1.key",
-             "client_id": "bridge-1", "state_file": "${LANEWAY_BRIDGE_STATE_DIR:-/state}/broker-filters"},
-  "history": {"snapshot_file": "${LANEWAY_BRIDGE_STATE_DIR:-/state}/history"},
-  "apps": [{"id": "dashboard",
-            "keys": [{"alg": "HS256", "secret_file": "$data/dashboard.secret"}],
-            "origins": ["${LANEWAY_PUBLIC_URL:-https://localhost:8443}"],
-            "subscribe": ["devices/#", "fleet/#", "broadcast/#"],
-            "publish": ["devices/+/cmd", "fleet/#", "broadcast/#"],
-            "rpc": ["devices/+/rpc/#"]}],
-  "webtransport": {"enabled": true, "hosts": ["localhost"], "port": 8443,
-                   "cert": "$pki/wt/wt.crt", "key": "$pki/wt/wt.key"}
-}
-JSON
+write_bridge_json "${LANEWAY_PUBLIC_URL:-https://localhost:8443}" broker "[]"
 echo "laneway pki: ready (trust $pki/ca.crt; copy it out with: docker-compose run --rm --no-deps pki cat /pki/ca.crt >laneway-ca.crt)"

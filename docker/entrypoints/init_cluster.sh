@@ -6,6 +6,8 @@
 # its server and edge certificates) under /data/<edge>/pki, writable because the edge
 # replaces the CRL with the one the core sends. Idempotent.
 set -euo pipefail
+# shellcheck source=bridge_config.sh
+. "$(dirname "$0")/bridge_config.sh"
 pki=${LANEWAY_PKI_DIR:-/pki}  # overridable so tests can run this outside a container
 data=${LANEWAY_DATA_DIR:-/data}
 plugin=${LANEWAY_PLUGIN:-/opt/laneway/lib/laneway_plugin.so}
@@ -49,28 +51,6 @@ for edge in edge-a edge-b; do
     --pki "$own" --server-name "$edge" --data-dir "$data/$edge/data" --port 8883 --bind 0.0.0.0 \
     --plugin "$plugin" --user root -o "$data/$edge.conf"
 done
-[ -f "$data/dashboard.secret" ] ||
-  { head -c 32 /dev/urandom | base64 | tr -d '\n' >"$data/dashboard.secret"; chmod 600 "$data/dashboard.secret"; }
-public_url=${LANEWAY_PUBLIC_URL:-https://localhost:18443}
-cat >"$data/bridge.json" <<JSON
-{
-  "listen": [{"host": "0.0.0.0", "port": 8443}],
-  "public_url": "$public_url",
-  "web_root": "${LANEWAY_WEB_ROOT:-/opt/laneway/web}",
-  "tls": {"cert": "$pki/servers/bridge.crt", "key": "$pki/servers/bridge.key"},
-  "broker": {"host": "core", "port": 8883, "standby": [{"host": "core-2", "port": 8883}],
-             "ca": "$pki/ca.crt",
-             "cert": "$pki/services/bridge-bridge-1.crt", "key": "$pki/services/bridge-bridge-1.key",
-             "client_id": "bridge-1", "state_file": "${LANEWAY_BRIDGE_STATE_DIR:-/state}/broker-filters"},
-  "history": {"snapshot_file": "${LANEWAY_BRIDGE_STATE_DIR:-/state}/history"},
-  "apps": [{"id": "dashboard",
-            "keys": [{"alg": "HS256", "secret_file": "$data/dashboard.secret"}],
-            "origins": ["$public_url"],
-            "subscribe": ["devices/#", "fleet/#", "broadcast/#"],
-            "publish": ["devices/+/cmd", "fleet/#", "broadcast/#"],
-            "rpc": ["devices/+/rpc/#"]}],
-  "webtransport": {"enabled": true, "hosts": ["localhost"], "port": 8443,
-                   "cert": "$pki/wt/wt.crt", "key": "$pki/wt/wt.key"}
-}
-JSON
+write_bridge_json "${LANEWAY_PUBLIC_URL:-https://localhost:18443}" core \
+  '[{"host": "core-2", "port": 8883}]'
 echo "laneway cluster pki: ready (trust $pki/ca.crt)"

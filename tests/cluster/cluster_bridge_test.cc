@@ -9,6 +9,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "bridge_system.h"
 #include "cluster_harness.h"
 #include "net.h"
 #include "test_tokens.h"
@@ -21,14 +22,6 @@ using nlohmann::json;
 using namespace std::chrono_literals;
 constexpr int kHistoryMessages = 8;
 
-std::string browser_suite_missing() {
-  if (!std::filesystem::exists(std::string(LANEWAY_BROWSER_DIR) + "/node_modules/playwright-core"))
-    return "npm packages of tests/bridge/browser missing (scripts/deps.sh installs them)";
-  if (!std::filesystem::exists("/usr/bin/chromium"))
-    return "/usr/bin/chromium missing (scripts/deps.sh installs it)";
-  return "";
-}
-
 std::int64_t now_s() {
   return std::chrono::duration_cast<std::chrono::seconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -36,7 +29,7 @@ std::int64_t now_s() {
 }
 
 TEST(ClusterBridge, BrowserOnTheCoresBridgeGetsByteIdenticalEnvelopesFromADeviceOnAnEdge) {
-  const std::string missing = browser_suite_missing();
+  const std::string missing = bridge::browser_suite_missing();
   if (!missing.empty() && !running_in_ci()) GTEST_SKIP() << missing;
   ASSERT_EQ(missing, "");
   ClusterHarness cluster;
