@@ -1,5 +1,7 @@
 #include "network_lab.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,6 +15,19 @@ namespace {
 
 using namespace std::chrono_literals;
 constexpr const char* kPrefix = "lwlab";
+// Held while a lab picks its subnet and routes it, so labs made at once by parallel tests
+// (and tests/system/cluster_smoke.sh) never pick the same one.
+constexpr const char* kLockFile = "/run/lock/laneway-netlab.lock";
+
+struct SubnetLock {
+  int fd = ::open(kLockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  SubnetLock() {
+    if (fd >= 0) ::flock(fd, LOCK_EX);
+  }
+  ~SubnetLock() {
+    if (fd >= 0) ::close(fd);
+  }
+};
 
 bool process_alive(const std::string& pid) {
   struct stat info {};
@@ -53,6 +68,7 @@ std::unique_ptr<NetworkLab> NetworkLab::create(std::string* error) {
     return nullptr;
   }
   remove_leftovers();
+  const SubnetLock lock;  // until the subnet is routed here (end of this function)
   std::unique_ptr<NetworkLab> lab(new NetworkLab());
   static int labs = 0;
   lab->token_ = std::string(kPrefix) + std::to_string(::getpid()) + "x" + std::to_string(labs++);

@@ -15,6 +15,10 @@ fi
 state="$(mktemp -d /tmp/laneway-cluster-smoke-XXXXXX)"
 trap 'rm -rf "$state"' EXIT
 https_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# The subnet is picked and routed under the lock the test labs take too
+# (tests/support/network_lab.cc), so parallel tests never pick the same one.
+exec 9>/run/lock/laneway-netlab.lock
+flock 9
 routes=$(ip -4 route show table all)
 subnet=""
 for _ in $(seq 50); do
@@ -27,6 +31,8 @@ LANEWAY_HTTPS_PORT=$https_port LANEWAY_CLUSTER_SUBNET=$subnet LANEWAY_DEVICES=4 
   LANEWAY_CLAIM_DEVICES=2 LANEWAY_RUN_SECONDS=20 \
   "$root/scripts/cluster.sh" "$build" "$state" >"$state/cluster.out" 2>&1 &
 cluster_pid=$!
+for _ in $(seq 100); do ip -4 route show | grep -q "^$subnet.0/24" && break; sleep 0.1; done
+exec 9>&-  # routed (or cluster.sh failed, which the checks below report): release the lock
 fail() {
   echo "cluster smoke: $*" >&2
   cat "$state/cluster.out" "$state"/*.log >&2 2>/dev/null || true
