@@ -15,19 +15,17 @@
 // plugin costs the broker, so its ratio is the steadier one.
 #include <mosquitto.h>
 #include <poll.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "broker_harness.h"
+#include "proc_stats.h"
 
 namespace {
 
@@ -113,22 +111,6 @@ bool pump_until(std::vector<BenchClient*>& clients, Pred pred, std::chrono::seco
   return true;
 }
 
-// CPU seconds (user + system) the process has used so far, or < 0 if unreadable.
-double process_cpu_seconds(int pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(in)), {});
-  const auto paren = text.rfind(')');
-  if (paren == std::string::npos) return -1;
-  std::istringstream fields(text.substr(paren + 2));
-  std::string field;
-  unsigned long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {  // field 3 is the state
-    if (i == 14) utime = std::stoull(field);
-    if (i == 15) stime = std::stoull(field);
-  }
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
 struct Rates {
   double wall = -1;  // deliveries per wall-clock second
   double cpu = -1;   // deliveries per broker CPU second
@@ -181,7 +163,7 @@ Rates run_workload(BrokerHarness& broker, const Workload& w) {
     return low;
   };
   std::uint64_t published = 0;
-  const double cpu_start = process_cpu_seconds(broker.pid());
+  const double cpu_start = laneway::bench::cpu_s(broker.pid());
   const auto start = Clock::now();
   const auto deadline = start + 120s;
   while (slowest() < w.messages) {
@@ -195,7 +177,7 @@ Rates run_workload(BrokerHarness& broker, const Workload& w) {
     pump(all, 5);
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const double cpu_seconds = process_cpu_seconds(broker.pid()) - cpu_start;
+  const double cpu_seconds = laneway::bench::cpu_s(broker.pid()) - cpu_start;
   for (auto* c : all) mosquitto_disconnect(c->mosq);
   pump(all, 10);
   const double deliveries = static_cast<double>(w.messages) * w.subscribers;

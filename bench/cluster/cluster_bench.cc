@@ -35,6 +35,7 @@
 #include "laneway.pb.h"
 #include "laneway/wire/frame_codec.h"
 #include "proc_stats.h"
+#include "simulator_summary.h"
 #include "wait.h"
 
 namespace {
@@ -131,9 +132,10 @@ Percentiles measure_latency(const Side& side, const Args& args) {
   return percentiles(std::move(ms), total);
 }
 
-// Runs laneway-fleet simulate against the side's device broker; returns its summary line.
-std::string simulate(const Side& side, const std::string& prefix, int devices, double rate,
-                     int duration_s, const std::vector<std::string>& extra = {}) {
+// Runs laneway-fleet simulate against the side's device broker; returns its summary.
+std::map<std::string, double> simulate(const Side& side, const std::string& prefix, int devices,
+                                       double rate, int duration_s,
+                                       const std::vector<std::string>& extra = {}) {
   std::vector<std::string> argv = {LANEWAY_FLEET_BIN,
                                    "simulate",
                                    "--devices",
@@ -157,13 +159,7 @@ std::string simulate(const Side& side, const std::string& prefix, int devices, d
   argv.insert(argv.end(), extra.begin(), extra.end());
   std::string output;
   laneway::test::run_command(argv, &output, std::chrono::seconds(duration_s + 120));
-  const auto pos = output.rfind("summary ");
-  return pos == std::string::npos ? output : output.substr(pos);
-}
-
-double summary_field(const std::string& summary, const std::string& key) {
-  const auto pos = summary.find(key + "=");
-  return pos == std::string::npos ? -1 : std::atof(summary.c_str() + pos + key.size() + 1);
+  return laneway::bench::parse_simulator_summary(output);
 }
 
 struct Load {
@@ -202,13 +198,12 @@ Connections measure_connections(const Side& side, const Args& args) {
     std::this_thread::sleep_for(std::chrono::seconds(std::max(8, args.idle / 200)));
     rss1 = laneway::bench::rss_kb(side.device_broker_pid);
   });
-  const std::string summary =
-      simulate(side, "idle-", args.idle, 0, std::max(10, args.idle / 200 + 4),
-               {"--connect-rate", "5000", "--max-connecting", "128"});
+  const auto summary = simulate(side, "idle-", args.idle, 0, std::max(10, args.idle / 200 + 4),
+                                {"--connect-rate", "5000", "--max-connecting", "128"});
   sampler.join();
   Connections c;
-  const double all = summary_field(summary, "all_connected_after_s");
-  if (all > 0) c.handshakes_per_s = args.idle / all;
+  const auto all = summary.find("all_connected_after_s");
+  if (all != summary.end() && all->second > 0) c.handshakes_per_s = args.idle / all->second;
   if (rss1 > rss0) c.kb_per_connection = static_cast<double>(rss1 - rss0) / args.idle;
   return c;
 }

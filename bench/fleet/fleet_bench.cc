@@ -9,11 +9,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <map>
-#include <sstream>
 #include <string>
 
 #include "broker_harness.h"
 #include "process.h"
+#include "simulator_summary.h"
 
 namespace {
 
@@ -28,19 +28,6 @@ void raise_fd_limit() {
     limit.rlim_cur = limit.rlim_max;
     setrlimit(RLIMIT_NOFILE, &limit);
   }
-}
-
-// Parses "summary key=value ..." from the simulator's output.
-std::map<std::string, double> parse_summary(const std::string& output) {
-  std::map<std::string, double> values;
-  const auto start = output.rfind("summary ");
-  if (start == std::string::npos) return values;
-  std::istringstream line(output.substr(start + 8, output.find('\n', start) - start - 8));
-  for (std::string field; line >> field;) {
-    const auto eq = field.find('=');
-    if (eq != std::string::npos) values[field.substr(0, eq)] = std::atof(field.c_str() + eq + 1);
-  }
-  return values;
 }
 
 std::map<std::string, double> run(bool plugin, int devices, int seconds, double rate,
@@ -90,7 +77,7 @@ std::map<std::string, double> run(bool plugin, int devices, int seconds, double 
     return {};
   }
   const std::string output = sim->output();
-  auto values = parse_summary(output);
+  auto values = laneway::bench::parse_simulator_summary(output);
   if (values.empty()) std::fprintf(stderr, "no summary:\n%s\n", output.c_str());
   return values;
 }
