@@ -3,8 +3,6 @@
 #include <mqtt_protocol.h>
 #include <sys/socket.h>
 
-#include <cstdlib>
-
 namespace laneway::test {
 namespace {
 
@@ -82,13 +80,7 @@ std::optional<int> MqttTestClient::subscribe(const std::string& filter, int qos,
 std::optional<int> MqttTestClient::publish(const std::string& topic, const std::string& payload,
                                            int qos, bool retain,
                                            std::chrono::milliseconds timeout) {
-  int mid = 0;
-  if (mosquitto_publish_v5(mosq_, &mid, topic.c_str(), static_cast<int>(payload.size()),
-                           payload.data(), qos, retain, nullptr) != MOSQ_ERR_SUCCESS)
-    return std::nullopt;
-  if (!wait_for([&] { return pubacks_.count(mid) > 0; }, timeout)) return std::nullopt;
-  std::lock_guard lock(mutex_);
-  return pubacks_[mid];
+  return send_publish(topic, payload, qos, retain, nullptr, timeout);
 }
 
 std::optional<int> MqttTestClient::publish_with(const std::string& topic,
@@ -98,10 +90,17 @@ std::optional<int> MqttTestClient::publish_with(const std::string& topic,
   mosquitto_property* list = nullptr;
   for (const auto& [name, value] : properties)
     mosquitto_property_add_string_pair(&list, MQTT_PROP_USER_PROPERTY, name.c_str(), value.c_str());
+  return send_publish(topic, payload, qos, false, list, timeout);
+}
+
+std::optional<int> MqttTestClient::send_publish(const std::string& topic,
+                                                const std::string& payload, int qos, bool retain,
+                                                mosquitto_property* properties,
+                                                std::chrono::milliseconds timeout) {
   int mid = 0;
   const int rc = mosquitto_publish_v5(mosq_, &mid, topic.c_str(), static_cast<int>(payload.size()),
-                                      payload.data(), qos, false, list);
-  mosquitto_property_free_all(&list);
+                                      payload.data(), qos, retain, properties);
+  mosquitto_property_free_all(&properties);
   if (rc != MOSQ_ERR_SUCCESS) return std::nullopt;
   if (!wait_for([&] { return pubacks_.count(mid) > 0; }, timeout)) return std::nullopt;
   std::lock_guard lock(mutex_);
@@ -184,7 +183,7 @@ void MqttTestClient::on_publish(struct mosquitto*, void* self, int mid, int reas
 
 void MqttTestClient::on_message(struct mosquitto*, void* self,
                                 const struct mosquitto_message* message,
-                                const mosquitto_property* properties) {
+                                const mosquitto_property*) {
   auto* client = static_cast<MqttTestClient*>(self);
   ReceivedMessage received;
   received.received_at = std::chrono::steady_clock::now();
@@ -194,15 +193,6 @@ void MqttTestClient::on_message(struct mosquitto*, void* self,
                             static_cast<std::size_t>(message->payloadlen));
   received.qos = message->qos;
   received.retain = message->retain;
-  bool skip_first = false;
-  for (const mosquitto_property* p = properties; p; skip_first = true) {
-    char* name = nullptr;
-    char* value = nullptr;
-    p = mosquitto_property_read_string_pair(p, MQTT_PROP_USER_PROPERTY, &name, &value, skip_first);
-    if (p) received.user_properties.emplace_back(name ? name : "", value ? value : "");
-    free(name);
-    free(value);
-  }
   std::lock_guard lock(client->mutex_);
   client->messages_.push_back(std::move(received));
   client->changed_.notify_all();

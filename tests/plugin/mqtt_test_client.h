@@ -40,7 +40,6 @@ struct ReceivedMessage {
   std::string payload;
   int qos = 0;
   bool retain = false;
-  UserProperties user_properties;
   std::chrono::steady_clock::time_point received_at;  // when the client's thread got it
 };
 
@@ -92,6 +91,11 @@ class MqttTestClient {
                          const mosquitto_property*);
   static void on_message(struct mosquitto*, void* self, const struct mosquitto_message* message,
                          const mosquitto_property*);
+
+  // Sends PUBLISH (properties consumed) and waits as publish() describes.
+  std::optional<int> send_publish(const std::string& topic, const std::string& payload, int qos,
+                                  bool retain, mosquitto_property* properties,
+                                  std::chrono::milliseconds timeout);
 
   template <typename Pred>
   bool wait_for(Pred pred, std::chrono::milliseconds timeout) {
