@@ -1,8 +1,6 @@
 #include "cluster_harness.h"
 
-#include <pwd.h>
 #include <signal.h>
-#include <unistd.h>
 
 #include <filesystem>
 
@@ -17,11 +15,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 constexpr const char* kSyncedLine = "registry copy complete";
-
-std::string current_user() {
-  const passwd* pw = getpwuid(geteuid());
-  return pw ? pw->pw_name : "root";
-}
 
 }  // namespace
 

@@ -23,11 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string current_user() {
-  const passwd* pw = getpwuid(geteuid());
-  return pw ? pw->pw_name : "root";
-}
-
 template <typename T, void (*Free)(T*)>
 struct Freer {
   void operator()(T* p) const { Free(p); }
@@ -61,6 +56,11 @@ bool write_pem(const std::string& path, X509* cert, EVP_PKEY* key) {
 }
 
 }  // namespace
+
+std::string current_user() {
+  const passwd* pw = getpwuid(geteuid());
+  return pw ? pw->pw_name : "root";
+}
 
 std::string certificate_serial(const std::string& path) {
   X509Ptr cert = read_cert(path);

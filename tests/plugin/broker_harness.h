@@ -73,6 +73,10 @@ class BrokerHarness {
   std::string setup_error_;
 };
 
+// The user this test runs as, for laneway-broker-config --user (mosquitto would otherwise
+// drop to `mosquitto`, which cannot read the test's files).
+std::string current_user();
+
 // Normalized serial of a PEM certificate, empty on failure.
 std::string certificate_serial(const std::string& path);
 
