@@ -1,5 +1,5 @@
 // Per-topic history rings, bounded by message count and bytes per topic and by the number
-// of topics, with the resume rules of DESIGN §5:
+// of topics, with the resume rules of docs/bridge.md "Resume":
 //  - every envelope the bridge accepts gets a bridge-wide, increasing stream offset (the
 //    SSE resume token carries it);
 //  - each topic keeps a contiguous run of seqs of the current epoch; a seq jump or a new

@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <string>
 
+#include "authorization.h"
 #include "hub.h"
-#include "laneway/wire/topic_filter.h"
 
 namespace laneway::bridge {
 namespace {
@@ -25,56 +25,40 @@ bool is_valid_rpc_name(const std::string& name) {
              "0123456789._-") == std::string::npos;
 }
 
-bool matched_by_any(const std::vector<std::string>& allowed, const std::string& topic) {
-  return std::any_of(allowed.begin(), allowed.end(),
-                     [&](const std::string& a) { return wire::topic_matches(a, topic); });
-}
-
 }  // namespace
 
-bool Hub::may_call(const Session& s, const std::string& request_topic) const {
-  return matched_by_any(s.app->rpc, request_topic) &&
-         (!s.claims.rpc_claimed || matched_by_any(s.claims.rpc, request_topic));
-}
-
-void Hub::handle_rpc(Session& s, const v1::CallFrame& call, const Reply& reply,
-                     std::int64_t now_us) {
+CallOutcome Hub::handle_rpc(Session& s, const v1::CallFrame& call, const Reply& reply,
+                            std::int64_t now_us) {
   const v1::RpcRequest& req = call.rpc();
   const std::uint32_t id = call.id();
   if (!is_valid_rpc_name(req.device_id()) || !is_valid_rpc_name(req.method())) {
-    reply(error_frame(id, v1::ERROR_CODE_BAD_REQUEST,
-                      "device_id and method must be 1..64 of [A-Za-z0-9._-]"));
-    return;
+    return refuse_call(reply, id, v1::ERROR_CODE_BAD_REQUEST,
+                       "device_id and method must be 1..64 of [A-Za-z0-9._-]");
   }
   if (req.content_type().size() > kMaxContentTypeBytes) {
-    reply(error_frame(id, v1::ERROR_CODE_BAD_REQUEST, "content_type too long"));
-    return;
+    return refuse_call(reply, id, v1::ERROR_CODE_BAD_REQUEST, "content_type too long");
   }
   const std::string topic = "devices/" + req.device_id() + "/rpc/" + req.method();
   if (!may_call(s, topic)) {
-    reply(error_frame(id, v1::ERROR_CODE_FORBIDDEN, "rpc not allowed: " + topic));
-    return;
+    return refuse_call(reply, id, v1::ERROR_CODE_FORBIDDEN, "rpc not allowed: " + topic);
   }
   switch (rpcs_.can_add(s.id)) {
     case RpcTable::AddResult::kOk:
       break;
     case RpcTable::AddResult::kSessionFull:
       metrics_.rpc(RpcOutcome::kRefused);
-      reply(error_frame(id, v1::ERROR_CODE_RATE_LIMITED,
-                        "too many RPCs in flight for this session (" +
-                            std::to_string(config_.limits.rpc_pending_per_session) + ")",
-                        1000));
-      return;
+      return refuse_call(reply, id, v1::ERROR_CODE_RATE_LIMITED,
+                         "too many RPCs in flight for this session (" +
+                             std::to_string(config_.limits.rpc_pending_per_session) + ")",
+                         1000);
     default:
       metrics_.rpc(RpcOutcome::kRefused);
-      reply(error_frame(id, v1::ERROR_CODE_UNAVAILABLE, "too many RPCs in flight on this bridge",
-                        1000));
-      return;
+      return refuse_call(reply, id, v1::ERROR_CODE_UNAVAILABLE,
+                         "too many RPCs in flight on this bridge", 1000);
   }
   // A request is a publish to the broker: the session's publish budget applies.
   if (const std::uint32_t wait = s.publish_limiter.take(now_us)) {
-    reply(error_frame(id, v1::ERROR_CODE_RATE_LIMITED, "publish rate exceeded", wait));
-    return;
+    return refuse_call(reply, id, v1::ERROR_CODE_RATE_LIMITED, "publish rate exceeded", wait);
   }
   std::uint32_t timeout_ms =
       req.timeout_ms() > 0 ? req.timeout_ms() : config_.limits.rpc_timeout_default_ms;
@@ -88,8 +72,7 @@ void Hub::handle_rpc(Session& s, const v1::CallFrame& call, const Reply& reply,
                       : 0;
   if (mid == 0) {
     metrics_.rpc(RpcOutcome::kRefused);
-    reply(error_frame(id, v1::ERROR_CODE_UNAVAILABLE, "broker unavailable", 1000));
-    return;
+    return refuse_call(reply, id, v1::ERROR_CODE_UNAVAILABLE, "broker unavailable", 1000);
   }
   PendingRpc pending;
   pending.session_id = s.id;
@@ -102,6 +85,7 @@ void Hub::handle_rpc(Session& s, const v1::CallFrame& call, const Reply& reply,
   // Cannot fail: the bounds were checked above and the correlation is fresh.
   rpcs_.add(correlation, std::move(pending));
   // The answer (reply, TIMEOUT, refusal) arrives later on the session's queue.
+  return CallOutcome::answered();
 }
 
 bool Hub::on_rpc_reply(std::string_view topic, std::string_view payload,

@@ -1,9 +1,13 @@
-// One client session, whatever lane carries it. Lanes own the transport; the hub owns the
-// Session and everything about it that is not the transport.
+// One bridge session: a browser client as the hub knows it, whatever lane carries it (the
+// wire's session_id names it; the SDK's Client is its other end). Lanes own the transport
+// (a channel: WsConnection, SseStream, WtChannel); the hub owns the Session and everything
+// about it that is not the transport (docs/architecture.md "Words").
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config.h"
@@ -34,6 +38,13 @@ struct Session {
         publish_limiter(limits.publish_rate_per_s, limits.publish_burst),
         call_limiter(limits.call_rate_per_s, limits.call_burst) {}
 
+  bool subscribed(std::string_view filter) const {
+    return std::find(filters.begin(), filters.end(), filter) != filters.end();
+  }
+  // WebTransport: whether a QoS 0 envelope of `topic` may go as a datagram, because an
+  // active subscription matching it asked for datagrams (Subscription.datagrams).
+  bool wants_datagram(std::string_view topic) const;
+
   const std::string id;  // 128-bit random, hex: also the capability for POST /v1/call
   const Lane lane;
   // The transport writing this session's queue; null while an SSE session waits for its
@@ -49,9 +60,10 @@ struct Session {
   bool closing = false;
   const AppConfig* app = nullptr;
   TokenClaims claims;
-  std::vector<std::string> filters;  // active subscriptions
-  // Answers held for the broker's SUBACK (Hub::handle_call), and how many filters they
-  // hold upstream, which count against max_subscriptions like active ones.
+  std::vector<std::string> filters;           // active subscriptions
+  std::vector<std::string> datagram_filters;  // those of them that asked for datagrams
+  // Answers held for the broker's SUBACK (HeldAnswers), and how many filters they hold
+  // upstream, which count against max_subscriptions like active ones.
   std::size_t held_answers = 0;
   std::size_t held_filters = 0;
   bool connect_held = false;  // the connect itself waits; nothing else is taken meanwhile

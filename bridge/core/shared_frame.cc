@@ -1,10 +1,13 @@
 #include "shared_frame.h"
 
+#include <utility>
+
 #include "laneway/wire/base64.h"
 
 namespace laneway::bridge {
 
-FrameBuffer::FrameBuffer(std::string_view frame_bytes) {
+FrameBuffer::FrameBuffer(std::string_view frame_bytes, FrameLabel label)
+    : label_(std::move(label)) {
   storage_.reserve(kFrameHeadroom + frame_bytes.size());
   storage_.assign(kFrameHeadroom, '\0');
   storage_.append(frame_bytes);

@@ -1,8 +1,11 @@
 // One encoded laneway.v1.Frame whose bytes are shared, refcounted, by every session that
-// delivers it: fan-out never copies or re-encodes a frame per session.
+// delivers it: fan-out never copies or re-encodes a frame per session. The hub labels each
+// frame once (what it is, its topic and QoS), so a lane that routes by them (WebTransport
+// datagrams) never decodes a frame again.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -14,14 +17,29 @@ namespace laneway::bridge {
 // their requirement against this with a static_assert.
 inline constexpr std::size_t kFrameHeadroom = 32;
 
+enum class FrameKind : std::uint8_t {
+  kCall,      // a reply, push or error built for one session
+  kEnvelope,  // one broker envelope, live
+  kGroup,     // a GroupEnvelope (replay, history, or a gap notice)
+};
+
+// What the hub knows about a frame when it builds or receives it.
+struct FrameLabel {
+  FrameKind kind = FrameKind::kCall;
+  std::string topic;      // envelopes: their topic
+  std::uint32_t qos = 0;  // envelopes: their QoS
+};
+
 class FrameBuffer {
  public:
-  explicit FrameBuffer(std::string_view frame_bytes);
+  FrameBuffer(std::string_view frame_bytes, FrameLabel label);
   FrameBuffer(const FrameBuffer&) = delete;
   FrameBuffer& operator=(const FrameBuffer&) = delete;
 
   std::string_view bytes() const { return std::string_view(storage_).substr(kFrameHeadroom); }
   std::size_t size() const { return storage_.size() - kFrameHeadroom; }
+  const FrameLabel& label() const { return label_; }
+  bool is_envelope() const { return label_.kind == FrameKind::kEnvelope; }
 
   // Start of the frame bytes, with kFrameHeadroom writable bytes before it. A lane may
   // scribble its header into the headroom right before handing the buffer to the socket:
@@ -41,12 +59,13 @@ class FrameBuffer {
  private:
   mutable std::string storage_;  // headroom + frame bytes
   mutable std::string base64_;
+  const FrameLabel label_;
 };
 
 using SharedFrame = std::shared_ptr<const FrameBuffer>;
 
-inline SharedFrame make_shared_frame(std::string_view bytes) {
-  return std::make_shared<const FrameBuffer>(bytes);
+inline SharedFrame make_shared_frame(std::string_view bytes, FrameLabel label = {}) {
+  return std::make_shared<const FrameBuffer>(bytes, std::move(label));
 }
 
 }  // namespace laneway::bridge

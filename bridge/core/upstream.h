@@ -2,8 +2,10 @@
 // implements it; unit tests use an in-memory recorder.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace laneway::bridge {
@@ -25,7 +27,7 @@ class Upstream {
   // The broker's answer to the latest subscribe() of `filter`. Everything is pending again
   // while the link is down and after a reconnect until the re-subscription's SUBACK; a
   // filter never subscribed is pending. The broker link wakes the event loop on each
-  // SUBACK, and the server then calls Hub::settle_answers.
+  // SUBACK, and the hub settles held answers in its next broker batch.
   virtual UpstreamState subscription_state(const std::string& filter) const = 0;
   // Queues a publish to the broker. Returns its message id (> 0), or 0 when it cannot be
   // sent now. For QoS 1 the broker's acknowledgement comes back as Hub::on_publish_ack.
@@ -39,6 +41,34 @@ class Upstream {
   // The broker-side subscriptions an earlier run of this bridge left in its persistent
   // broker session (full MQTT filters), as recorded in broker.state_file. Empty by default.
   virtual std::vector<std::string> previous_filters() const { return {}; }
+};
+
+// One message the broker delivered to the bridge.
+struct UpstreamMessage {
+  std::string topic;
+  std::string payload;
+  // MQTT v5 properties the session core needs (RPC replies); empty when absent.
+  std::string correlation;
+  std::string content_type;
+};
+
+// Everything the broker link delivered since the last batch, in its order: the MQTT thread
+// fills the link's inbox, the event loop takes it out as one batch and hands it to
+// Hub::on_broker_batch.
+struct BrokerBatch {
+  // The link reconnected before these messages: whatever was published while it was down
+  // never reached the bridge.
+  bool reconnected = false;
+  std::vector<UpstreamMessage> messages;
+  std::vector<std::pair<int, int>> acks;  // QoS 1 PUBACKs: (message id, MQTT v5 reason code)
+  std::uint64_t dropped = 0;              // messages the full inbox had to drop
+
+  void clear() {
+    reconnected = false;
+    messages.clear();
+    acks.clear();
+    dropped = 0;
+  }
 };
 
 // MQTT v5 properties of a received message that the session core uses (RPC replies).

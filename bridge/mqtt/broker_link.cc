@@ -255,7 +255,7 @@ void BrokerLink::on_message(struct mosquitto*, void* self_ptr, const struct mosq
       return;
     }
     was_empty = self->inbox_.empty();
-    self->inbox_.push_back(BrokerMessage{
+    self->inbox_.push_back(UpstreamMessage{
         msg->topic,
         std::string(static_cast<const char*>(msg->payload),
                     static_cast<std::size_t>(msg->payloadlen > 0 ? msg->payloadlen : 0)),
@@ -395,18 +395,22 @@ void BrokerLink::on_publish(struct mosquitto*, void* self_ptr, int mid, int reas
   self->wake_();
 }
 
-void BrokerLink::drain_acks(std::vector<std::pair<int, int>>& out) {
-  std::lock_guard<std::mutex> lock(inbox_mutex_);
-  out.insert(out.end(), acks_.begin(), acks_.end());
-  acks_.clear();
-}
-
-void BrokerLink::drain(std::vector<BrokerMessage>& out) {
-  std::lock_guard<std::mutex> lock(inbox_mutex_);
-  while (!inbox_.empty()) {
-    out.push_back(std::move(inbox_.front()));
-    inbox_.pop_front();
+void BrokerLink::take_batch(BrokerBatch& batch) {
+  batch.clear();
+  // The count is read before the messages: those after a reconnect continue the new link.
+  const std::uint64_t connections = connections_.load();
+  {
+    std::lock_guard<std::mutex> lock(inbox_mutex_);
+    batch.messages.reserve(inbox_.size());
+    while (!inbox_.empty()) {
+      batch.messages.push_back(std::move(inbox_.front()));
+      inbox_.pop_front();
+    }
+    batch.acks.swap(acks_);
   }
+  batch.reconnected = connections_batched_ != 0 && connections != connections_batched_;
+  connections_batched_ = connections;
+  batch.dropped = dropped_.exchange(0);
 }
 
 }  // namespace laneway::bridge

@@ -34,14 +34,6 @@ typedef struct mqtt5__property mosquitto_property;
 
 namespace laneway::bridge {
 
-struct BrokerMessage {
-  std::string topic;
-  std::string payload;
-  // MQTT v5 properties the session core needs (RPC replies); empty when absent.
-  std::string correlation;
-  std::string content_type;
-};
-
 class BrokerLink : public Upstream {
  public:
   // `wake` is called on the MQTT thread whenever the inbox gains messages or the link
@@ -74,12 +66,10 @@ class BrokerLink : public Upstream {
                       const std::string& content_type) override;
   std::vector<std::string> previous_filters() const override { return previous_filters_; }
 
-  // Moves everything received so far to `out` (event-loop thread).
-  void drain(std::vector<BrokerMessage>& out);
-  // QoS 1 acknowledgements received so far: (message id, MQTT v5 reason code).
-  void drain_acks(std::vector<std::pair<int, int>>& out);
-  // Messages dropped because the inbox was full since the last call.
-  std::uint64_t take_dropped() { return dropped_.exchange(0); }
+  // Replaces `batch` with everything received since the last call: the messages in
+  // order, the QoS 1 acknowledgements, what the full inbox dropped, and whether the link
+  // reconnected meanwhile (event-loop thread only).
+  void take_batch(BrokerBatch& batch);
 
  private:
   static void on_connect(struct mosquitto*, void* self, int rc, int flags,
@@ -117,6 +107,7 @@ class BrokerLink : public Upstream {
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> connections_{0};
   std::vector<std::string> previous_filters_;  // read from state_file at construction
+  std::uint64_t connections_batched_ = 0;      // connections() as of the last take_batch
   bool state_error_logged_ = false;
 
   // Connection and arrival news for wait_for_backlog().
@@ -141,7 +132,7 @@ class BrokerLink : public Upstream {
   std::unordered_map<int, std::string> sub_mids_;  // SUBSCRIBE message id → filter
 
   std::mutex inbox_mutex_;
-  std::deque<BrokerMessage> inbox_;
+  std::deque<UpstreamMessage> inbox_;
   std::vector<std::pair<int, int>> acks_;
 };
 

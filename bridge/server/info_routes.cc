@@ -5,7 +5,7 @@
 #include "header_only_route.h"
 #include "http_util.h"
 #include "server.h"
-#include "wt_lane.h"
+#include "wt_service.h"
 
 namespace laneway::bridge {
 namespace {
@@ -13,7 +13,7 @@ namespace {
 // `wt` entry: the UDP port may differ from the HTTPS one, so the URL is the advertised host
 // with the WebTransport port (or webtransport.public_url); the hashes are what
 // `new WebTransport(url, {serverCertificateHashes})` takes, current certificate first.
-nlohmann::json wt_transport(Server& server, const WtLane& wt, const std::string& https_base) {
+nlohmann::json wt_transport(Server& server, const WtService& wt, const std::string& https_base) {
   std::string base = server.config().webtransport.public_url;
   if (base.empty()) {
     // https://host[:port] → https://host:<udp port>
@@ -38,11 +38,12 @@ std::string api_info(Server& server, struct lws* wsi) {
   ws_base.replace(0, 5, "wss");  // https → wss
   nlohmann::json info;
   info["version"] = kBridgeVersion;
-  // Preference order (DESIGN §5): wt, ws, sse. `wt` joins when that lane is enabled; lanes
+  // Preference order (docs/sdk.md "Lane selection"): wt, ws, sse. `wt` joins when that lane is enabled; lanes
   // switched off in the config are left out.
   const LaneSwitches& lanes = server.config().lanes;
   auto transports = nlohmann::json::array();
-  if (const WtLane* wt = server.wt_lane()) transports.push_back(wt_transport(server, *wt, base));
+  if (const WtService* wt = server.webtransport())
+    transports.push_back(wt_transport(server, *wt, base));
   if (lanes.ws) transports.push_back({{"name", "ws"}, {"url", ws_base + "/v1/ws"}});
   if (lanes.sse) {
     transports.push_back(
@@ -71,7 +72,8 @@ int serve(struct lws* wsi, http::PendingResponse& response) {
   }
   if (path == "/metrics") {
     std::string text = server.hub().render_metrics();
-    if (const WtLane* wt = server.wt_lane()) render_webtransport_metrics(text, wt->sample());
+    if (const WtService* wt = server.webtransport())
+      render_webtransport_metrics(text, wt->sample());
     return http::respond(wsi, response, 200, "text/plain; version=0.0.4", text);
   }
   return http::respond(wsi, response, 404, "text/plain", "not found\n");

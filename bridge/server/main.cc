@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
   laneway::bridge::Server* server_ptr = nullptr;
   laneway::bridge::BrokerLink broker(config->broker, config->limits.broker_inbox_max,
                                      [&server_ptr] {
-                                       if (server_ptr) server_ptr->wake();
+                                       if (server_ptr) server_ptr->wake_for_broker();
                                      });
   laneway::bridge::Hub hub(*config, broker);
   laneway::bridge::Server server(*config, hub, broker);

@@ -6,7 +6,7 @@
 
 #include "http_util.h"
 #include "sse_lane.h"
-#include "wt_lane.h"
+#include "wt_service.h"
 
 namespace laneway::bridge {
 namespace {
@@ -63,13 +63,16 @@ std::int64_t Server::now_us() {
 }
 
 bool Server::start(std::string& error) {
-  static const struct lws_protocols protocols[] = {kWsLaneProtocol,
-                                                   kSseLaneProtocol,
-                                                   kCallLaneProtocol,
-                                                   kInfoRoutesProtocol,
-                                                   kWtLaneProtocol,
-                                                   kStaticRoutesProtocol,
-                                                   {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+  // The WebSocket lane stays first: lws hands /v1/ws upgrades to the default protocol.
+  static const struct lws_protocols protocols[] = {
+      kWsLaneProtocol,
+      kSseLaneProtocol,
+      kCallLaneProtocol,
+      kInfoRoutesProtocol,
+      kWtLaneProtocol,
+      kStaticRoutesProtocol,
+      {"laneway-loop", &Server::callback_loop_events, 0, 0, 0, nullptr, 0},
+      {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
   // WebSocket keepalive is the WS lane's own (ws_lane.cc). lws 4.1 re-arms a per-connection
   // validity timer in one sorted list (O(connections) per connect and pong) unless the
   // vhost's policy says no hang-up time, which this empty policy does (lws' default has
@@ -116,7 +119,7 @@ bool Server::start(std::string& error) {
     vhosts_.push_back(vhost);
   }
   if (config_.webtransport.enabled) {
-    wt_ = std::make_unique<WtLane>(config_, hub_);
+    wt_ = std::make_unique<WtService>(config_, hub_);
     if (!wt_->start(context_, vhosts_.front(), error)) return false;
   }
   lws_sul_schedule(context_, 0, &tick_.sul, &Server::on_tick, kTickUs);
@@ -156,36 +159,26 @@ void Server::stop() {
   if (context_) lws_cancel_service(context_);
 }
 
-void Server::wake() {
+void Server::wake_for_broker() {
+  broker_news_ = true;
   if (context_) lws_cancel_service(context_);
 }
 
+int Server::callback_loop_events(struct lws* wsi, enum lws_callback_reasons reason, void* user,
+                                 void* in, std::size_t len) {
+  if (reason == LWS_CALLBACK_EVENT_WAIT_CANCELLED) {
+    if (struct lws_context* ctx = lws_get_context(wsi)) {
+      Server& self = *static_cast<Server*>(lws_context_user(ctx));
+      if (self.broker_news_.exchange(false)) self.drain_broker();
+    }
+    return 0;
+  }
+  return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
 void Server::drain_broker() {
-  drained_.clear();
-  // Check for a reconnect before draining: messages after it continue the new link.
-  const std::uint64_t connections = broker_.connections();
-  broker_.drain(drained_);
-  if (connections != broker_connections_seen_) {
-    if (broker_connections_seen_ != 0) hub_.on_broker_reconnected();
-    broker_connections_seen_ = connections;
-  }
-  const std::int64_t now = now_us();
-  // Held answers go out between the drain and the fan-out. A message the broker sent after
-  // a SUBACK was pushed to the inbox after that SUBACK was recorded (one MQTT thread), so
-  // if it is in this batch the answer settles now and its session is among the receivers;
-  // if the SUBACK comes later, so does the message. Settling after the fan-out would lose
-  // such a message to the very session the answer tells it is subscribed.
-  hub_.settle_answers(now);
-  for (const BrokerMessage& m : drained_) {
-    hub_.on_broker_message(m.topic, m.payload, now,
-                           MessageProperties{m.correlation, m.content_type});
-  }
-  acks_.clear();
-  broker_.drain_acks(acks_);
-  for (const auto& [mid, reason] : acks_) hub_.on_publish_ack(mid, reason);
-  if (const std::uint64_t dropped = broker_.take_dropped()) {
-    hub_.metrics().drop(DropReason::kBrokerInbox, dropped);
-  }
+  broker_.take_batch(batch_);
+  hub_.on_broker_batch(batch_, now_us());
 }
 
 std::string Server::base_url(struct lws* wsi) const {

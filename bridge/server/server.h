@@ -1,8 +1,8 @@
 // The HTTPS server: one libwebsockets context (TLS always, ALPN h2 + http/1.1), one vhost
 // per listen address, one protocol handler per lane or route, a one-second timer, and the
-// hand-over of broker messages to the event-loop thread. The only mutable state outside
+// hand-over of broker batches to the event-loop thread. The only mutable state outside
 // per-connection structs lives here, reachable from callbacks through the context's user
-// pointer.
+// pointer (docs/architecture.md "Threads").
 #pragma once
 
 #include <libwebsockets.h>
@@ -22,7 +22,7 @@
 namespace laneway::bridge {
 
 class SseStream;
-class WtLane;
+class WtService;
 
 class Server {
  public:
@@ -37,12 +37,13 @@ class Server {
   // Serves until stop() (callable from a signal handler or another thread).
   void run();
   void stop();
-  // Wakes the event loop from another thread (the MQTT thread).
-  void wake();
+  // The MQTT thread has news (messages, acknowledgements, a link state change): wakes the
+  // event loop, which then takes one broker batch (any thread).
+  void wake_for_broker();
 
   Hub& hub() { return hub_; }
   // The WebTransport lane; null unless webtransport.enabled.
-  const WtLane* wt_lane() const { return wt_.get(); }
+  const WtService* webtransport() const { return wt_.get(); }
   bool broker_connected() const { return broker_.connected(); }
   const BridgeConfig& config() const { return config_; }
   static Server& from(struct lws* wsi);
@@ -52,13 +53,16 @@ class Server {
   void add_stream(SseStream* s) { streams_.insert(s); }
   void remove_stream(SseStream* s) { streams_.erase(s); }
 
-  // Pulls broker messages into the hub (event-loop thread).
+  // Takes one batch from the broker link into the hub (event-loop thread). The loop calls
+  // it when woken for the broker and once a second; main() once more after the link stops.
   void drain_broker();
   // The advertised base URL for /api/info: public_url, else from the request's Host.
   std::string base_url(struct lws* wsi) const;
 
  private:
   static void on_tick(lws_sorted_usec_list_t* sul);
+  static int callback_loop_events(struct lws* wsi, enum lws_callback_reasons reason, void* user,
+                                  void* in, std::size_t len);
   static void on_rpc_tick(lws_sorted_usec_list_t* sul);
 
   const BridgeConfig& config_;
@@ -73,13 +77,14 @@ class Server {
   } tick_{}, rpc_tick_{};
   std::set<SseStream*> streams_;
   HeapTrimmer heap_trimmer_;
-  std::vector<BrokerMessage> drained_;
-  std::vector<std::pair<int, int>> acks_;
-  std::uint64_t broker_connections_seen_ = 0;
-  std::unique_ptr<WtLane> wt_;
+  // Raised by wake_for_broker(), cleared by the first EVENT_WAIT_CANCELLED callback that
+  // sees it: lws sends that event to every protocol of every vhost, the drain runs once.
+  std::atomic<bool> broker_news_{false};
+  BrokerBatch batch_;  // reused between drains
+  std::unique_ptr<WtService> wt_;
 };
 
-// Protocol tables (defined in each lane's file).
+// Protocol tables (defined in each lane's or route's file).
 extern const struct lws_protocols kWsLaneProtocol;
 extern const struct lws_protocols kSseLaneProtocol;
 extern const struct lws_protocols kCallLaneProtocol;

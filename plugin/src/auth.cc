@@ -17,8 +17,8 @@ struct X509Deleter {
   void operator()(void* cert) const { X509_free(static_cast<X509*>(cert)); }
 };
 
-// A device may use its id as client id, or `<id>/<anything>` for extra sessions; that
-// stops one device taking over another's session by reusing its client id.
+// A device may use its id as client id, or `<id>/<anything>` for extra clients; that
+// stops one device taking over another's connected by reusing its client id.
 bool device_may_use_client_id(std::string_view device_id, std::string_view client_id) {
   if (client_id.substr(0, device_id.size()) != device_id) return false;
   return client_id.size() == device_id.size() || client_id[device_id.size()] == '/';
@@ -97,19 +97,19 @@ int authenticate(PluginContext& ctx, mosquitto* client) {
   const int rc = mosquitto_set_username(client, principal.identity.c_str());
   if (rc != MOSQ_ERR_SUCCESS) return refuse(ctx, client, "cannot set username");
 
-  Session session;
-  session.identity = principal.identity;
-  session.role = principal.role;
-  session.serial = identity->serial;
-  session.client_id = std::string(client_id);
-  session.since_us = unix_micros();
-  session.groups = principal.groups;
+  ConnectedClient connected;
+  connected.identity = principal.identity;
+  connected.role = principal.role;
+  connected.serial = identity->serial;
+  connected.client_id = std::string(client_id);
+  connected.since_us = unix_micros();
+  connected.groups = principal.groups;
   // A new link from an edge: ask it (in the heartbeat) for its full online set, since the
   // core dropped that edge's identities when the previous link went.
   if (ctx.is_core() && principal.role == Role::kEdge) ctx.sync_wanted.insert(principal.name);
   build_acl_filters(principal);
   ctx.remember_principal(std::move(principal));
-  presence_connected(ctx, client, std::move(session));
+  presence_connected(ctx, client, std::move(connected));
   return MOSQ_ERR_SUCCESS;
 }
 

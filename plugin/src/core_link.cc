@@ -83,9 +83,9 @@ void take_over(PluginContext& ctx, std::string_view payload) {
   cluster::v1::EdgePresence notice;
   if (!notice.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) return;
   std::vector<std::string> older;
-  for (const auto& [client, session] : ctx.sessions) {
-    if (session.client_id == notice.client_id() && session.identity == notice.identity())
-      older.push_back(session.client_id);
+  for (const auto& [handle, client] : ctx.clients) {
+    if (client.client_id == notice.client_id() && client.identity == notice.identity())
+      older.push_back(client.client_id);
   }
   for (const auto& client_id : older) {
     log(MOSQ_LOG_NOTICE, "laneway: kicking '%s': it connected again through another edge",

@@ -8,8 +8,8 @@
 
 namespace laneway::plugin {
 
-void report_edge_presence(PluginContext& ctx, const Session& session, bool online);
-void report_edge_connection(PluginContext& ctx, const Session& session);
+void report_edge_presence(PluginContext& ctx, const ConnectedClient& connected, bool online);
+void report_edge_connection(PluginContext& ctx, const ConnectedClient& connected);
 void report_edge_sync(PluginContext& ctx);
 
 }  // namespace laneway::plugin

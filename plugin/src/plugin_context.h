@@ -25,7 +25,7 @@
 namespace laneway::plugin {
 
 // One authenticated connection (between BASIC_AUTH success and DISCONNECT).
-struct Session {
+struct ConnectedClient {
   std::string identity;
   Role role = Role::kDevice;
   std::string serial;
@@ -75,7 +75,7 @@ struct PluginContext {
   std::unordered_map<std::string, Principal, Hash, std::equal_to<>> principals;
   static constexpr std::size_t kMaxPrincipals = 100000;
 
-  std::unordered_map<const mosquitto*, Session> sessions;
+  std::unordered_map<const mosquitto*, ConnectedClient> clients;
   std::unordered_map<std::string, int, Hash, std::equal_to<>> online_count;
   bool online_changed = false;
 

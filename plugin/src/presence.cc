@@ -33,22 +33,22 @@ void publish_presence_envelope(PluginContext& ctx, const std::string& identity,
 namespace {
 
 // An identity's first connection came or its last one went on this broker.
-void presence_changed(PluginContext& ctx, const Session& session, bool online) {
+void presence_changed(PluginContext& ctx, const ConnectedClient& connected, bool online) {
   ctx.online_changed = true;
   if (ctx.is_edge()) {
-    report_edge_presence(ctx, session, online);
+    report_edge_presence(ctx, connected, online);
     return;
   }
-  publish_presence_envelope(ctx, session.identity, to_string(session.role), online,
-                            online ? session.groups : std::vector<std::string>{});
+  publish_presence_envelope(ctx, connected.identity, to_string(connected.role), online,
+                            online ? connected.groups : std::vector<std::string>{});
 }
 
 }  // namespace
 
-void presence_connected(PluginContext& ctx, const mosquitto* client, Session session) {
-  if (ctx.is_edge()) report_edge_connection(ctx, session);
-  auto [it, inserted] = ctx.sessions.insert_or_assign(client, std::move(session));
-  const Session& stored = it->second;
+void presence_connected(PluginContext& ctx, const mosquitto* client, ConnectedClient connected) {
+  if (ctx.is_edge()) report_edge_connection(ctx, connected);
+  auto [it, inserted] = ctx.clients.insert_or_assign(client, std::move(connected));
+  const ConnectedClient& stored = it->second;
   int& count = ctx.online_count[stored.identity];
   if (++count == 1) presence_changed(ctx, stored, true);
 }
@@ -67,16 +67,16 @@ int on_disconnect(int, void* event_data, void* userdata) noexcept {
   try {
     auto& ctx = *static_cast<PluginContext*>(userdata);
     const auto* event = static_cast<mosquitto_evt_disconnect*>(event_data);
-    auto it = ctx.sessions.find(event->client);
-    if (it == ctx.sessions.end()) return MOSQ_ERR_SUCCESS;  // never authenticated
-    const Session session = std::move(it->second);
-    ctx.sessions.erase(it);
-    if (ctx.is_core() && session.role == Role::kEdge)
-      cluster_edge_gone(ctx, std::string(parse_identity(session.identity)->name));
-    auto count = ctx.online_count.find(session.identity);
+    auto it = ctx.clients.find(event->client);
+    if (it == ctx.clients.end()) return MOSQ_ERR_SUCCESS;  // never authenticated
+    const ConnectedClient connected = std::move(it->second);
+    ctx.clients.erase(it);
+    if (ctx.is_core() && connected.role == Role::kEdge)
+      cluster_edge_gone(ctx, std::string(parse_identity(connected.identity)->name));
+    auto count = ctx.online_count.find(connected.identity);
     if (count != ctx.online_count.end() && --count->second <= 0) {
       ctx.online_count.erase(count);
-      presence_changed(ctx, session, false);
+      presence_changed(ctx, connected, false);
     }
   } catch (...) {
     log(MOSQ_LOG_ERR, "laneway: internal error in disconnect handler");

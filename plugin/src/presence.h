@@ -16,7 +16,7 @@ namespace laneway::plugin {
 inline constexpr std::string_view kPresenceContentType = "application/x-laneway-presence";
 
 // Records an authenticated connection; publishes `online` on the identity's first one.
-void presence_connected(PluginContext& ctx, const mosquitto* client, Session session);
+void presence_connected(PluginContext& ctx, const mosquitto* client, ConnectedClient connected);
 
 // Publishes `offline` for identities the previous run left online (it stopped without
 // seeing them go).

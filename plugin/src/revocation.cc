@@ -14,7 +14,7 @@ constexpr auto kStateSaveInterval = std::chrono::seconds(5);
 void kick(const std::set<std::string>& identities, const char* why) {
   for (const auto& identity : identities) {
     log(MOSQ_LOG_NOTICE, "laneway: kicking '%s': %s", identity.c_str(), why);
-    // Kicking runs the DISCONNECT event (presence) synchronously, which edits ctx.sessions:
+    // Kicking runs the DISCONNECT event (presence) synchronously, which edits ctx.clients:
     // that is why identities are collected before any kick.
     mosquitto_kick_client_by_username(identity.c_str(), false);
   }
@@ -32,8 +32,8 @@ void check_crl(PluginContext& ctx) {
   log(MOSQ_LOG_INFO, "laneway: CRL reloaded, %zu revoked serials", ctx.revoked.size());
   if (ctx.is_core()) core_publish_crl(ctx);
   std::set<std::string> revoked;
-  for (const auto& [client, session] : ctx.sessions) {
-    if (ctx.revoked.count(session.serial)) revoked.insert(session.identity);
+  for (const auto& [handle, client] : ctx.clients) {
+    if (ctx.revoked.count(client.serial)) revoked.insert(client.identity);
   }
   kick(revoked, "certificate revoked (CRL)");
 }
@@ -50,17 +50,17 @@ void check_registry(PluginContext& ctx) {
   if (ctx.is_core()) core_publish_registry_changes(ctx);
 
   std::set<std::string> revoked;
-  for (const auto& [client, session] : ctx.sessions) {
-    if (session.role != Role::kDevice || revoked.count(session.identity)) continue;
-    const auto lookup = ctx.find_device(session.identity);
+  for (const auto& [handle, client] : ctx.clients) {
+    if (client.role != Role::kDevice || revoked.count(client.identity)) continue;
+    const auto lookup = ctx.find_device(client.identity);
     if (lookup.status == registry::LookupStatus::kError) {
       ctx.registry_log.log(MOSQ_LOG_ERR, "registry lookup failed: " + lookup.error);
       continue;  // not evidence of revocation; the next change retries
     }
     if (lookup.status == registry::LookupStatus::kNotFound ||
         lookup.device.status != registry::DeviceStatus::kActive ||
-        lookup.device.cert_serial != session.serial)
-      revoked.insert(session.identity);
+        lookup.device.cert_serial != client.serial)
+      revoked.insert(client.identity);
   }
   kick(revoked, "revoked or removed in the registry");
 }

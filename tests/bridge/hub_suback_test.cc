@@ -76,7 +76,7 @@ TEST_F(HubSubackTest, AFilterTheBrokerGrantedIsAnsweredAtOnce) {
   EXPECT_TRUE(frames[0].call().has_connect_result());
   subscribe(*a, "devices/d1/#", 3);  // a filter the session has: nothing new to wait for
   EXPECT_TRUE(only(drain(*a)).call().has_subscribe_result());
-  EXPECT_EQ(hub_.upstream_subscriptions().users("devices/d1/#"), 2u);
+  EXPECT_EQ(hub_.router().users("devices/d1/#"), 2u);
 }
 
 TEST_F(HubSubackTest, ASecondSessionOnAFilterStillPendingWaitsToo) {
@@ -100,7 +100,7 @@ TEST_F(HubSubackTest, ASecondSessionOnAFilterStillPendingWaitsToo) {
     EXPECT_TRUE(frames[0].call().has_subscribe_result());
     EXPECT_TRUE(frames[1].has_envelope());
   }
-  EXPECT_EQ(hub_.upstream_subscriptions().users("devices/#"), 2u);
+  EXPECT_EQ(hub_.router().users("devices/#"), 2u);
 }
 
 TEST_F(HubSubackTest, ARefusedSubackIsForbiddenAndGivesTheFilterBack) {
@@ -114,13 +114,13 @@ TEST_F(HubSubackTest, ARefusedSubackIsForbiddenAndGivesTheFilterBack) {
   EXPECT_EQ(frames[0].call().id(), 2u);
   EXPECT_EQ(error_of(frames), v1::ERROR_CODE_FORBIDDEN);
   EXPECT_FALSE(s->closing);  // a subscribe's refusal ends only that request
-  EXPECT_EQ(hub_.upstream_subscriptions().users("devices/d1/#"), 0u);
+  EXPECT_EQ(hub_.router().users("devices/d1/#"), 0u);
   publish_from_device("devices/d1/t", 1);
   EXPECT_TRUE(drain(*s).empty());
   // The broker said no for this filter: asking again while it lingers is refused at once.
   subscribe(*s, "devices/d1/#", 3);
   EXPECT_EQ(error_of(drain(*s)), v1::ERROR_CODE_FORBIDDEN);
-  EXPECT_EQ(hub_.upstream_subscriptions().users("devices/d1/#"), 0u);
+  EXPECT_EQ(hub_.router().users("devices/d1/#"), 0u);
 }
 
 TEST_F(HubSubackTest, NoSubackBeforeTheDeadlineIsUnavailable) {
@@ -135,7 +135,7 @@ TEST_F(HubSubackTest, NoSubackBeforeTheDeadlineIsUnavailable) {
   EXPECT_EQ(frames[0].call().id(), 2u);
   EXPECT_EQ(error_of(frames), v1::ERROR_CODE_UNAVAILABLE);
   EXPECT_GT(frames[0].call().error().retry_after_ms(), 0u);
-  EXPECT_EQ(hub_.upstream_subscriptions().users("devices/d1/#"), 0u);
+  EXPECT_EQ(hub_.router().users("devices/d1/#"), 0u);
   upstream_.suback(env("devices/d1/#"));  // too late: nothing more
   hub_.tick(kNowUs + kAckDeadlineUs + 2);
   EXPECT_TRUE(drain(*s).empty());
@@ -153,7 +153,7 @@ TEST_F(HubSubackTest, BrokerDownIsUnavailableAtOnce) {
   EXPECT_GT(frames[0].call().error().retry_after_ms(), 0u);
   EXPECT_FALSE(s->closing);
   EXPECT_TRUE(s->filters.empty());
-  EXPECT_EQ(hub_.upstream_subscriptions().users("devices/d1/#"), 0u);
+  EXPECT_EQ(hub_.router().users("devices/d1/#"), 0u);
   // A connect with subscriptions is refused whole, like its other refusals.
   Session* t = open();
   EXPECT_EQ(error_of(connect(*t, token(), {sub("devices/#")})), v1::ERROR_CODE_UNAVAILABLE);
@@ -172,11 +172,11 @@ TEST_F(HubSubackTest, ASessionClosedWhileWaitingLeavesNothingBehind) {
   Session* c = open();
   EXPECT_TRUE(connect(*c, token(), {sub("broadcast/#"), sub("devices/d1/#")}).empty());
   EXPECT_FALSE(c->authenticated);
-  EXPECT_EQ(hub_.upstream_subscriptions().users("devices/d1/#"), 2u);
+  EXPECT_EQ(hub_.router().users("devices/d1/#"), 2u);
   hub_.close(s);
   hub_.close(c);
-  EXPECT_EQ(hub_.upstream_subscriptions().users("devices/d1/#"), 0u);
-  EXPECT_EQ(hub_.upstream_subscriptions().users("broadcast/#"), 0u);
+  EXPECT_EQ(hub_.router().users("devices/d1/#"), 0u);
+  EXPECT_EQ(hub_.router().users("broadcast/#"), 0u);
   EXPECT_EQ(hub_.session_count(), 0u);
   // Released like any filter: it lingers, then goes.
   EXPECT_TRUE(upstream_.subscribed.count(env("devices/d1/#")));
@@ -205,8 +205,8 @@ TEST_F(HubSubackTest, AConnectIsAnsweredWholeOrRefusedWhole) {
   EXPECT_TRUE(s->closing);
   EXPECT_FALSE(s->authenticated);
   EXPECT_TRUE(s->filters.empty());
-  EXPECT_EQ(hub_.upstream_subscriptions().users("devices/d1/#"), 0u);
-  EXPECT_EQ(hub_.upstream_subscriptions().users("broadcast/#"), 0u);
+  EXPECT_EQ(hub_.router().users("devices/d1/#"), 0u);
+  EXPECT_EQ(hub_.router().users("broadcast/#"), 0u);
 
   Session* t = open();
   EXPECT_TRUE(connect(*t, token(), {sub("devices/d2/#"), sub("devices/d1/#")}).empty());
@@ -285,7 +285,7 @@ TEST_F(HubSubackTest, AnUnsubscribeOvertakesTheSubscribeItFollows) {
   hub_.tick(kNowUs);
   EXPECT_TRUE(drain(*s).empty());
   EXPECT_TRUE(s->filters.empty());
-  EXPECT_EQ(hub_.upstream_subscriptions().users("devices/d1/#"), 0u);
+  EXPECT_EQ(hub_.router().users("devices/d1/#"), 0u);
 }
 
 TEST_F(HubSubackTest, HeldAnswersAreBoundedPerSession) {
@@ -307,7 +307,7 @@ TEST_F(HubSubackTest, HeldAnswersAreBoundedPerSession) {
   hub_.settle_answers(kNowUs);
   EXPECT_EQ(drain(*s).size(), kHeldAnswersPerSession);
   EXPECT_EQ(hub_.held_answers(), 0u);
-  EXPECT_EQ(hub_.upstream_subscriptions().users("devices/#"), 1u);
+  EXPECT_EQ(hub_.router().users("devices/#"), 1u);
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ TEST_F(HubTest, ConnectSubscribesUpstreamOncePerFilter) {
   EXPECT_TRUE(upstream_.subscribed.count("$lw/env/devices/#"));
   // presence + RPC replies + one env filter for two sessions
   EXPECT_EQ(upstream_.subscribe_calls, 3);
-  EXPECT_EQ(hub_.upstream_subscriptions().users("devices/#"), 2u);
+  EXPECT_EQ(hub_.router().users("devices/#"), 2u);
   hub_.close(a);
   EXPECT_TRUE(upstream_.subscribed.count("$lw/env/devices/#"));
   hub_.close(b);
@@ -57,7 +57,9 @@ TEST_F(HubTest, BrokerReconnectMakesHistoryStale) {
   Session* a = open();
   connect(*a, token(), {sub("devices/#")});
   hub_.on_broker_message("$lw/env/devices/d1/t", envelope_frame("devices/d1/t", 1), kNowUs);
-  hub_.on_broker_reconnected();
+  BrokerBatch reconnect;
+  reconnect.reconnected = true;
+  hub_.on_broker_batch(reconnect, kNowUs);
   EXPECT_TRUE(hub_.history().is_stale("devices/d1/t"));
   EXPECT_FALSE(hub_.history().since_position("devices/d1/t", 9, 1).recovered);
 }
@@ -389,7 +391,7 @@ TEST_F(HubTest, DetachedSseSessionsLingerThenClose) {
   EXPECT_NE(hub_.find(id), nullptr);
   hub_.tick(kNowUs + (config_.sse_resume_window_ms + 1) * 1000);
   EXPECT_EQ(hub_.find(id), nullptr);
-  EXPECT_EQ(hub_.upstream_subscriptions().users("devices/#"), 0u);
+  EXPECT_EQ(hub_.router().users("devices/#"), 0u);
 }
 
 }  // namespace

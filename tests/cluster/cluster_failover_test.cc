@@ -26,10 +26,12 @@ std::optional<v1::Envelope> envelope_through(MqttTestClient& device, bridge::Bro
   wait_until(
       [&] {
         if (!accepted(device.publish("devices/d-1/telemetry", payload))) return false;
-        std::vector<bridge::BrokerMessage> got;
+        std::vector<bridge::UpstreamMessage> got;
         wait_until(
             [&] {
-              link.drain(got);
+              bridge::BrokerBatch batch;
+              link.take_batch(batch);
+              for (auto& m : batch.messages) got.push_back(std::move(m));
               return !got.empty();
             },
             1s, 20ms);

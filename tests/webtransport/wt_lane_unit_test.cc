@@ -1,77 +1,17 @@
-// The WebTransport lane's own logic without sockets: which frames may go as datagrams, the
-// certificate hash / rotation bookkeeping, and the `webtransport` config section.
+// The WebTransport lane's certificate hash / rotation bookkeeping and the `webtransport`
+// config section, without sockets (the lane itself: tests/bridge/lanes/wt_lane_test.cc).
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 
 #include "config.h"
-#include "datagram_route.h"
 #include "process.h"
 #include "temp_dir.h"
 #include "wt_certificate.h"
 
 namespace laneway::bridge {
 namespace {
-
-v1::CallFrame connect_call(std::vector<std::pair<std::string, bool>> subs) {
-  v1::CallFrame call;
-  for (const auto& [filter, datagrams] : subs) {
-    auto* s = call.mutable_connect()->add_subscriptions();
-    s->set_filter(filter);
-    s->set_datagrams(datagrams);
-  }
-  return call;
-}
-
-TEST(DatagramSubscriptions, FollowTheClientsCalls) {
-  DatagramSubscriptions d;
-  d.on_client_call(connect_call({{"devices/+/status", true}, {"devices/#", false}}));
-  const std::vector<std::string> active = {"devices/+/status", "devices/#"};
-  EXPECT_TRUE(d.wants("devices/d1/status", active));
-  EXPECT_FALSE(d.wants("devices/d1/telemetry", active));
-  // Only while the hub still has the subscription.
-  EXPECT_FALSE(d.wants("devices/d1/status", {"devices/#"}));
-
-  v1::CallFrame sub;
-  sub.mutable_subscribe()->mutable_subscription()->set_filter("devices/+/status");
-  sub.mutable_subscribe()->mutable_subscription()->set_datagrams(false);
-  d.on_client_call(sub);
-  EXPECT_FALSE(d.wants("devices/d1/status", active));
-  EXPECT_TRUE(d.empty());
-
-  sub.mutable_subscribe()->mutable_subscription()->set_datagrams(true);
-  d.on_client_call(sub);
-  EXPECT_TRUE(d.wants("devices/d1/status", active));
-  v1::CallFrame unsub;
-  unsub.mutable_unsubscribe()->set_filter("devices/+/status");
-  d.on_client_call(unsub);
-  EXPECT_TRUE(d.empty());
-}
-
-SharedFrame envelope_frame(const std::string& topic, unsigned qos) {
-  v1::Frame f;
-  f.mutable_envelope()->set_topic(topic);
-  f.mutable_envelope()->set_qos(qos);
-  f.mutable_envelope()->set_payload("x");
-  return make_shared_frame(f.SerializeAsString());
-}
-
-TEST(FrameClassifier, OnlyQosZeroEnvelopesAndABoundedCache) {
-  FrameClassifier c(4);
-  EXPECT_TRUE(c.classify(envelope_frame("a/b", 0)).qos0_envelope);
-  EXPECT_EQ(c.classify(envelope_frame("a/b", 0)).topic, "a/b");
-  EXPECT_FALSE(c.classify(envelope_frame("a/b", 1)).qos0_envelope);
-  v1::Frame call;
-  call.mutable_call()->set_id(1);
-  EXPECT_FALSE(c.classify(make_shared_frame(call.SerializeAsString())).qos0_envelope);
-  EXPECT_FALSE(c.classify(make_shared_frame("\xff\xff garbage")).qos0_envelope);
-  // Many distinct frames: the cache never holds more than its bound, and a held frame
-  // answers the same as before.
-  const SharedFrame kept = envelope_frame("k", 0);
-  for (int i = 0; i < 100; ++i) c.classify(envelope_frame("t/" + std::to_string(i), 0));
-  EXPECT_TRUE(c.classify(kept).qos0_envelope);
-}
 
 class CertificateRotationTest : public ::testing::Test {
  protected:

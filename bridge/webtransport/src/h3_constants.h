@@ -1,5 +1,5 @@
 // Codepoints of HTTP/3 (RFC 9114), HTTP datagrams (RFC 9297) and WebTransport over HTTP/3
-// draft-02 (what stock Chromium speaks; see /work/shared/webtransport.md §1).
+// draft-02 (what stock Chromium speaks; see docs/webtransport.md "What Chromium gets").
 #pragma once
 
 #include <cstdint>

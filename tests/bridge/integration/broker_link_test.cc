@@ -79,7 +79,7 @@ class BrokerLinkTest : public ::testing::Test {
   // socket above FD_SETSIZE too, and its select() loop refuses that.
   bool envelope_arrives(BrokerLink& link) {
     const test::ClientOptions d = broker_.device("d-1");
-    std::vector<BrokerMessage> got;
+    BrokerBatch got;
     return test::wait_until(
         [&] {
           std::string output;
@@ -105,11 +105,10 @@ class BrokerLinkTest : public ::testing::Test {
                              "-m",
                              "21.5"},
                             &output, 5s);
-          link.drain(got);
-          for (const BrokerMessage& m : got) {
+          link.take_batch(got);
+          for (const UpstreamMessage& m : got.messages) {
             if (m.topic == "$lw/env/devices/d-1/telemetry/temp") return true;
           }
-          got.clear();
           return false;
         },
         15s, 200ms);

@@ -10,6 +10,7 @@
 
 #include "http_util.h"
 #include "server.h"
+#include "ws_message.h"
 
 namespace laneway::bridge {
 namespace {
@@ -33,7 +34,8 @@ constexpr std::size_t kBatchBytes = 64 * 1024;
 
 class WsConnection : public LaneSink {
  public:
-  WsConnection(struct lws* wsi, Server& server) : wsi_(wsi), server_(server) {}
+  WsConnection(struct lws* wsi, Server& server)
+      : wsi_(wsi), server_(server), rx(server.config().limits.max_frame_bytes) {}
   void request_write() override {
     // Once per batch of queued frames: the fan-out queues many frames per socket between
     // two writable callbacks, and asking lws again changes nothing.
@@ -47,9 +49,7 @@ class WsConnection : public LaneSink {
   struct lws* wsi_;
   Server& server_;
   Session* session = nullptr;
-  std::string rx;  // the message being reassembled; released once it is handled
-  bool rx_too_large = false;
-  bool rx_text = false;
+  MessageAssembler rx;  // the message being reassembled
 
   // Keepalive state (see Keepalive). The list link sits in a plain struct that points back
   // here: lws_container_of needs a standard-layout type, which this class is not.
@@ -143,54 +143,25 @@ struct PerSession {
 
 int on_receive(WsConnection& c, const char* data, std::size_t len) {
   Keepalive::alive(c);
+  const bool last = lws_is_final_fragment(c.wsi_) && lws_remaining_packet_payload(c.wsi_) == 0;
+  const auto result = c.rx.add(std::string_view(data, len), lws_is_first_fragment(c.wsi_) != 0,
+                               last, lws_frame_is_binary(c.wsi_) != 0);
   Hub& hub = c.server_.hub();
-  const std::size_t max = hub.config().limits.max_frame_bytes;
-  if (lws_is_first_fragment(c.wsi_)) {
-    c.rx.clear();
-    c.rx_too_large = false;
-    c.rx_text = !lws_frame_is_binary(c.wsi_);
+  switch (result) {
+    case MessageAssembler::Result::kIncomplete:
+      return 0;
+    case MessageAssembler::Result::kTooLarge:
+      hub.refuse_oversized(*c.session);
+      break;
+    case MessageAssembler::Result::kText:
+      hub.refuse_text_message(*c.session);
+      break;
+    case MessageAssembler::Result::kBinary:
+      hub.on_client_frame(*c.session, c.rx.message(), Server::now_us());
+      break;
   }
-  if (!c.rx_too_large) {
-    if (c.rx.size() + len > max) {
-      c.rx_too_large = true;
-      c.rx.clear();
-      c.rx.shrink_to_fit();
-    } else {
-      c.rx.append(data, len);
-    }
-  }
-  if (!lws_is_final_fragment(c.wsi_) || lws_remaining_packet_payload(c.wsi_) > 0) return 0;
-  if (c.rx_too_large) {
-    hub.metrics().lane(Lane::kWebSocket).frames_in++;
-    hub.refuse_oversized(*c.session);
-  } else if (c.rx_text) {
-    hub.metrics().lane(Lane::kWebSocket).frames_in++;
-    hub.queue_call(*c.session, Hub::error_frame(0, v1::ERROR_CODE_BAD_REQUEST,
-                                                "text messages are not frames; send binary"));
-  } else {
-    hub.on_client_frame(*c.session, c.rx, Server::now_us());
-  }
-  // Released rather than cleared: client messages are rare next to the idle time, and an
-  // idle session should not hold the capacity of its largest message.
-  std::string().swap(c.rx);
+  c.rx.release();
   return 0;
-}
-
-// Appends one unmasked server-to-client binary WebSocket frame (RFC 6455 §5.2).
-void append_ws_frame(std::string& out, std::string_view payload) {
-  out.push_back(static_cast<char>(0x82));  // FIN + binary
-  const std::size_t n = payload.size();
-  if (n < 126) {
-    out.push_back(static_cast<char>(n));
-  } else if (n <= 0xffff) {
-    out.push_back(126);
-    out.push_back(static_cast<char>(n >> 8));
-    out.push_back(static_cast<char>(n & 0xff));
-  } else {
-    out.push_back(127);
-    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(n >> shift));
-  }
-  out.append(payload);
 }
 
 // Several queued frames go out in one TLS write: one syscall instead of one per frame.
@@ -336,13 +307,6 @@ int callback_ws(struct lws* wsi, enum lws_callback_reasons reason, void* user, v
         SSL_CTX* ctx = static_cast<SSL_CTX*>(user);
         SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
         SSL_CTX_set_num_tickets(ctx, 0);
-      }
-      return 0;
-
-    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-      // Another thread (the MQTT link) poked the loop: broker messages are waiting.
-      if (struct lws_context* ctx = lws_get_context(wsi)) {
-        static_cast<Server*>(lws_context_user(ctx))->drain_broker();
       }
       return 0;
 

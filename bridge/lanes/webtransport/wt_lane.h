@@ -7,47 +7,49 @@
 //   ways; each record goes to Hub::on_client_frame; the session queue's shared frames go
 //   back as records, gathered into one stream write;
 // - QoS 0 envelopes go as datagrams (one Frame each) when the client's subscription asked
-//   (Subscription.datagrams) and the frame fits the path's datagram size; otherwise, and
+//   (Session::wants_datagram) and the frame fits the path's datagram size; otherwise, and
 //   for everything else, on the stream;
 // - writes stop when the stream's send buffer is full and resume on the peer's ACKs, so the
 //   hub's bounded queue (and its slow-consumer policy) is what absorbs a slow client.
+//
+// The lane owns no socket: WtService runs the QUIC server and calls it. Tests drive it
+// with a scripted webtransport::Server.
 #pragma once
 
-#include <libwebsockets.h>
-
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "config.h"
-#include "datagram_route.h"
 #include "hub.h"
 #include "laneway/webtransport/server.h"
 #include "laneway/wire/length_prefix.h"
-#include "wt_certificate.h"
-#include "wt_event_loop.h"
 
 namespace laneway::bridge {
 
 class WtLane final : public webtransport::Handler {
  public:
-  WtLane(const BridgeConfig& config, Hub& hub);
+  // `defer_writes` asks the event loop to call write_pending() soon (never synchronously).
+  WtLane(const BridgeConfig& config, Hub& hub, std::function<void()> defer_writes);
   ~WtLane() override;
   WtLane(const WtLane&) = delete;
   WtLane& operator=(const WtLane&) = delete;
 
-  // Binds the UDP sockets, loads the certificate and joins the lws loop through `vhost`.
-  bool start(struct lws_context* context, struct lws_vhost* vhost, std::string& error);
-  // Leaves the lws loop (before the context is destroyed) and ends every session.
-  void stop();
+  // The QUIC server this lane handles; before its first callback.
+  void bind(webtransport::Server& server) { server_ = &server; }
+  // Writes the channels that asked for it since the last call.
+  void write_pending();
+  // Once a second: closes the channels whose grace period after their last frame ended.
+  void every_second(std::int64_t now_us);
+  // Ends every session (the server is going away).
+  void close_all();
 
-  // For /api/info: the UDP port and the certificate hashes (current first).
-  std::uint16_t port() const;
-  std::vector<std::string> certificate_hashes() const;
-  // For /metrics.
-  WebTransportSample sample() const;
+  std::uint64_t datagram_fallbacks() const { return datagram_fallbacks_; }
+  std::uint64_t refused() const { return refused_; }
+  std::size_t channel_count() const { return channels_.size(); }
 
   // --- webtransport::Handler ---
   int on_session_request(const webtransport::SessionRequest& request) override;
@@ -64,8 +66,9 @@ class WtLane final : public webtransport::Handler {
   void on_connection_migrated(std::uint64_t connection, std::string_view new_remote) override;
 
  private:
-  struct WtSession final : LaneSink {
-    WtSession(WtLane& lane, webtransport::SessionRef ref, std::size_t max_frame_bytes)
+  // One WebTransport session carrying one bridge session.
+  struct WtChannel final : LaneSink {
+    WtChannel(WtLane& lane, webtransport::SessionRef ref, std::size_t max_frame_bytes)
         : lane_(lane), ref(ref), decoder(max_frame_bytes) {}
     void request_write() override { lane_.want_write(*this); }
 
@@ -74,34 +77,35 @@ class WtLane final : public webtransport::Handler {
     Session* session = nullptr;
     std::int64_t frame_stream = -1;  // the client's first bidi stream
     wire::LengthPrefixDecoder decoder;
-    DatagramSubscriptions datagrams;
     bool write_pending = false;
     bool fin_sent = false;  // our side of the frame stream is finished (closing)
     std::int64_t close_at_us = 0;
   };
 
-  void want_write(WtSession& w);
-  void write_pending();
-  void write_session(WtSession& w);
-  bool wants_datagram(WtSession& w, const QueuedFrame& item);
-  void on_record(WtSession& w, std::string_view record);
+  void want_write(WtChannel& c);
+  void write_channel(WtChannel& c);
   // Ends the session from our side once its last frames had time to arrive.
-  void finish(WtSession& w, std::uint32_t code, const char* reason);
-  void every_second();
-  WtSession* find(webtransport::SessionRef ref);
+  void finish(WtChannel& c, std::uint32_t code, const char* reason);
+  WtChannel* find(webtransport::SessionRef ref);
 
   const BridgeConfig& config_;
   const WebTransportConfig& wt_config_;
   Hub& hub_;
-  std::unique_ptr<webtransport::Server> server_;
-  std::unique_ptr<WtEventLoop> loop_;
-  std::unique_ptr<CertificateRotation> certificate_;
-  std::map<webtransport::SessionRef, std::unique_ptr<WtSession>> sessions_;
+  std::function<void()> defer_writes_;
+  webtransport::Server* server_ = nullptr;
+  std::map<webtransport::SessionRef, std::unique_ptr<WtChannel>> channels_;
   std::vector<webtransport::SessionRef> pending_;
-  FrameClassifier classifier_;
   std::string batch_;  // reused stream write buffer
   std::uint64_t datagram_fallbacks_ = 0;
   std::uint64_t refused_ = 0;
 };
+
+// Our side of a closing session's frame stream is finished first; the session itself is
+// closed this long after, so the final frames (errors) reach the client before the
+// CLOSE_WEBTRANSPORT_SESSION capsule ends everything.
+inline constexpr std::int64_t kWtCloseGraceUs = 1'000'000;
+// Unacknowledged bytes held per frame stream. The hub's per-session queue (bounded by
+// limits.queue_max_bytes, with the slow-consumer policy) absorbs a client beyond that.
+inline constexpr std::size_t kWtStreamSendBuffer = 256 * 1024;
 
 }  // namespace laneway::bridge

@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 
+#include "authorization.h"
+#include "http_status.h"
 #include "http_util.h"
 #include "laneway/wire/frame_codec.h"
 #include "server.h"
@@ -23,7 +25,8 @@ constexpr const char* kProtobuf = "application/x-protobuf";
 // and a late reply finds nobody to answer.
 struct ReplySlot {
   struct lws* wsi = nullptr;
-  std::string frame;  // the encoded reply, once there is one
+  std::string frame;                                 // the encoded reply, once there is one
+  v1::ErrorCode error = v1::ERROR_CODE_UNSPECIFIED;  // the reply's, when it is an error
   bool ready = false;
   bool held = false;  // the hub kept the Reply: a reply must wake the connection to be sent
 };
@@ -55,16 +58,6 @@ std::string frame_bytes(const v1::CallFrame& call) {
   std::string out;
   wire::encode_frame(f, out, std::size_t{64} << 20);
   return out;
-}
-
-// A refused connect: 503 when retrying later may work, else 403 (the body says exactly).
-unsigned refusal_status(const std::string& frame) {
-  v1::Frame f;
-  if (wire::decode_frame(frame, f) == wire::WireError::kOk && f.has_call() &&
-      f.call().error().code() == v1::ERROR_CODE_UNAVAILABLE) {
-    return 503;
-  }
-  return 403;
 }
 
 int reply_error(struct lws* wsi, PerRequest& req, unsigned status, v1::ErrorCode code,
@@ -117,11 +110,12 @@ int complete(struct lws* wsi, PerRequest& req) {
     const std::shared_ptr<ReplySlot> s = slot.lock();
     if (!s || s->ready) return;
     s->frame = frame_bytes(r);
+    s->error = r.has_error() ? r.error().code() : v1::ERROR_CODE_UNSPECIFIED;
     s->ready = true;
     if (s->held) lws_callback_on_writable(s->wsi);  // answered from outside this request
   };
 
-  bool held = false;
+  CallOutcome outcome;
   if (req.session_id.empty()) {
     if (call.body_case() != v1::CallFrame::kConnect) {
       return reply_error(wsi, req, 401, v1::ERROR_CODE_UNAUTHORIZED, "connect first", call.id());
@@ -129,18 +123,15 @@ int complete(struct lws* wsi, PerRequest& req) {
     Session* s = hub.open(Lane::kSse, nullptr, req.origin, now);
     if (!s) return reply_error(wsi, req, 503, v1::ERROR_CODE_UNAVAILABLE, "bridge full", call.id());
     hub.detach(*s, now);  // until its event stream attaches
-    held = hub.handle_call(*s, call, capture, now);
-    if (s->closing) {
-      // The refusal went to the session queue or to `capture`; it belongs in this response.
-      std::string reply = req.reply->ready ? std::move(req.reply->frame) : std::string();
-      while (!s->queue.empty()) {
-        reply = std::string(s->queue.front().frame->bytes());
-        s->queue.pop();
-      }
+    outcome = hub.handle_call(*s, call, capture, now);
+    if (outcome.is_refused() && s->closing) {
+      // Refused, and the session with it: this response carries the error.
       req.reply.reset();
       hub.close(s);
-      const unsigned status = refusal_status(reply);
-      return http::respond(wsi, req.response, status, kProtobuf, reply, cors(req.origin));
+      return http::respond(wsi, req.response, connect_refusal_status(outcome.code), kProtobuf,
+                           frame_bytes(Hub::error_frame(call.id(), outcome.code, outcome.message,
+                                                        outcome.retry_after_ms)),
+                           cors(req.origin));
     }
     req.created_session = s->id;
   } else {
@@ -151,9 +142,9 @@ int complete(struct lws* wsi, PerRequest& req) {
     if (s->app && !origin_allowed(*s->app, req.origin)) {
       return reply_error(wsi, req, 403, v1::ERROR_CODE_FORBIDDEN, "origin not allowed", call.id());
     }
-    held = hub.handle_call(*s, call, capture, now);
+    outcome = hub.handle_call(*s, call, capture, now);
   }
-  if (held) {
+  if (outcome.is_held()) {
     // The hub answers once the broker acknowledged the subscription (or gave up); the
     // transaction stays open until then and is answered from HTTP_WRITEABLE.
     req.reply->held = true;
@@ -178,6 +169,7 @@ int complete(struct lws* wsi, PerRequest& req) {
 // HTTP_WRITEABLE after the hub answered a held request.
 int answer_held(struct lws* wsi, PerRequest& req) {
   std::string reply = std::move(req.reply->frame);
+  const v1::ErrorCode error = req.reply->error;
   req.reply.reset();
   lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
   Hub& hub = Server::from(wsi).hub();
@@ -187,7 +179,7 @@ int answer_held(struct lws* wsi, PerRequest& req) {
     if (s && s->closing) {
       // Its connect was refused: this response carries the error, and nothing else will.
       hub.close(s);
-      status = refusal_status(reply);
+      status = connect_refusal_status(error);
     }
   }
   auto& counters = hub.metrics().lane(Lane::kSse);

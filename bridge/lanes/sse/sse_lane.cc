@@ -5,9 +5,10 @@
 #include <cstring>
 #include <limits>
 
+#include "authorization.h"
+#include "http_status.h"
 #include "http_util.h"
 #include "jwt_verifier.h"
-#include "laneway/wire/frame_codec.h"
 #include "server.h"
 
 namespace laneway::bridge {
@@ -24,41 +25,8 @@ struct PerSession {
   PerRequest* req;
 };
 
-unsigned status_for(v1::ErrorCode code) {
-  switch (code) {
-    case v1::ERROR_CODE_UNAUTHORIZED:
-    case v1::ERROR_CODE_TOKEN_EXPIRED:
-      return 401;
-    case v1::ERROR_CODE_FORBIDDEN:
-      return 403;
-    case v1::ERROR_CODE_TOO_LARGE:
-      return 413;
-    case v1::ERROR_CODE_RATE_LIMITED:
-      return 429;
-    case v1::ERROR_CODE_UNAVAILABLE:
-      return 503;
-    default:
-      return 400;
-  }
-}
-
 int refuse(struct lws* wsi, PerRequest& req, unsigned status, const std::string& message) {
   return http::respond(wsi, req.refusal, status, "text/plain", message + "\n");
-}
-
-// The error a failed connect left in the session queue.
-v1::Error last_error(Session& s) {
-  v1::Error error;
-  error.set_code(v1::ERROR_CODE_BAD_REQUEST);
-  while (!s.queue.empty()) {
-    v1::Frame f;
-    if (wire::decode_frame(s.queue.front().frame->bytes(), f) == wire::WireError::kOk &&
-        f.has_call() && f.call().has_error()) {
-      error = f.call().error();
-    }
-    s.queue.pop();
-  }
-  return error;
 }
 
 // Replays what the session missed and returns the position the new stream's event ids
@@ -175,7 +143,7 @@ int open_stream(struct lws* wsi, PerRequest& req) {
     // it answers: the stream is open by then, and a refusal is its last event. The session
     // ends with the stream, so the hub never calls this after `stream` is gone.
     SseStream* raw = stream.get();
-    const bool held = hub.handle_call(
+    const CallOutcome outcome = hub.handle_call(
         *s, call,
         [&hub, s, raw, last_event_id](const v1::CallFrame& r) {
           hub.queue_call(*s, r);
@@ -184,11 +152,10 @@ int open_stream(struct lws* wsi, PerRequest& req) {
           }
         },
         now);
-    if (s->closing && !held) {
+    if (outcome.is_refused() && s->closing) {
       // Refused at once: an HTTP status says so before any stream starts.
-      const v1::Error error = last_error(*s);
       hub.close(s);
-      return refuse(wsi, req, status_for(error.code()), error.message());
+      return refuse(wsi, req, http_status_for(outcome.code), outcome.message);
     }
     stream->session = s;
     stream->owns_session = true;

@@ -1,0 +1,157 @@
+// The requests that leave subscriptions alone: publish (and the broker's PUBACK), history,
+// presence, token refresh.
+#include <algorithm>
+
+#include "authorization.h"
+#include "hub.h"
+#include "laneway/wire/frame_codec.h"
+#include "laneway/wire/topic_filter.h"
+
+namespace laneway::bridge {
+
+CallOutcome Hub::handle_publish(Session& s, const v1::CallFrame& call, const Reply& reply,
+                                std::int64_t now_us) {
+  const v1::PublishRequest& req = call.publish();
+  const std::uint32_t id = call.id();
+  if (!wire::is_valid_topic(req.topic()) || req.topic().front() == '$' || req.qos() > 1) {
+    return refuse_call(reply, id, v1::ERROR_CODE_BAD_REQUEST, "bad topic or qos");
+  }
+  if (!may_publish(s, req.topic())) {
+    return refuse_call(reply, id, v1::ERROR_CODE_FORBIDDEN, "publish not allowed: " + req.topic());
+  }
+  if (req.payload().size() > config_.limits.max_frame_bytes) {
+    return refuse_call(reply, id, v1::ERROR_CODE_TOO_LARGE, "payload too large");
+  }
+  if (const std::uint32_t wait = s.publish_limiter.take(now_us)) {
+    return refuse_call(reply, id, v1::ERROR_CODE_RATE_LIMITED, "publish rate exceeded", wait);
+  }
+  v1::Frame frame;
+  v1::Envelope* env = frame.mutable_envelope();
+  env->set_topic(req.topic());
+  env->set_payload(req.payload());
+  env->set_timestamp_us(now_us);
+  env->set_origin(s.app->id + ":" + s.claims.subject);
+  env->set_content_type(req.content_type());
+  env->set_qos(req.qos());
+  env->set_retain(req.retain());
+  std::string bytes;
+  int mid = 0;
+  if (wire::encode_frame(frame, bytes, std::size_t{64} << 20) == wire::WireError::kOk &&
+      upstream_.connected()) {
+    mid = upstream_.publish(std::string(kInPrefix) + req.topic(), bytes,
+                            static_cast<int>(req.qos()), req.retain());
+  }
+  if (mid == 0) {
+    return refuse_call(reply, id, v1::ERROR_CODE_UNAVAILABLE, "broker unavailable", 1000);
+  }
+  metrics_.client_publish();
+  if (req.qos() == 1) {
+    // Answered once the broker accepted it (on_publish_ack), on the session's queue.
+    publishes_.track(mid, PendingPublish{s.id, id, now_us + kPublishAckTimeoutUs});
+    return CallOutcome::answered();
+  }
+  v1::CallFrame result;
+  result.set_id(id);
+  result.mutable_publish_result();
+  reply(result);
+  return CallOutcome::answered();
+}
+
+void Hub::on_publish_ack(int mid, int reason) {
+  on_rpc_ack(mid, reason);
+  const auto pending = publishes_.on_ack(mid);
+  if (!pending) return;
+  Session* s = find(pending->session_id);
+  if (!s) return;
+  if (reason >= 0x80) {
+    queue_call(*s, error_frame(pending->call_id, v1::ERROR_CODE_FORBIDDEN,
+                               "the broker refused the publish"));
+    return;
+  }
+  v1::CallFrame result;
+  result.set_id(pending->call_id);
+  result.mutable_publish_result();
+  queue_call(*s, result);
+}
+
+void Hub::expire_publishes(std::int64_t now_us) {
+  for (const PendingPublish& p : publishes_.expire(now_us)) {
+    if (Session* s = find(p.session_id)) {
+      queue_call(*s, error_frame(p.call_id, v1::ERROR_CODE_UNAVAILABLE,
+                                 "the broker did not acknowledge the publish", 1000));
+    }
+  }
+}
+
+CallOutcome Hub::handle_history(Session& s, const v1::CallFrame& call, const Reply& reply) {
+  const v1::HistoryRequest& req = call.history();
+  if (!wire::is_valid_topic(req.topic()) || req.topic().front() == '$') {
+    return refuse_call(reply, call.id(), v1::ERROR_CODE_BAD_REQUEST, "bad topic");
+  }
+  if (!may_read_topic(s, req.topic())) {
+    return refuse_call(reply, call.id(), v1::ERROR_CODE_FORBIDDEN,
+                       "history not allowed: " + req.topic());
+  }
+  std::size_t limit = config_.limits.history_request_max;
+  if (req.limit() > 0) limit = std::min<std::size_t>(limit, req.limit());
+  const bool from_oldest = !req.has_since();
+  Replay r = from_oldest ? history_.since_position(req.topic(), 0, 0, limit)
+                         : history_.since_position(req.topic(), req.since().epoch(),
+                                                   req.since().seq(), limit);
+  // "From the oldest kept" is a complete answer when nothing of the topic was dropped.
+  GroupBuilder group(from_oldest ? !r.entries.empty() && r.entries.front().seq == 1 : r.recovered);
+  for (const HistoryEntry& e : r.entries) {
+    if (group.bytes() + e.frame->size() > config_.limits.max_frame_bytes) {
+      group.set_recovered(false);  // truncated: the client asks again from the last seq
+      break;
+    }
+    group.add(e);
+  }
+  v1::CallFrame result;
+  result.set_id(call.id());
+  *result.mutable_history_result()->mutable_group() = group.take_frame().group();
+  reply(result);
+  return CallOutcome::answered();
+}
+
+CallOutcome Hub::handle_presence(Session& s, const v1::CallFrame& call, const Reply& reply) {
+  const std::string& asked = call.presence().filter();
+  const std::string filter = asked.empty() ? std::string("+") : asked;
+  if (!wire::is_valid_filter(filter) || filter.find('/') != std::string::npos) {
+    return refuse_call(reply, call.id(), v1::ERROR_CODE_BAD_REQUEST, "bad presence filter");
+  }
+  v1::CallFrame result;
+  result.set_id(call.id());
+  auto* pr = result.mutable_presence_result();
+  presence_.for_each_device(filter, [&](const v1::Presence& presence) {
+    if (may_see_device(s, presence.client_id())) *pr->add_clients() = presence;
+  });
+  reply(result);
+  return CallOutcome::answered();
+}
+
+CallOutcome Hub::handle_refresh(Session& s, const v1::CallFrame& call, const Reply& reply,
+                                std::int64_t now_us) {
+  TokenClaims claims;
+  const TokenError terr = verify_token(*s.app, call.refresh().token(), now_us / 1'000'000, claims);
+  if (terr != TokenError::kOk) {
+    return refuse_call(reply, call.id(), v1::ERROR_CODE_UNAUTHORIZED, describe(terr));
+  }
+  if (claims.subject != s.claims.subject) {
+    return refuse_call(reply, call.id(), v1::ERROR_CODE_FORBIDDEN,
+                       "refresh token has another subject");
+  }
+  s.claims = std::move(claims);
+  // A narrower token ends the subscriptions it no longer allows.
+  const std::vector<std::string> filters = s.filters;
+  for (const auto& f : filters) {
+    if (check_subscribe(s, f) != v1::ERROR_CODE_UNSPECIFIED) remove_subscription(s, f);
+  }
+  v1::CallFrame result;
+  result.set_id(call.id());
+  result.mutable_refresh_result()->set_expires_at_s(s.claims.expires_at_s);
+  reply(result);
+  return CallOutcome::answered();
+}
+
+}  // namespace laneway::bridge

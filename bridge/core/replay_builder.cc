@@ -1,0 +1,40 @@
+#include "replay_builder.h"
+
+#include <algorithm>
+
+#include "laneway/wire/frame_codec.h"
+
+namespace laneway::bridge {
+
+GroupBuilder::GroupBuilder(bool recovered) : group_(frame_.mutable_group()) {
+  group_->set_reason(v1::GroupEnvelope::REASON_HISTORY);
+  group_->set_recovered(recovered);
+}
+
+void GroupBuilder::add(const v1::Envelope& envelope, std::size_t stored_bytes,
+                       std::uint64_t offset) {
+  v1::Span*& span = spans_[envelope.topic()];
+  if (!span) {
+    span = group_->add_spans();
+    span->set_topic(envelope.topic());
+    span->set_epoch(envelope.epoch());
+    span->set_from_seq(envelope.seq());
+  }
+  span->set_to_seq(envelope.seq());
+  *group_->add_envelopes() = envelope;
+  bytes_ += stored_bytes;
+  offset_ = std::max(offset_, offset);
+}
+
+bool GroupBuilder::add(const HistoryEntry& entry) {
+  v1::Frame stored;
+  if (wire::decode_frame(entry.frame->bytes(), stored, kMaxBrokerFrameBytes) !=
+          wire::WireError::kOk ||
+      !stored.has_envelope()) {
+    return false;
+  }
+  add(stored.envelope(), entry.frame->size(), entry.offset);
+  return true;
+}
+
+}  // namespace laneway::bridge
