@@ -3,7 +3,7 @@
 // dashboards; one envelope of a random device goes to the hub at a time. Side by side in
 // one run, per envelope, CPU time of:
 //   - the whole Hub::on_broker_message (decode, history, match, queue);
-//   - the match step as the 0.1 hub did it: every distinct filter tested with
+//   - the match step as the hub did it before the tree: every distinct filter tested with
 //     wire::topic_matches (reproduced here as the baseline);
 //   - the match step through the subscription tree the hub uses now (TopicTree).
 // Both match steps find the same receivers (checked). Nothing is asserted on time.
@@ -135,7 +135,7 @@ struct Receiver {
   std::uint64_t mark = 0;
 };
 
-// The 0.1 hub's match: every distinct filter against the topic.
+// The match before the tree: every distinct filter against the topic.
 double linear_us_per_envelope(const Setup& setup, std::vector<Receiver>& receivers,
                               std::size_t& found) {
   std::unordered_map<std::string, std::unordered_set<Receiver*>> index;
