@@ -1,5 +1,6 @@
-// What became of one client request (Hub::handle_call), so a lane that answers over its own
-// channel (POST /v1/call, the SSE stream's opening connect) knows without decoding frames.
+// What became of one client request (Hub::handle_call). A request can also end its session
+// after being answered (a granted connect whose replay overflows the queue): lanes that
+// answer over their own channel check Session::closing and Session::final_error too.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,8 @@ struct CallOutcome {
     // Answered with this error: to `reply`, or on the session queue when the refusal also
     // ends the session (Session::closing is then set).
     kRefused,
+    // Not answered at all: the session is closing already (its final error is out).
+    kDropped,
   };
 
   static CallOutcome answered() { return {}; }
@@ -33,6 +36,8 @@ struct CallOutcome {
                              std::uint32_t retry_after_ms = 0) {
     return {Kind::kRefused, code, std::move(message), retry_after_ms};
   }
+
+  static CallOutcome dropped() { return {Kind::kDropped, v1::ERROR_CODE_UNSPECIFIED, {}, 0}; }
 
   bool is_held() const { return kind == Kind::kHeld; }
   bool is_refused() const { return kind == Kind::kRefused; }

@@ -1,8 +1,8 @@
 // Connects and subscribes answered only once the broker holds every filter they name
 // (docs/bridge.md "Resume"): a request whose filters are not acknowledged yet waits here,
 // with the Reply that answers it, until the broker's SUBACK (or its deadline). Bounded per
-// session and bridge-wide; each entry holds one upstream reference per filter, which the
-// hub gives back when it settles the entry.
+// session and bridge-wide; each entry holds one upstream reference per filter, which a
+// grant hands on to the session's subscription and a refusal or close gives back.
 //
 // This part only keeps the list and the session's counters; what an answer says is the
 // hub's (grant or refuse).

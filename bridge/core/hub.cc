@@ -123,6 +123,7 @@ void Hub::fail_and_close(Session& s, v1::ErrorCode code, const std::string& mess
   if (SharedFrame shared = encode_call(error_frame(id, code, message))) {
     s.queue.push_unbounded(QueuedFrame{std::move(shared), 0});
   }
+  s.final_error = Session::FinalError{id, code, message, 0};
   s.closing = true;
   wake(s);
 }
@@ -192,7 +193,7 @@ CallOutcome Hub::refuse_and_close(Session& s, std::uint32_t id, v1::ErrorCode co
 
 CallOutcome Hub::handle_call(Session& s, const v1::CallFrame& call, const Reply& reply,
                              std::int64_t now_us) {
-  if (s.closing) return CallOutcome::refused(v1::ERROR_CODE_BAD_REQUEST, "session closing");
+  if (s.closing) return CallOutcome::dropped();
   clock_us_ = std::max(clock_us_, now_us);
   const std::uint32_t id = call.id();
   if (const std::uint32_t wait = s.call_limiter.take(now_us)) {

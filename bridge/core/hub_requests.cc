@@ -109,7 +109,8 @@ CallOutcome Hub::handle_history(Session& s, const v1::CallFrame& call, const Rep
   }
   v1::CallFrame result;
   result.set_id(call.id());
-  *result.mutable_history_result()->mutable_group() = group.take_frame().group();
+  v1::Frame built = group.take_frame();
+  result.mutable_history_result()->mutable_group()->Swap(built.mutable_group());
   reply(result);
   return CallOutcome::answered();
 }

@@ -135,16 +135,16 @@ CallOutcome Hub::refuse(Session& s, std::uint32_t id, bool connect,
                         v1::ErrorCode code, const std::string& message,
                         std::uint32_t retry_after_ms) {
   release_filters(subs);
-  const CallOutcome outcome = CallOutcome::refused(code, message, retry_after_ms);
-  if (connect && s.closing) return outcome;
+  if (connect && s.closing) return CallOutcome::dropped();
   reply(error_frame(id, code, message, retry_after_ms));
   if (connect) {
     // A connect is all-or-nothing: like its other refusals, this one ends the session. It
     // went through `reply` (which for POST /v1/call is the HTTP response, not the queue).
+    s.final_error = Session::FinalError{id, code, message, retry_after_ms};
     s.closing = true;
     wake(s);
   }
-  return outcome;
+  return CallOutcome::refused(code, message, retry_after_ms);
 }
 
 void Hub::release_filters(const std::vector<v1::Subscription>& subs) {

@@ -27,7 +27,6 @@ class PresenceTable {
       if (presence.role() == "device" && matches(filter, client)) fn(presence);
     }
   }
-  std::size_t size() const { return clients_.size(); }
 
  private:
   static bool matches(const std::string& filter, const std::string& client);

@@ -24,7 +24,6 @@ class PublishTracker {
   std::optional<PendingPublish> on_ack(int mid);
   // Removes and returns every publish whose deadline is at or before `now_us`.
   std::vector<PendingPublish> expire(std::int64_t now_us);
-  std::size_t size() const { return pending_.size(); }
 
  private:
   std::unordered_map<int, PendingPublish> pending_;

@@ -26,15 +26,14 @@ void GroupBuilder::add(const v1::Envelope& envelope, std::size_t stored_bytes,
   offset_ = std::max(offset_, offset);
 }
 
-bool GroupBuilder::add(const HistoryEntry& entry) {
+void GroupBuilder::add(const HistoryEntry& entry) {
   v1::Frame stored;
   if (wire::decode_frame(entry.frame->bytes(), stored, kMaxBrokerFrameBytes) !=
           wire::WireError::kOk ||
       !stored.has_envelope()) {
-    return false;
+    return;
   }
   add(stored.envelope(), entry.frame->size(), entry.offset);
-  return true;
 }
 
 }  // namespace laneway::bridge

@@ -22,9 +22,9 @@ class GroupBuilder {
 
   // Adds one envelope, of `stored_bytes` as the broker sent it, at stream offset `offset`.
   void add(const v1::Envelope& envelope, std::size_t stored_bytes, std::uint64_t offset);
-  // Adds a history entry (its stored Frame decoded); false, adding nothing, when the
-  // stored bytes are not an envelope.
-  bool add(const HistoryEntry& entry);
+  // Adds a history entry (its stored Frame decoded); skips it when the stored bytes are
+  // not an envelope (history only ever holds envelopes the hub decoded once already).
+  void add(const HistoryEntry& entry);
   void set_recovered(bool recovered) { group_->set_recovered(recovered); }
 
   bool empty() const { return group_->envelopes_size() == 0; }
@@ -32,7 +32,6 @@ class GroupBuilder {
   std::size_t bytes() const { return bytes_; }
   // Highest stream offset of the envelopes added (0 when none had one).
   std::uint64_t offset() const { return offset_; }
-  const v1::GroupEnvelope& group() const { return *group_; }
   // The Frame{group}; the builder is spent after this.
   v1::Frame take_frame() { return std::move(frame_); }
 

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "jwt_verifier.h"
+#include "laneway.pb.h"
 #include "metrics.h"
 #include "outbound_queue.h"
 #include "rate_limiter.h"
@@ -58,6 +59,14 @@ struct Session {
   // Set once a final error is queued: the hub delivers nothing more and the lane closes
   // the transport after writing what is queued.
   bool closing = false;
+  // That final error, so a lane answering over its own channel (POST /v1/call, the opening
+  // of a standalone SSE stream) can say it without decoding the queue.
+  struct FinalError {
+    std::uint32_t call_id = 0;
+    v1::ErrorCode code = v1::ERROR_CODE_UNSPECIFIED;
+    std::string message;
+    std::uint32_t retry_after_ms = 0;
+  } final_error;
   const AppConfig* app = nullptr;
   TokenClaims claims;
   std::vector<std::string> filters;           // active subscriptions

@@ -1,5 +1,5 @@
 // Which sessions receive which topics, and the broker subscriptions behind them. One owner
-// for the three pieces of state that must agree (docs/architecture.md "Subscriptions"):
+// for the three pieces of state that must agree (docs/architecture.md "The session core"):
 //
 //  - receivers: a topic tree of filter → sessions joined to exactly that filter, so the
 //    fan-out of one envelope visits the matching filters only;

@@ -16,31 +16,11 @@
 #include <unordered_set>
 #include <vector>
 
+#include "laneway/wire/topic_levels.h"
+
 namespace laneway::bridge {
 
 namespace topic_tree_detail {
-
-// Splits a topic or filter into levels exactly as wire::topic_matches does.
-class Levels {
- public:
-  explicit Levels(std::string_view text) : rest_(text) {}
-  bool next(std::string_view& level) {
-    if (done_) return false;
-    const std::size_t slash = rest_.find('/');
-    if (slash == std::string_view::npos) {
-      level = rest_;
-      done_ = true;
-    } else {
-      level = rest_.substr(0, slash);
-      rest_.remove_prefix(slash + 1);
-    }
-    return true;
-  }
-
- private:
-  std::string_view rest_;
-  bool done_ = false;
-};
 
 struct StringHash {
   using is_transparent = void;
@@ -55,7 +35,7 @@ class TopicTree {
   // Adds `who` under `filter`; false when it was there already.
   bool insert(std::string_view filter, Subscriber who) {
     Node* node = &root_;
-    topic_tree_detail::Levels levels(filter);
+    wire::TopicLevels levels(filter);
     std::string_view level;
     while (levels.next(level)) node = &node->child(level);
     if (!node->subscribers.insert(who).second) return false;
@@ -67,7 +47,7 @@ class TopicTree {
   bool erase(std::string_view filter, Subscriber who) {
     std::vector<std::pair<Node*, std::string_view>> path;  // parent, level taken from it
     Node* node = &root_;
-    topic_tree_detail::Levels levels(filter);
+    wire::TopicLevels levels(filter);
     std::string_view level;
     while (levels.next(level)) {
       Node* next = node->find(level);
@@ -90,14 +70,13 @@ class TopicTree {
   template <typename Fn>
   void for_each_match(std::string_view topic, Fn&& fn) const {
     const bool dollar = !topic.empty() && topic.front() == '$';
-    match(root_, topic_tree_detail::Levels(topic), /*at_root=*/true, dollar, fn);
+    match(root_, wire::TopicLevels(topic), /*at_root=*/true, dollar, fn);
   }
 
-  // True when some filter held matches `topic`.
+  // True when some filter held matches `topic` (stops at the first).
   bool any_match(std::string_view topic) const {
-    bool found = false;
-    for_each_match(topic, [&](const Subscriber&) { found = true; });
-    return found;
+    const bool dollar = !topic.empty() && topic.front() == '$';
+    return any(root_, wire::TopicLevels(topic), /*at_root=*/true, dollar);
   }
 
   std::size_t entries() const { return entries_; }  // (filter, subscriber) pairs
@@ -145,8 +124,7 @@ class TopicTree {
   };
 
   template <typename Fn>
-  static void match(const Node& node, topic_tree_detail::Levels rest, bool at_root, bool dollar,
-                    Fn& fn) {
+  static void match(const Node& node, wire::TopicLevels rest, bool at_root, bool dollar, Fn& fn) {
     const bool wildcards = !(at_root && dollar);
     // `#` matches what is left, including nothing (`a/#` matches `a`).
     if (node.hash && wildcards) {
@@ -161,6 +139,18 @@ class TopicTree {
       match(*it->second, rest, false, dollar, fn);
     }
     if (node.plus && wildcards) match(*node.plus, rest, false, dollar, fn);
+  }
+
+  static bool any(const Node& node, wire::TopicLevels rest, bool at_root, bool dollar) {
+    const bool wildcards = !(at_root && dollar);
+    if (node.hash && wildcards && !node.hash->subscribers.empty()) return true;
+    std::string_view level;
+    if (!rest.next(level)) return !node.subscribers.empty();
+    if (auto it = node.children.find(level);
+        it != node.children.end() && any(*it->second, rest, false, dollar)) {
+      return true;
+    }
+    return node.plus && wildcards && any(*node.plus, rest, false, dollar);
   }
 
   Node root_;

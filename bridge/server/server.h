@@ -2,7 +2,7 @@
 // per listen address, one protocol handler per lane or route, a one-second timer, and the
 // hand-over of broker batches to the event-loop thread. The only mutable state outside
 // per-connection structs lives here, reachable from callbacks through the context's user
-// pointer (docs/architecture.md "Threads").
+// pointer (docs/architecture.md "The bridge's threads, and what crosses between them").
 #pragma once
 
 #include <libwebsockets.h>

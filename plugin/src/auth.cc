@@ -18,7 +18,7 @@ struct X509Deleter {
 };
 
 // A device may use its id as client id, or `<id>/<anything>` for extra clients; that
-// stops one device taking over another's connected by reusing its client id.
+// stops one device taking over another's MQTT session by reusing its client id.
 bool device_may_use_client_id(std::string_view device_id, std::string_view client_id) {
   if (client_id.substr(0, device_id.size()) != device_id) return false;
   return client_id.size() == device_id.size() || client_id[device_id.size()] == '/';

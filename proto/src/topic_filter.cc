@@ -2,33 +2,14 @@
 
 #include <cstddef>
 
+#include "laneway/wire/topic_levels.h"
+
 namespace laneway::wire {
 namespace {
 
 constexpr std::size_t kMaxTopicBytes = 65535;
 
-// Splits off the next level of `rest` (up to the next '/'). Returns false when `rest` was
-// already exhausted (`done`).
-class Levels {
- public:
-  explicit Levels(std::string_view text) : rest_(text) {}
-  bool next(std::string_view& level) {
-    if (done_) return false;
-    const std::size_t slash = rest_.find('/');
-    if (slash == std::string_view::npos) {
-      level = rest_;
-      done_ = true;
-    } else {
-      level = rest_.substr(0, slash);
-      rest_.remove_prefix(slash + 1);
-    }
-    return true;
-  }
-
- private:
-  std::string_view rest_;
-  bool done_ = false;
-};
+using Levels = TopicLevels;
 
 bool starts_with_dollar(std::string_view s) {
   return !s.empty() && s.front() == '$';

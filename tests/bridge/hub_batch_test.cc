@@ -102,6 +102,36 @@ TEST_F(HubBatchTest, OutcomesSayWhatBecameOfEachRequest) {
   EXPECT_TRUE(t->closing);
 }
 
+// A connect can be granted and still end its session: its own replay overflows the queue.
+// The outcome says answered; Session::final_error is what a lane answering over its own
+// channel (POST, a standalone SSE stream) reports.
+TEST_F(HubBatchTest, AConnectEndedByItsOwnReplayLeavesItsFinalError) {
+  config_.limits.queue_max_bytes = 600;  // test_config()'s history keeps 4 per topic
+  for (std::uint64_t seq = 1; seq <= 4; ++seq) {
+    hub_.on_broker_message("$lw/env/devices/d1/t",
+                           envelope_frame("devices/d1/t", seq, 9, std::string(200, 'x')), kNowUs);
+  }
+  Session* s = open();
+  v1::CallFrame call;
+  call.set_id(1);
+  call.mutable_connect()->set_app_id("demo");
+  call.mutable_connect()->set_token(token());
+  *call.mutable_connect()->add_subscriptions() = sub_since("devices/#", "devices/d1/t", 9, 0);
+  const CallOutcome outcome = hub_.handle_call(*s, call, collect(), kNowUs);
+  EXPECT_EQ(outcome.kind, CallOutcome::Kind::kAnswered);
+  ASSERT_EQ(replies.size(), 1u);
+  EXPECT_TRUE(replies[0].has_connect_result());
+  EXPECT_TRUE(s->closing);
+  EXPECT_EQ(s->final_error.code, v1::ERROR_CODE_SLOW_CONSUMER);
+  EXPECT_EQ(s->final_error.call_id, 0u);
+  // Whatever comes next on a closing session is dropped, not answered.
+  v1::CallFrame ping;
+  ping.set_id(2);
+  ping.mutable_ping();
+  EXPECT_EQ(hub_.handle_call(*s, ping, collect(), kNowUs).kind, CallOutcome::Kind::kDropped);
+  EXPECT_EQ(replies.size(), 1u);
+}
+
 TEST_F(HubBatchTest, SharedFramesCarryTheirKindTopicAndQos) {
   Session* s = open();
   connect(*s, token(), {sub("devices/#")});

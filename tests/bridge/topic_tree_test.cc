@@ -106,6 +106,7 @@ TEST(TopicTree, AgreesWithTopicMatchesOnRandomInput) {
       const std::multiset<int> got = matches(tree, t);
       EXPECT_EQ(std::set<int>(got.begin(), got.end()), unique) << "topic " << t;
       EXPECT_EQ(got.size(), unique.size()) << "topic " << t;
+      EXPECT_EQ(tree.any_match(t), !unique.empty()) << "topic " << t;
     }
   }
 }

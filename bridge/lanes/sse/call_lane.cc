@@ -124,13 +124,15 @@ int complete(struct lws* wsi, PerRequest& req) {
     if (!s) return reply_error(wsi, req, 503, v1::ERROR_CODE_UNAVAILABLE, "bridge full", call.id());
     hub.detach(*s, now);  // until its event stream attaches
     outcome = hub.handle_call(*s, call, capture, now);
-    if (outcome.is_refused() && s->closing) {
-      // Refused, and the session with it: this response carries the error.
+    if (s->closing && !outcome.is_held()) {
+      // Refused, or ended by its own replay: the session is gone and this response carries
+      // its final error.
+      const Session::FinalError error = s->final_error;
       req.reply.reset();
       hub.close(s);
-      return http::respond(wsi, req.response, connect_refusal_status(outcome.code), kProtobuf,
-                           frame_bytes(Hub::error_frame(call.id(), outcome.code, outcome.message,
-                                                        outcome.retry_after_ms)),
+      return http::respond(wsi, req.response, connect_refusal_status(error.code), kProtobuf,
+                           frame_bytes(Hub::error_frame(error.call_id, error.code, error.message,
+                                                        error.retry_after_ms)),
                            cors(req.origin));
     }
     req.created_session = s->id;

@@ -1,5 +1,5 @@
 // The HTTP status a refused request is answered with on the SSE + POST lane, from the typed
-// error the hub refused it with (docs/bridge.md "SSE + POST").
+// error the hub refused it with (docs/bridge.md "Lanes").
 #pragma once
 
 #include "laneway.pb.h"

@@ -152,10 +152,12 @@ int open_stream(struct lws* wsi, PerRequest& req) {
           }
         },
         now);
-    if (outcome.is_refused() && s->closing) {
-      // Refused at once: an HTTP status says so before any stream starts.
+    if (s->closing && !outcome.is_held()) {
+      // Refused at once, or ended by its own replay: an HTTP status says so before any
+      // stream starts, so a native EventSource stops instead of retrying.
+      const Session::FinalError error = s->final_error;
       hub.close(s);
-      return refuse(wsi, req, http_status_for(outcome.code), outcome.message);
+      return refuse(wsi, req, http_status_for(error.code), error.message);
     }
     stream->session = s;
     stream->owns_session = true;
