@@ -12,7 +12,9 @@
 # (simulated devices with certificates issued directly, 20), LANEWAY_CLAIM_DEVICES (more
 # simulated devices that provision themselves through the claim flow, 5),
 # LANEWAY_RUN_SECONDS (stop after N seconds; default: until Ctrl-C),
-# LANEWAY_DEV_TOKEN_TTL (lifetime of the dashboard's development sign-in token, 28800 s).
+# LANEWAY_DEV_TOKEN_TTL (lifetime of the dashboard's development sign-in token, 28800 s),
+# LANEWAY_BRIDGES (bridge replicas, 1: replica i serves HTTPS and WebTransport on
+# LANEWAY_HTTPS_PORT + i - 1; docs/scale.md "Bridge replicas").
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
@@ -24,6 +26,8 @@ https_port="${LANEWAY_HTTPS_PORT:-8443}"
 bind="${LANEWAY_BIND:-127.0.0.1}"
 devices="${LANEWAY_DEVICES:-20}"
 claim_devices="${LANEWAY_CLAIM_DEVICES:-5}"
+bridges="${LANEWAY_BRIDGES:-1}"
+[[ "$bridges" =~ ^[1-9][0-9]?$ ]] || { echo "LANEWAY_BRIDGES: 1 to 99" >&2; exit 2; }
 
 # shellcheck source=lib/system.sh
 . "$root/scripts/lib/system.sh"
@@ -42,10 +46,14 @@ mosquitto -c "$state/mosquitto.conf" >"$state/mosquitto.log" 2>&1 &
 pids+=($!)
 wait_for "mosquitto on $bind:$mqtt_port" 100 bash -c "exec 3<>/dev/tcp/$bind/$mqtt_port"
 
-# 3. Bridge: one development app, "dashboard"; the dashboard and the SDK bundle
-# (scripts/build.sh puts them in $build/web) are served by the bridge at / when built.
-write_bridge_config "$bind" "$https_port" "$bind" "$mqtt_port"
-start_bridge "$bind" "$https_port"
+# 3. Bridges: one development app, "dashboard"; the dashboard and the SDK bundle
+# (scripts/build.sh puts them in $build/web) are served by every replica at / when built.
+replica_urls=""
+for ((i = 1; i <= bridges; i++)); do replica_urls+="https://$bind:$((https_port + i - 1)) "; done
+for ((i = 1; i <= bridges; i++)); do
+  write_bridge_config "$bind" "$((https_port + i - 1))" "$bind" "$mqtt_port" "[]" "$i" "$replica_urls"
+  start_bridge "$bind" "$((https_port + i - 1))" "$i"
+done
 
 # 4. The provisioning service: signs CSRs that devices holding the demo claim certificate
 # send, registers them (group demo), replies with their certificate; records presence.
@@ -69,7 +77,14 @@ if [ "$claim_devices" -gt 0 ]; then
   pids+=($!)
 fi
 
-dashboard_line="$(dashboard_line "$bind" "$https_port")"
+dashboard_line=""
+for ((i = 1; i <= bridges; i++)); do
+  dashboard_line+="$(dashboard_line "$bind" "$((https_port + i - 1))")"$'\n'
+done
+bridge_lines=""
+for ((i = 2; i <= bridges; i++)); do
+  bridge_lines+=$'\n'"  bridge $i https://$bind:$((https_port + i - 1))/api/info   (log $(bridge_log_file "$i"); WebTransport on UDP $((https_port + i - 1)))"
+done
 
 cat <<INFO
 
@@ -77,13 +92,13 @@ laneway is running (state in $state):
   broker   mqtts://$bind:$mqtt_port   (mosquitto + laneway plugin; log $state/mosquitto.log)
   bridge   https://$bind:$https_port/api/info   (log $state/bridge.log)
   metrics  https://$bind:$https_port/metrics
-  wt       https://$bind:$https_port/v1/wt   (WebTransport over UDP $https_port; certificate hashes in /api/info)
+  wt       https://$bind:$https_port/v1/wt   (WebTransport over UDP $https_port; certificate hashes in /api/info)$bridge_lines
   fleet    $devices simulated devices (d-000001...) publishing on devices/<id>/telemetry (log $state/fleet.log)
            $claim_devices more (c-000001...) provisioned through the claim flow (log $state/fleet-claim.log)
   serve    provisioning service for claim demo-claim (log $state/serve.log); a device of your own:
            $fleet enroll --pki $state/pki --claim $state/pki/claims/demo-claim --id my-device --host $bind --port $mqtt_port
            $fleet device show --pki $state/pki --registry $state/fleet.db --host $bind --port $mqtt_port --id my-device
-$dashboard_line
+${dashboard_line%$'\n'}
 Trust the development CA to open it without warnings: $state/pki/ca.crt
   (Chromium/Chrome: Settings > Privacy and security > Security > Manage certificates >
   Authorities > Import; Firefox: Settings > Certificates > View Certificates > Authorities >

@@ -179,7 +179,7 @@ WebTransportConfig parse_webtransport(const json& w, const BridgeConfig& c,
 BridgeConfig parse(const json& root, const std::string& base_dir) {
   only_keys(root, "config",
             {"listen", "public_url", "tls", "lanes", "broker", "apps", "limits", "history", "sse",
-             "ws", "log_level", "webtransport", "web_root"});
+             "ws", "log_level", "webtransport", "web_root", "drain_ms", "replicas"});
   BridgeConfig c;
   if (root.contains("listen")) {
     if (!root["listen"].is_array() || root["listen"].empty()) {
@@ -195,6 +195,12 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
     }
   }
   c.public_url = get_string(root, "public_url", "config", "");
+  c.replicas = get_strings(root, "replicas", "config");
+  for (const std::string& url : c.replicas) {
+    if (url.rfind("https://", 0) != 0 || url.size() <= 8 || url.back() == '/') {
+      fail("replicas: '" + url + "' is not a base URL like https://host:port");
+    }
+  }
   if (!root.contains("tls")) fail("tls: required (the bridge serves HTTPS only)");
   only_keys(root["tls"], "tls", {"cert", "key", "http2"});
   if (root["tls"].contains("http2")) {
@@ -307,7 +313,7 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
     const json& h = root["history"];
     only_keys(h, "history",
               {"max_messages_per_topic", "max_bytes_per_topic", "max_topics", "upstream_linger_ms",
-               "snapshot_file"});
+               "snapshot_file", "mirror"});
     c.history.max_messages_per_topic = get_number<std::size_t>(
         h, "max_messages_per_topic", "history", c.history.max_messages_per_topic, 0, 1000000);
     c.history.max_bytes_per_topic = get_number<std::size_t>(
@@ -317,7 +323,9 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
     c.history.upstream_linger_ms = get_number<std::uint32_t>(
         h, "upstream_linger_ms", "history", c.history.upstream_linger_ms, 0, 86400000);
     c.history_snapshot_file = resolve(get_string(h, "snapshot_file", "history", ""), base_dir);
+    c.history.mirror_filters = get_filters(h, "mirror", "history");
   }
+  c.drain_ms = get_number<std::uint32_t>(root, "drain_ms", "config", c.drain_ms, 0, 600000);
   if (root.contains("sse")) {
     only_keys(root["sse"], "sse", {"heartbeat_ms", "resume_window_ms"});
     c.sse_heartbeat_ms =

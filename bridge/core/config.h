@@ -119,6 +119,9 @@ struct LaneSwitches {
 struct BridgeConfig {
   std::vector<ListenAddress> listen{ListenAddress{}};
   std::string public_url;  // base URL advertised by /api/info; derived when empty
+  // Base URLs (https://host:port) of every replica of this bridge tier, this one included,
+  // listed in /api/info so the SDK can move between them (docs/scale.md "Bridge replicas").
+  std::vector<std::string> replicas;
   TlsConfig tls;
   LaneSwitches lanes;
   BrokerConfig broker;
@@ -132,6 +135,10 @@ struct BridgeConfig {
   std::uint32_t ws_ping_interval_ms = 20000;
   // How long an SSE session waits for its event stream to (re)attach before it is closed.
   std::uint32_t sse_resume_window_ms = 30000;
+  // On SIGTERM/SIGINT: how long the bridge waits, after telling every session to move
+  // (UNAVAILABLE with retry_after_ms) and answering /healthz 503 "draining", for them to
+  // go before it stops (docs/bridge.md "Draining"). 0: stop at once.
+  std::uint32_t drain_ms = 3000;
   std::string log_level = "info";
   WebTransportConfig webtransport;
   // Folder of static files served at `/` (the dashboard and /sdk/laneway.js, built by

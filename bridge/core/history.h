@@ -31,6 +31,10 @@ struct HistoryLimits {
   // How long the bridge keeps an upstream subscription (and so the history of its topics
   // current) after the last session using it left, so a reconnecting client can resume.
   std::uint32_t upstream_linger_ms = 30000;
+  // Filters the bridge subscribes from its start and never releases, so the history of
+  // every topic they match is kept whether or not a session uses it: what lets a client
+  // resume on another replica of a bridge tier (docs/scale.md "Bridge replicas").
+  std::vector<std::string> mirror_filters{};
 };
 
 struct HistoryEntry {

@@ -35,7 +35,7 @@ Hub::Hub(const BridgeConfig& config, Upstream& upstream)
     : config_(config),
       upstream_(upstream),
       history_(config.history),
-      router_(upstream, config.history.upstream_linger_ms),
+      router_(upstream, config.history),
       rpcs_(config.limits.rpc_pending_max, config.limits.rpc_pending_per_session),
       instance_id_(random_hex_id().substr(0, 12)),
       rpc_requester_("bridge-" + config.broker.client_id),
@@ -114,16 +114,16 @@ void Hub::queue_call(Session& s, const v1::CallFrame& call) {
 }
 
 void Hub::fail_and_close(Session& s, v1::ErrorCode code, const std::string& message,
-                         std::uint32_t id) {
+                         std::uint32_t id, std::uint32_t retry_after_ms) {
   if (s.closing) return;
   if (code == v1::ERROR_CODE_SLOW_CONSUMER) {
     metrics_.drop(DropReason::kSlowConsumer);
     s.queue.clear();  // the client resumes from its positions after reconnecting
   }
-  if (SharedFrame shared = encode_call(error_frame(id, code, message))) {
+  if (SharedFrame shared = encode_call(error_frame(id, code, message, retry_after_ms))) {
     s.queue.push_unbounded(QueuedFrame{std::move(shared), 0});
   }
-  s.final_error = Session::FinalError{id, code, message, 0};
+  s.final_error = Session::FinalError{id, code, message, retry_after_ms};
   s.closing = true;
   wake(s);
 }
@@ -135,6 +135,20 @@ void Hub::deliver(Session& s, const SharedFrame& frame, std::uint64_t offset) {
     return;
   }
   wake(s);
+}
+
+void Hub::begin_drain(std::uint32_t retry_after_ms) {
+  draining_ = true;
+  drain_retry_after_ms_ = retry_after_ms;
+  std::vector<Session*> detached;
+  for (auto& [id, s] : sessions_) {
+    if (!s->sink) {
+      detached.push_back(s.get());
+      continue;
+    }
+    fail_and_close(*s, v1::ERROR_CODE_UNAVAILABLE, kDrainingMessage, 0, retry_after_ms);
+  }
+  for (Session* s : detached) close(s);
 }
 
 // --- from clients ----------------------------------------------------------------------

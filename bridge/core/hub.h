@@ -41,6 +41,8 @@
 namespace laneway::bridge {
 
 inline constexpr const char* kBridgeVersion = "laneway-bridge/0.1.0";
+// The final error of every session while the bridge drains.
+inline constexpr const char* kDrainingMessage = "bridge draining: connect to another replica";
 // A session must authenticate (connect) within this long after the transport opened.
 inline constexpr std::int64_t kConnectTimeoutUs = 10'000'000;
 // A QoS 1 publish the broker has not acknowledged by then is answered UNAVAILABLE.
@@ -103,7 +105,14 @@ class Hub {
   void queue_call(Session& s, const v1::CallFrame& call);
   // Queues a final typed error and marks the session closing.
   void fail_and_close(Session& s, v1::ErrorCode code, const std::string& message,
-                      std::uint32_t id = 0);
+                      std::uint32_t id = 0, std::uint32_t retry_after_ms = 0);
+
+  // --- draining (docs/bridge.md "Draining") ----------------------------------------------
+  // The bridge is about to stop: every session is told to move (a final UNAVAILABLE with
+  // `retry_after_ms`, which the SDK takes as "go to another replica"), detached SSE sessions
+  // (no stream to tell) end at once, and connects from now on are refused the same way.
+  void begin_drain(std::uint32_t retry_after_ms);
+  bool draining() const { return draining_; }
 
   // --- from the broker ------------------------------------------------------------------
   // One batch, in this order: a reconnect marks history stale; held answers the broker
@@ -220,6 +229,8 @@ class Hub {
   PresenceTable presence_;
   std::string instance_id_;
   std::unordered_map<std::string, std::unique_ptr<Session>> sessions_;
+  bool draining_ = false;
+  std::uint32_t drain_retry_after_ms_ = 0;
   // The latest time the hub was told (calls, ticks): released filters linger from it.
   std::int64_t clock_us_ = 0;
   std::string rpc_requester_;     // `bridge-<client id>`, the last level of the reply topic

@@ -17,6 +17,11 @@ CallOutcome Hub::handle_connect(Session& s, const v1::CallFrame& call, const Rep
   if (s.authenticated) {
     return refuse_call(reply, id, v1::ERROR_CODE_BAD_REQUEST, "already connected");
   }
+  if (draining_) {
+    fail_and_close(s, v1::ERROR_CODE_UNAVAILABLE, kDrainingMessage, id, drain_retry_after_ms_);
+    return CallOutcome::refused(v1::ERROR_CODE_UNAVAILABLE, kDrainingMessage,
+                                drain_retry_after_ms_);
+  }
   const AppConfig* app = config_.find_app(req.app_id());
   if (!app) return refuse_and_close(s, id, v1::ERROR_CODE_UNAUTHORIZED, "unknown app");
   if (!origin_allowed(*app, s.origin)) {

@@ -11,8 +11,8 @@ std::string env_filter(const std::string& filter) {
 
 }  // namespace
 
-SubscriptionRouter::SubscriptionRouter(Upstream& upstream, std::uint32_t linger_ms)
-    : broker_(upstream), linger_us_(std::int64_t{linger_ms} * 1000) {
+SubscriptionRouter::SubscriptionRouter(Upstream& upstream, const HistoryLimits& limits)
+    : broker_(upstream), linger_us_(std::int64_t{limits.upstream_linger_ms} * 1000) {
   // Envelope filters an earlier run left in the persistent broker session: the broker
   // queued their envelopes while the bridge was down and delivers them now, so they go to
   // history as usual; no session uses them yet, so they linger like any released filter
@@ -25,6 +25,8 @@ SubscriptionRouter::SubscriptionRouter(Upstream& upstream, std::uint32_t linger_
     upstream_.insert(filter, true);
     broker_.subscribe(mqtt_filter);
   }
+  // Taken once and never given back: no session's leaving can release a mirrored filter.
+  for (const std::string& filter : limits.mirror_filters) acquire(filter);
 }
 
 void SubscriptionRouter::acquire(const std::string& filter) {

@@ -7,7 +7,9 @@
 //    has; its first user subscribes it at the broker (`$lw/env/<filter>`);
 //  - lingering: a filter whose last user left stays subscribed upstream for
 //    history.upstream_linger_ms, so a client that reconnects finds its history current.
-//    Filters an earlier run left in the persistent broker session start out lingering.
+//    Filters an earlier run left in the persistent broker session start out lingering;
+//  - mirrored filters (history.mirror) hold a reference of the router's own from the start:
+//    they are never released, so their topics' history stays current.
 //
 // Single-threaded (event loop), like the rest of the session core.
 #pragma once
@@ -18,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "history.h"
 #include "laneway.pb.h"
 #include "session.h"
 #include "topic_tree.h"
@@ -28,7 +31,7 @@ namespace laneway::bridge {
 
 class SubscriptionRouter {
  public:
-  SubscriptionRouter(Upstream& upstream, std::uint32_t linger_ms);
+  SubscriptionRouter(Upstream& upstream, const HistoryLimits& limits);
 
   // Takes one reference on `filter`: SUBSCRIBE goes out for its first user (unless it was
   // lingering, then it is simply in use again).

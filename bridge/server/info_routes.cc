@@ -51,6 +51,7 @@ std::string api_info(Server& server, struct lws* wsi) {
   }
   info["transports"] = std::move(transports);
   info["maxFrameBytes"] = server.config().limits.max_frame_bytes;
+  if (!server.config().replicas.empty()) info["replicas"] = server.config().replicas;
   return info.dump();
 }
 
@@ -65,10 +66,12 @@ int serve(struct lws* wsi, http::PendingResponse& response) {
                          {{"access-control-allow-origin", "*"}, {"cache-control", "no-store"}});
   }
   if (path == "/healthz") {
-    const nlohmann::json health{{"status", "ok"},
+    // 503 while draining, so a load balancer sends no new clients to a replica going down.
+    const bool draining = server.draining();
+    const nlohmann::json health{{"status", draining ? "draining" : "ok"},
                                 {"broker_connected", server.broker_connected()},
                                 {"sessions", server.hub().session_count()}};
-    return http::respond(wsi, response, 200, "application/json", health.dump());
+    return http::respond(wsi, response, draining ? 503 : 200, "application/json", health.dump());
   }
   if (path == "/metrics") {
     std::string text = server.hub().render_metrics();

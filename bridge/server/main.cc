@@ -17,7 +17,7 @@ namespace {
 laneway::bridge::Server* g_server = nullptr;  // for the signal handler only
 
 void on_signal(int) {
-  if (g_server) g_server->stop();
+  if (g_server) g_server->request_drain();
 }
 
 // Takes over the history the last graceful stop left in history.snapshot_file, then

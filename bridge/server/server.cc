@@ -130,7 +130,9 @@ bool Server::start(std::string& error) {
 void Server::on_rpc_tick(lws_sorted_usec_list_t* sul) {
   auto* timer = reinterpret_cast<TickTimer*>(sul);
   Server& self = *timer->server;
-  self.hub_.expire_rpcs(now_us());
+  const std::int64_t now = now_us();
+  self.hub_.expire_rpcs(now);
+  self.stop_when_drained(now);  // sessions end as their final frame is written: look often
   lws_sul_schedule(self.context_, 0, &timer->sul, &Server::on_rpc_tick, kRpcTickUs);
 }
 
@@ -142,6 +144,8 @@ void Server::on_tick(lws_sorted_usec_list_t* sul) {
   self.hub_.tick(now);
   for (SseStream* s : self.streams_) s->maybe_heartbeat(now);
   self.heap_trimmer_.maybe_trim(now);
+  self.start_drain_if_requested();
+  self.stop_when_drained(now);
   lws_sul_schedule(self.context_, 0, &timer->sul, &Server::on_tick, kTickUs);
 }
 
@@ -159,6 +163,33 @@ void Server::stop() {
   if (context_) lws_cancel_service(context_);
 }
 
+void Server::request_drain() {
+  if (drain_requested_.exchange(true) || config_.drain_ms == 0) {
+    stop();
+    return;
+  }
+  if (context_) lws_cancel_service(context_);
+}
+
+void Server::start_drain_if_requested() {
+  if (drain_deadline_us_ != 0 || !drain_requested_.load()) return;
+  const std::int64_t now = now_us();
+  drain_deadline_us_ = now + std::int64_t{config_.drain_ms} * 1000;
+  std::fprintf(stderr, "laneway-bridge: draining %zu sessions (at most %u ms)\n",
+               hub_.session_count(), config_.drain_ms);
+  // Clients may come back once this replica is up again; until then they go elsewhere.
+  hub_.begin_drain(config_.drain_ms);
+  stop_when_drained(now);
+}
+
+void Server::stop_when_drained(std::int64_t now_us) {
+  if (drain_deadline_us_ == 0) return;
+  if (hub_.session_count() == 0 || now_us >= drain_deadline_us_) {
+    std::fprintf(stderr, "laneway-bridge: drained (%zu sessions left)\n", hub_.session_count());
+    stopping_ = true;
+  }
+}
+
 void Server::wake_for_broker() {
   broker_news_ = true;
   if (context_) lws_cancel_service(context_);
@@ -170,6 +201,7 @@ int Server::callback_loop_events(struct lws* wsi, enum lws_callback_reasons reas
     if (struct lws_context* ctx = lws_get_context(wsi)) {
       Server& self = *static_cast<Server*>(lws_context_user(ctx));
       if (self.broker_news_.exchange(false)) self.drain_broker();
+      self.start_drain_if_requested();
     }
     return 0;
   }

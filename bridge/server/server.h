@@ -37,6 +37,11 @@ class Server {
   // Serves until stop() (callable from a signal handler or another thread).
   void run();
   void stop();
+  // A graceful stop (SIGTERM, SIGINT; callable from a signal handler): the loop drains
+  // first (Hub::begin_drain, /healthz 503 "draining") and stops once every session is
+  // gone or `drain_ms` has passed. A second request stops at once.
+  void request_drain();
+  bool draining() const { return drain_deadline_us_ != 0; }
   // The MQTT thread has news (messages, acknowledgements, a link state change): wakes the
   // event loop, which then takes one broker batch (any thread).
   void wake_for_broker();
@@ -80,6 +85,10 @@ class Server {
   // Raised by wake_for_broker(), cleared by the first EVENT_WAIT_CANCELLED callback that
   // sees it: lws sends that event to every protocol of every vhost, the drain runs once.
   std::atomic<bool> broker_news_{false};
+  std::atomic<bool> drain_requested_{false};
+  std::int64_t drain_deadline_us_ = 0;  // set when the drain starts (event loop only)
+  void start_drain_if_requested();
+  void stop_when_drained(std::int64_t now_us);
   BrokerBatch batch_;  // reused between drains
   std::unique_ptr<WtService> wt_;
 };

@@ -37,27 +37,40 @@ wait_for() {  # wait_for WHAT TRIES COMMAND...: bounded polling, 0.1 s apart
   exit 1
 }
 
-# write_bridge_config BIND HTTPS_PORT BROKER_HOST BROKER_PORT [STANDBY_JSON]: the bridge's
-# config in $state/bridge.json, one development app "dashboard" with an HS256 secret made
-# on the first run, the dashboard and SDK served at / when built.
+# write_bridge_config BIND HTTPS_PORT BROKER_HOST BROKER_PORT [STANDBY_JSON] [REPLICA] [REPLICAS]:
+# the config of bridge replica REPLICA (1 by default) in $state/bridge.json (replica 1) or
+# $state/bridge-REPLICA.json, one development app "dashboard" with an HS256 secret made on
+# the first run, the dashboard and SDK served at / when built. REPLICAS: every replica's
+# base URL, space-separated; with more than one, each replica mirrors the app's topics
+# (history.mirror) and lists the others in /api/info (docs/scale.md "Bridge replicas").
 write_bridge_config() {
-  local bind=$1 https_port=$2 broker_host=$3 broker_port=$4 standby=${5:-[]}
+  local bind=$1 https_port=$2 broker_host=$3 broker_port=$4 standby=${5:-[]} replica=${6:-1}
+  local replicas=${7:-https://$bind:$https_port}
   [ -f "$state/dashboard.secret" ] || { head -c 32 /dev/urandom | base64 | tr -d '\n' >"$state/dashboard.secret"; chmod 600 "$state/dashboard.secret"; }
+  [ -f "$state/pki/services/bridge-bridge-$replica.crt" ] ||
+    "$certs" service --dir "$state/pki" --role bridge --id "bridge-$replica" >/dev/null
   web_root_line=""
   [ -f "$build/web/index.html" ] && web_root_line="\"web_root\": \"$build/web\","
-  cat >"$state/bridge.json" <<JSON
+  local origins="" urls="" mirror="" url
+  for url in $replicas; do
+    origins+="\"$url\", \"${url/$bind/localhost}\", "
+    urls+="${urls:+, }\"$url\""
+  done
+  [ "$(wc -w <<<"$replicas")" -gt 1 ] && mirror='"mirror": ["devices/#", "fleet/#", "broadcast/#"], '
+  cat >"$(bridge_config_file "$replica")" <<JSON
 {
   "listen": [{"host": "$bind", "port": $https_port}],
   "public_url": "https://$bind:$https_port",
+  "replicas": [$urls],
   $web_root_line
   "tls": {"cert": "pki/servers/bridge.crt", "key": "pki/servers/bridge.key"},
   "broker": {"host": "$broker_host", "port": $broker_port, "standby": $standby, "ca": "pki/ca.crt",
-             "cert": "pki/services/bridge-bridge-1.crt", "key": "pki/services/bridge-bridge-1.key",
-             "client_id": "bridge-1", "state_file": "bridge-broker-filters"},
-  "history": {"snapshot_file": "bridge-history"},
+             "cert": "pki/services/bridge-bridge-$replica.crt", "key": "pki/services/bridge-bridge-$replica.key",
+             "client_id": "bridge-$replica", "state_file": "$(replica_file bridge-broker-filters "$replica")"},
+  "history": {${mirror}"snapshot_file": "$(replica_file bridge-history "$replica")"},
   "apps": [{"id": "dashboard",
             "keys": [{"alg": "HS256", "secret_file": "dashboard.secret"}],
-            "origins": ["https://$bind:$https_port", "https://localhost:$https_port"],
+            "origins": [${origins%, }],
             "subscribe": ["devices/#", "fleet/#", "broadcast/#"],
             "publish": ["devices/+/cmd", "fleet/#", "broadcast/#"],
             "rpc": ["devices/+/rpc/#"]}],
@@ -67,9 +80,18 @@ write_bridge_config() {
 JSON
 }
 
-# start_bridge BIND HTTPS_PORT: laneway-bridge on $state/bridge.json, once it answers.
+# replica_file NAME REPLICA: NAME for replica 1 (what a single bridge always used), else
+# NAME-REPLICA, so replicas never share a state file.
+replica_file() {
+  if [ "$2" = 1 ]; then echo "$1"; else echo "$1-$2"; fi
+}
+bridge_config_file() { echo "$state/$(replica_file bridge "$1").json"; }
+bridge_log_file() { echo "$state/$(replica_file bridge "$1").log"; }
+
+# start_bridge BIND HTTPS_PORT [REPLICA]: laneway-bridge on its config, once it answers.
 start_bridge() {
-  "$bridge" --config "$state/bridge.json" >"$state/bridge.log" 2>&1 &
+  local replica=${3:-1}
+  "$bridge" --config "$(bridge_config_file "$replica")" >"$(bridge_log_file "$replica")" 2>&1 &
   pids+=($!)
   wait_for "laneway-bridge on $1:$2" 100 curl -fsS --cacert "$state/pki/ca.crt" "https://$1:$2/healthz"
 }

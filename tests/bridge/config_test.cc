@@ -153,3 +153,43 @@ TEST(Config, RpcFiltersLimitsAndAPlainClientId) {
 
 }  // namespace
 }  // namespace laneway::bridge
+
+namespace laneway::bridge {
+namespace {
+
+TEST(Config, MirrorFiltersAndDrainTime) {
+  std::string error;
+  auto c = parse_config(minimal().dump(), "", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_TRUE(c->history.mirror_filters.empty());
+  EXPECT_EQ(c->drain_ms, 3000u);
+  json j = minimal();
+  j["history"]["mirror"] = {"devices/#", "broadcast/#"};
+  j["drain_ms"] = 0;
+  c = parse_config(j.dump(), "", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->history.mirror_filters, (std::vector<std::string>{"devices/#", "broadcast/#"}));
+  EXPECT_EQ(c->drain_ms, 0u);
+  j["history"]["mirror"] = {"$lw/env/#"};
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+  EXPECT_NE(error.find("history.mirror"), std::string::npos) << error;
+  j["history"]["mirror"] = {"a/#/b"};
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+}
+
+TEST(Config, ReplicasAreBaseUrls) {
+  std::string error;
+  json j = minimal();
+  j["replicas"] = {"https://a.example:8443", "https://127.0.0.1:9443"};
+  auto c = parse_config(j.dump(), "", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->replicas.size(), 2u);
+  for (const char* bad : {"http://a.example", "https://a.example/", "a.example:8443"}) {
+    j["replicas"] = {bad};
+    EXPECT_FALSE(parse_config(j.dump(), "", error)) << bad;
+    EXPECT_NE(error.find("replicas"), std::string::npos) << error;
+  }
+}
+
+}  // namespace
+}  // namespace laneway::bridge

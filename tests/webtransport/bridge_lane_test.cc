@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -217,6 +218,36 @@ bool has_error(const LanewayWtClient& c, v1::ErrorCode code) {
     if (f.has_call() && f.call().has_error() && f.call().error().code() == code) return true;
   }
   return false;
+}
+
+// SIGTERM drains (docs/bridge.md "Draining"): the session is told to move (UNAVAILABLE with
+// retry_after_ms), /healthz answers 503 "draining" so a load balancer stops sending clients,
+// and the bridge stops once its sessions are gone.
+TEST_F(WtBridgeLaneTest, SigtermDrainsBeforeTheBridgeStops) {
+  LanewayWtClient client;
+  std::string error;
+  ASSERT_TRUE(client.open("127.0.0.1", env_->wt_port(), &error)) << error;
+  ASSERT_TRUE(client.connect(env_->token(), {kTelemetry}, 5s, &error)) << error;
+  EXPECT_NE(env_->get("/healthz").find("\"ok\""), std::string::npos);
+  client.clear_frames();
+  env_->bridge().signal(SIGTERM);
+  auto told_to_move = [&] {
+    for (const v1::Frame& f : client.frames()) {
+      if (f.call().has_error()) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(client.run_until(told_to_move, 5s)) << env_->bridge().output();
+  const v1::Error& moved = client.frames().back().call().error();
+  EXPECT_EQ(moved.code(), v1::ERROR_CODE_UNAVAILABLE);
+  EXPECT_GT(moved.retry_after_ms(), 0u);
+  // The channel lingers for its close grace: the bridge is still up, and says it drains.
+  EXPECT_NE(env_->get("/healthz").find("\"draining\""), std::string::npos);
+  EXPECT_TRUE(wait_until([&] { return !env_->bridge().running(); }, 10s, 50ms))
+      << env_->bridge().output();
+  EXPECT_NE(env_->bridge().output().find("draining 1 sessions"), std::string::npos);
+  EXPECT_NE(env_->bridge().output().find("drained (0 sessions left)"), std::string::npos)
+      << env_->bridge().output();
 }
 
 TEST_F(WtBridgeLaneTest, MalformedInputClosesOnlyTheOffender) {
