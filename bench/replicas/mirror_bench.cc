@@ -1,0 +1,135 @@
+// What a bridge replica pays for history.mirror (docs/scale.md "Bridge replicas"): two
+// laneway-bridge processes on one broker side by side in one run, neither with a session;
+// one mirrors `devices/#`, the other does not (the baseline: what an idle replica costs).
+// A simulated fleet publishes at a fixed rate over many topics; the benchmark prints each
+// bridge's CPU seconds and RSS over the run, and the mirror's cost per 1,000 msg/s.
+//
+// Usage: replicas_mirror_bench [DEVICES=200] [RATE_PER_DEVICE=5] [SECONDS=20]
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "broker_harness.h"
+#include "net.h"
+#include "proc_stats.h"
+#include "process.h"
+#include "temp_dir.h"
+#include "wait.h"
+
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+namespace test = laneway::test;
+namespace bench = laneway::bench;
+
+int fail(const std::string& why) {
+  std::fprintf(stderr, "replicas_mirror_bench: %s\n", why.c_str());
+  return 1;
+}
+
+json bridge_config(const test::BrokerHarness& broker, const std::string& id, int port,
+                   bool mirror) {
+  const std::string pki = broker.pki();
+  json history{{"max_topics", 100000}};
+  if (mirror) history["mirror"] = {"devices/#"};
+  return json{{"listen", {{{"host", "127.0.0.1"}, {"port", port}}}},
+              {"tls",
+               {{"cert", pki + "/servers/bench-https.crt"},
+                {"key", pki + "/servers/bench-https.key"}}},
+              {"broker",
+               {{"host", "127.0.0.1"},
+                {"port", broker.port()},
+                {"ca", pki + "/ca.crt"},
+                {"cert", pki + "/services/bridge-" + id + ".crt"},
+                {"key", pki + "/services/bridge-" + id + ".key"},
+                {"client_id", id},
+                {"session_expiry_s", 0}}},
+              {"history", history},
+              {"apps",
+               {{{"id", "bench"},
+                 {"keys", {{{"alg", "HS256"}, {"secret", std::string(40, 's')}}}},
+                 {"subscribe", {"devices/#"}}}}}};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int devices = argc > 1 ? std::atoi(argv[1]) : 200;
+  const double rate = argc > 2 ? std::atof(argv[2]) : 5;
+  const int seconds = argc > 3 ? std::atoi(argv[3]) : 20;
+  if (devices <= 0 || rate <= 0 || seconds <= 0) {
+    return fail("usage: replicas_mirror_bench [DEVICES] [RATE_PER_DEVICE] [SECONDS]");
+  }
+  test::BrokerHarness broker;
+  if (!broker.setup_error().empty()) return fail(broker.setup_error());
+  if (!broker.add_service("bridge", "bridge-1") || !broker.add_service("bridge", "bridge-2") ||
+      !broker.certs({"server", "--name", "bench-https", "--dns", "localhost", "--ip",
+                     "127.0.0.1"})) {
+    return fail("certificates");
+  }
+  if (!broker.start()) return fail("mosquitto did not start:\n" + broker.log());
+  test::TempDir dir("laneway-mirror-bench");
+
+  std::optional<test::Process> bridges[2];
+  const char* names[2] = {"mirror", "baseline"};
+  for (int i = 0; i < 2; ++i) {
+    const std::string path = dir.file(std::string(names[i]) + ".json");
+    std::ofstream(path) << bridge_config(broker, "bridge-" + std::to_string(i + 1),
+                                         test::free_tcp_port(), i == 0)
+                               .dump(2);
+    test::Process::Options options;
+    options.argv = {LANEWAY_BRIDGE_BIN, "--config", path};
+    bridges[i] = test::Process::start(options);
+    if (!bridges[i]) return fail("bridge did not start");
+  }
+  for (auto& b : bridges) {
+    if (!test::wait_until(
+            [&] { return b->output().find("connected to the broker") != std::string::npos; },
+            20s, 50ms)) {
+      return fail("a bridge never reached the broker:\n" + b->output());
+    }
+  }
+
+  test::Process::Options fleet;
+  fleet.argv = {LANEWAY_FLEET_BIN, "simulate", "--devices", std::to_string(devices), "--prefix",
+                "d-", "--group", "demo", "--pki", broker.pki(), "--registry",
+                broker.dir() + "/fleet.db", "--port", std::to_string(broker.port()), "--rate",
+                std::to_string(rate), "--stats-interval", "0"};
+  auto simulator = test::Process::start(fleet);
+  if (!simulator) return fail("laneway-fleet simulate did not start");
+  std::this_thread::sleep_for(5s);  // every device connected and publishing
+
+  double cpu0[2];
+  for (int i = 0; i < 2; ++i) cpu0[i] = bench::cpu_s(bridges[i]->pid());
+  std::this_thread::sleep_for(std::chrono::seconds(seconds));
+  double cpu[2];
+  long rss[2];
+  for (int i = 0; i < 2; ++i) {
+    cpu[i] = bench::cpu_s(bridges[i]->pid()) - cpu0[i];
+    rss[i] = bench::rss_kb(bridges[i]->pid());
+  }
+  simulator->stop();
+  const double offered = devices * rate;
+  std::printf("history.mirror cost: %d devices x %.1f msg/s = %.0f msg/s over %d topics, %d s\n",
+              devices, rate, offered, devices, seconds);
+  std::printf("%-9s %12s %12s\n", "bridge", "CPU s", "RSS MiB");
+  for (int i = 0; i < 2; ++i) {
+    std::printf("%-9s %12.2f %12.1f\n", names[i], cpu[i], static_cast<double>(rss[i]) / 1024);
+  }
+  const double per_k = 1000 / offered;
+  std::printf("mirror - baseline per 1,000 msg/s: %.3f CPU cores, %.1f MiB RSS (history of %d "
+              "topics); mirror/baseline CPU %.1fx\n",
+              (cpu[0] - cpu[1]) / seconds * per_k,
+              static_cast<double>(rss[0] - rss[1]) / 1024 * per_k, devices,
+              cpu[1] > 0 ? cpu[0] / cpu[1] : 0.0);
+  for (auto& b : bridges) b->stop();
+  broker.stop();
+  return 0;
+}
