@@ -162,6 +162,13 @@ TEST_F(WebE2eTest, DashboardCallsADevice) {
   if (lacks(system_->features().rpc)) GTEST_SKIP() << kWaitsForRpc;
   run_scenario("dashboard-rpc");
 }
+// Issue 22 "resume means resume": a dashboard opened again after the bridge let the
+// telemetry filter go (its history of those topics has a hole now) warns of nothing: the
+// fresh page had no position to lose, and chart history answers belong to their request.
+TEST_F(WebE2eTest, DashboardOpenedAgainWarnsOfNoMissingMessages) {
+  ASSERT_NO_FATAL_FAILURE(start({.upstream_linger_ms = 500}));
+  run_scenario("dashboard-fresh", {{"lingerMs", 500}});
+}
 TEST_F(WebE2eTest, DashboardExplainsMissingAndRejectedTokens) {
   ASSERT_NO_FATAL_FAILURE(start());
   run_scenario("dashboard-errors");

@@ -110,6 +110,9 @@ json WebSystem::bridge_config(const BridgeFeatures& use) const {
     config["webtransport"] = {
         {"port", wt_port_}, {"cert", pki + "/wt/wt.crt"}, {"key", pki + "/wt/wt.key"}};
   }
+  if (options_.upstream_linger_ms) {
+    config["history"]["upstream_linger_ms"] = *options_.upstream_linger_ms;
+  }
   if (use.lane_switches) config["lanes"] = {{"ws", options_.websocket}, {"sse", true}};
   return config;
 }

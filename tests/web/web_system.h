@@ -31,6 +31,8 @@ struct WebSystemOptions {
   bool webtransport = true;
   // Switch the WebSocket lane off (`lanes.ws: false`; needs features().lane_switches).
   bool websocket = true;
+  // history.upstream_linger_ms when set: how long the bridge keeps a filter nobody reads.
+  std::optional<int> upstream_linger_ms = std::nullopt;
 };
 
 class WebSystem {

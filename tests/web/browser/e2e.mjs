@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { Failure, launchBrowser, log } from './harness.mjs';
 import { autoScenario, autoWithoutWebSocket, autoWithWebTransportUnreachable, laneScenario, rpcScenario } from './lanes_scenarios.mjs';
-import { dashboardErrorsScenario, dashboardRpcScenario, dashboardScenario } from './dashboard_scenarios.mjs';
+import { dashboardErrorsScenario, dashboardFreshScenario, dashboardRpcScenario, dashboardScenario } from './dashboard_scenarios.mjs';
 import { restartScenario } from './restart_scenario.mjs';
 
 const SCENARIOS = {
@@ -16,6 +16,7 @@ const SCENARIOS = {
   dashboard: dashboardScenario,
   'dashboard-rpc': dashboardRpcScenario,
   'dashboard-errors': dashboardErrorsScenario,
+  'dashboard-fresh': dashboardFreshScenario,
   restart: restartScenario,
 };
 

@@ -100,6 +100,13 @@ export class LanewayClient {
   #pingTimer = null;
   #refreshTimer = null;
   #everConnected = false;
+  #urls = [];
+  #urlIndex = 0;
+  // The bridge told the current session to move (it drains): go to the next replica at
+  // once, and report it as a lane change, not as an error.
+  #moving = false;
+  // Resume results that said recovered=false whose (possibly empty) replay has not arrived.
+  #lossAlreadyReported = 0;
 
   constructor(options = {}) {
     const o = { ...DEFAULTS, ...options };
@@ -108,9 +115,11 @@ export class LanewayClient {
     if (o.transport !== 'auto' && !LANE_KINDS.includes(o.transport)) {
       throw new TypeError(`initialize: transport must be 'auto', ${LANE_KINDS.map((k) => `'${k}'`).join(', ')}`);
     }
-    o.url = o.url ?? globalThis.location?.origin;
-    if (!o.url) throw new TypeError('initialize: url is required outside a browser page');
-    new URL(o.url); // throws on a malformed base URL
+    const urls = Array.isArray(o.url) ? o.url : [o.url ?? globalThis.location?.origin];
+    if (urls.length === 0 || urls.some((u) => !u)) throw new TypeError('initialize: url is required outside a browser page');
+    // Base URLs of the bridge replicas to move between, in order (throws on a malformed one).
+    this.#urls = urls.map((u) => new URL(u).origin);
+    o.url = this.#urls[0];
     this.#o = o;
     this.#env = {
       fetch: o.fetch ?? (globalThis.fetch ? globalThis.fetch.bind(globalThis) : undefined),
@@ -275,9 +284,12 @@ export class LanewayClient {
         }
         authFailures = 0;
         const connectedAt = this.#clock.now();
+        this.#moving = false;
         const reason = await this.#adopt(opened);
         if (this.#closed) break;
+        this.#nextReplica();
         this.#setState(States.RECONNECTING, { error: reason });
+        if (this.#moving && this.#urls.length > 1) continue;  // drained: straight to another
         if (this.#clock.now() - connectedAt >= this.#o.stableAfterMs) this.#backoff.reset();
         this.#emitError(reason);
         retryAfterMs = reason.retryAfterMs ?? 0;
@@ -290,25 +302,42 @@ export class LanewayClient {
           break;
         }
         this.#emitError(err);
-        retryAfterMs = err.retryAfterMs ?? 0;
+        this.#nextReplica();
+        // A replica that says "later" is not waited for while another may answer now.
+        retryAfterMs = this.#urls.length > 1 ? 0 : err.retryAfterMs ?? 0;
       }
       await this.#sleep(Math.max(retryAfterMs, this.#backoff.next()));
     }
   }
 
+  /** The next replica in order (round robin); with one URL, the same one again. */
+  #nextReplica() {
+    this.#urlIndex = (this.#urlIndex + 1) % this.#urls.length;
+  }
+
+  /** Replicas /api/info names that the client does not know yet join the end of the list. */
+  #learnReplicas(info) {
+    for (const url of info?.replicas ?? []) {
+      if (this.#urls.length >= 64) break;
+      if (!this.#urls.includes(url)) this.#urls.push(url);
+    }
+  }
+
   async #connectOnce() {
     const token = await this.#token();
+    const baseUrl = this.#urls[this.#urlIndex];
     let info = null;
     if (this.#env.fetch) {
       try {
-        info = await fetchInfo(this.#o.url, this.#env.fetch, { timeoutMs: this.#o.connectTimeoutMs });
+        info = await fetchInfo(baseUrl, this.#env.fetch, { timeoutMs: this.#o.connectTimeoutMs });
+        this.#learnReplicas(info);
       } catch (err) {
         // `auto` falls back to the default WebSocket and SSE paths; report why.
         this.#emitError(err);
       }
     }
     if (this.#closed) throw new ClosedError('client closed');
-    const { lanes, skipped } = planLanes({ transport: this.#o.transport, info, runtime: this.#runtime, baseUrl: this.#o.url });
+    const { lanes, skipped } = planLanes({ transport: this.#o.transport, info, runtime: this.#runtime, baseUrl });
     const requested = [...this.#subs.values()];
     const { result, lane, attempts } = await selectLane(lanes, (spec, signal) => this.#openSession(spec, token, requested, signal), {
       timeoutMs: this.#o.connectTimeoutMs,
@@ -338,7 +367,14 @@ export class LanewayClient {
         if (this.#session === session) this.#dispatch(frame);
         else if (early.length < MAX_EARLY_FRAMES) early.push(frame);
       },
-      onPushError: (err) => this.#emitError(err),
+      onPushError: (err) => {
+        // The bridge drains: its final UNAVAILABLE says "move", which the client does.
+        if (err instanceof UnavailableError && this.#session === session && this.#urls.length > 1) {
+          this.#moving = true;
+          return;
+        }
+        this.#emitError(err);
+      },
     });
     session.early = early;
     const abort = () => session.close(signal.reason ?? new ConnectionError('aborted'));
@@ -376,6 +412,7 @@ export class LanewayClient {
     this.#setState(States.CONNECTED, { lane: spec.kind, sessionId: result.sessionId });
 
     // Subscriptions that went with the connect, in request order.
+    this.#lossAlreadyReported = 0;
     requested.forEach((sub, i) => {
       const r = result.subscriptions[i];
       this.#confirm(sub, r ? r.recovered : true, r?.epoch, sub.positions.positions().length > 0);
@@ -407,7 +444,9 @@ export class LanewayClient {
 
   #confirm(sub, recovered, epoch, resumed) {
     settle(sub.confirmed, true, { filter: sub.filter, recovered });
-    if (resumed) this.#emitter.emit('resume', { filter: sub.filter, recovered, epoch: epoch === undefined ? undefined : Number(epoch) });
+    if (!resumed) return;
+    this.#emitter.emit('resume', { filter: sub.filter, recovered, epoch: epoch === undefined ? undefined : Number(epoch) });
+    if (!recovered) this.#lossAlreadyReported += 1;
   }
 
   #sendSubscribe(session, sub) {
@@ -554,22 +593,31 @@ export class LanewayClient {
 
   #dispatch(frame) {
     if (frame.kind.case === 'envelope') {
+      this.#lossAlreadyReported = 0;
       this.#deliver(frame.kind.value);
       return;
     }
     const group = frame.kind.value;
+    if (group.reason !== GroupEnvelope_Reason.HISTORY) this.#lossAlreadyReported = 0;
+    // What a subscription missed shows in the positions of the envelopes themselves
+    // (`gap`, from #deliver); `resume` comes only from connect and subscribe results.
     for (const envelope of group.envelopes) this.#deliver(envelope);
-    if (group.reason === GroupEnvelope_Reason.HISTORY && !group.recovered) {
-      const topics = group.spans.map((s) => s.topic);
-      for (const sub of this.#subs.values()) {
-        if (topics.length === 0 || topics.some((t) => topicMatches(sub.filter, t))) {
-          this.#emitter.emit('resume', {
-            filter: sub.filter,
-            recovered: false,
-            spans: group.spans.map((s) => ({ topic: s.topic, epoch: Number(s.epoch), fromSeq: Number(s.fromSeq), toSeq: Number(s.toSeq) })),
-          });
-        }
-      }
+    if (group.reason === GroupEnvelope_Reason.HISTORY && !group.recovered && group.envelopes.length === 0) {
+      this.#emptyReplayLost();
+    }
+  }
+
+  // An empty replay with recovered=false carries no position to compare. Right after a
+  // resume result said recovered=false it is that replay, already reported; otherwise the
+  // lane reattached (SSE) past the bridge's window, and every subscription that had
+  // positions may have missed something.
+  #emptyReplayLost() {
+    if (this.#lossAlreadyReported > 0) {
+      this.#lossAlreadyReported -= 1;
+      return;
+    }
+    for (const sub of this.#subs.values()) {
+      if (sub.positions.positions().length > 0) this.#emitter.emit('gap', { filter: sub.filter, reason: 'replay' });
     }
   }
 

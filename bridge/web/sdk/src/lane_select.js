@@ -68,7 +68,17 @@ export function parseInfo(json, baseUrl) {
     }
     transports.push(lane);
   }
-  return { version: typeof json.version === 'string' ? json.version : '', transports };
+  // The bridge tier's other replicas (docs/scale.md "Bridge replicas"), as absolute base URLs.
+  const replicas = [];
+  for (const u of Array.isArray(json.replicas) ? json.replicas.slice(0, 64) : []) {
+    if (typeof u !== 'string') continue;
+    try {
+      replicas.push(new URL(u, baseUrl).origin);
+    } catch {
+      // One malformed entry does not cost the client the others.
+    }
+  }
+  return { version: typeof json.version === 'string' ? json.version : '', transports, replicas };
 }
 
 /** GET /api/info through `fetch`, bounded in time and size. */

@@ -177,7 +177,7 @@ test('after a drop the client reconnects with backoff and resumes every subscrip
   await client.close();
 });
 
-test('recovered=false reaches the application, from the connect result and from a history group', async () => {
+test('recovered=false reaches the application once, from the connect result; the live stream reports gaps', async () => {
   const { client, bridge, clock, of } = makeClient();
   client.subscribe('devices/#', () => {}, { since: [{ topic: 'devices/d1/t', epoch: 7, seq: 40 }] });
   bridge.on('connect', (_, call) =>
@@ -187,14 +187,45 @@ test('recovered=false reaches the application, from the connect result and from 
     }),
   );
   await flush();
-  assert.deepEqual(of('resume')[0][0], { filter: 'devices/#', recovered: false, epoch: 8 });
-  bridge.current.push(groupFrame({ recovered: false, spans: [{ topic: 'devices/d1/t', epoch: 8n, fromSeq: 1n, toSeq: 0n }] }));
-  assert.equal(of('resume')[1][0].recovered, false);
-  assert.equal(of('resume')[1][0].spans[0].topic, 'devices/d1/t');
+  assert.deepEqual(of('resume'), [[{ filter: 'devices/#', recovered: false, epoch: 8 }]]);
+  // The connect's own (empty) replay says nothing new.
+  bridge.current.push(groupFrame({ recovered: false }));
+  assert.equal(of('resume').length, 1);
+  assert.equal(of('gap').length, 0);
   // A new epoch and a seq jump on the live stream are reported as gaps.
   bridge.current.push(envelopeFrame({ topic: 'devices/d1/t', seq: 1, epoch: 8 }));
   bridge.current.push(envelopeFrame({ topic: 'devices/d1/t', seq: 5, epoch: 8 }));
   assert.deepEqual(of('gap').map(([g]) => [g.reason, g.last.seq, g.received.seq]), [['epoch', 40, 1], ['seq', 1, 5]]);
+  // Later, an empty replay that lost something (an SSE stream reattached past the window).
+  bridge.current.push(groupFrame({ recovered: false }));
+  assert.deepEqual(of('gap').at(-1)[0], { filter: 'devices/#', reason: 'replay' });
+  assert.equal(of('resume').length, 1);
+  await clock.advance(0);
+  await client.close();
+});
+
+test('a fresh subscription sees no resume and no gap, whatever history groups and answers arrive', async () => {
+  const { client, bridge, clock, of } = makeClient();
+  const got = [];
+  client.subscribe('devices/+/telemetry', (m) => got.push(m.seq));
+  bridge.on('connect', (_, call) =>
+    callFrame(call.id, 'connectResult', { sessionId: 's', subscriptions: [{ filter: 'devices/+/telemetry', recovered: true, epoch: 8n }] }),
+  );
+  bridge.on('history', (_, call) =>
+    callFrame(call.id, 'historyResult', {
+      group: { reason: 2, recovered: false, envelopes: [], spans: [{ topic: 'devices/d1/telemetry', epoch: 8n, fromSeq: 30n, toSeq: 31n }] },
+    }),
+  );
+  await flush();
+  // The bridge itself missed envelopes of a topic it serves again: a one-envelope gap group.
+  bridge.current.push(groupFrame({ envelopes: [{ topic: 'devices/d1/telemetry', seq: 30 }], recovered: false }));
+  bridge.current.push(groupFrame({ envelopes: [{ topic: 'devices/d2/telemetry', seq: 9 }], recovered: false }));
+  const answer = await client.history('devices/d1/telemetry', { limit: 500 });
+  assert.equal(answer.recovered, false);
+  bridge.current.push(envelopeFrame({ topic: 'devices/d1/telemetry', seq: 31 }));
+  assert.deepEqual(got, [30, 9, 31]);
+  assert.deepEqual(of('resume'), []);
+  assert.deepEqual(of('gap'), []);
   await clock.advance(0);
   await client.close();
 });
@@ -397,4 +428,53 @@ test('initialize validates its options', () => {
   assert.throws(() => initialize({ appId: 'a', url: BASE }), /getUserJwt/);
   assert.throws(() => initialize({ appId: 'a', getUserJwt: () => 't', url: BASE, transport: 'mqtt' }), /transport/);
   assert.throws(() => initialize({ appId: 'a', getUserJwt: () => 't' }), /url is required/);
+});
+
+test('with several replicas a dropped lane moves to the next one and resumes there, with no duplicate', async () => {
+  const OTHER = 'https://replica-2.test:8443';
+  const { client, bridge, clock, of, fetch } = makeClient({ url: [BASE, OTHER], reconnectBaseMs: 200 });
+  const got = [];
+  client.subscribe('devices/#', (m) => got.push(m.seq));
+  await flush();
+  assert.equal(new URL(of('lane').at(-1)[0].url).host, 'bridge.test:8443');
+  const first = bridge.current;
+  for (const seq of [1, 2]) first.push(envelopeFrame({ topic: 'devices/d1/t', seq }));
+  first.drop();
+  await flush();
+  await clock.advance(100);
+  assert.equal(fetch.calls.at(-1), `${OTHER}/api/info`);
+  assert.equal(new URL(of('lane').at(-1)[0].url).host, 'replica-2.test:8443');
+  const since = bridge.current.calls('connect')[0].body.value.subscriptions[0].since;
+  assert.deepEqual(since.map((p) => [p.topic, p.seq]), [['devices/d1/t', 2n]]);
+  // The new replica's replay overlaps what was delivered: delivered once.
+  bridge.current.push(groupFrame({ envelopes: [{ topic: 'devices/d1/t', seq: 2 }, { topic: 'devices/d1/t', seq: 3 }], recovered: true }));
+  assert.deepEqual(got, [1, 2, 3]);
+  await client.close();
+});
+
+test('a draining replica (final UNAVAILABLE) is left at once for the next, with no error event', async () => {
+  const OTHER = 'https://replica-2.test:8443';
+  const { client, bridge, of } = makeClient({ url: [BASE, OTHER] });
+  client.subscribe('devices/#', () => {});
+  await flush();
+  const errorsBefore = of('error').length;
+  const first = bridge.current;
+  first.push(callFrame(0, 'error', { code: ErrorCode.UNAVAILABLE, message: 'bridge draining', retryAfterMs: 3000 }));
+  first.drop();
+  await flush();
+  assert.notEqual(bridge.current, first);  // no backoff wait, no retry_after wait
+  assert.equal(client.state, 'connected');
+  assert.equal(new URL(of('lane').at(-1)[0].url).host, 'replica-2.test:8443');
+  assert.equal(of('error').length, errorsBefore);
+  await client.close();
+});
+
+test('replicas listed in /api/info join the list the client moves along', async () => {
+  const { client, bridge, clock, fetch } = makeClient({ info: { transports: ['ws'], replicas: [BASE, 'https://replica-3.test:8443'] }, reconnectBaseMs: 200 });
+  await flush();
+  bridge.current.drop();
+  await flush();
+  await clock.advance(100);
+  assert.equal(fetch.calls.at(-1), 'https://replica-3.test:8443/api/info');
+  await client.close();
 });

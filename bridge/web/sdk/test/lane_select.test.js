@@ -41,6 +41,12 @@ test('/api/info tolerates name lists, keyed objects and unknown kinds', () => {
   assert.throws(() => parseInfo('nope', BASE), TypeError);
 });
 
+test('/api/info replicas become origins; entries that are not URLs are left out', () => {
+  const info = parseInfo({ transports: ['ws'], replicas: ['https://b2.test:8443/', 42, 'http://[bad', 'https://b3.test:9443/x'] }, BASE);
+  assert.deepEqual(info.replicas, ['https://b2.test:8443', 'https://b3.test:9443']);
+  assert.deepEqual(parseInfo({ transports: ['ws'] }, BASE).replicas, []);
+});
+
 test('default lane URLs follow the base URL scheme', () => {
   assert.equal(defaultLane('ws', BASE).url, 'wss://bridge.test:8443/v1/ws');
   assert.equal(defaultLane('ws', 'http://127.0.0.1:9').url, 'ws://127.0.0.1:9/v1/ws');
