@@ -214,6 +214,24 @@ const struct lws_protocols kProtocols[] = {
     {"fanout-client", callback, 0, kRxBufferBytes, 0, nullptr, 0},
     {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
 
+std::vector<int> bridge_pids(const WsFanoutConfig& cfg) {
+  std::vector<int> pids{cfg.bridge_pid};
+  pids.insert(pids.end(), cfg.replica_pids.begin(), cfg.replica_pids.end());
+  return pids;
+}
+
+long bridges_rss_kb(const WsFanoutConfig& cfg) {
+  long sum = 0;
+  for (int pid : bridge_pids(cfg)) sum += rss_kb(pid);
+  return sum;
+}
+
+double bridges_cpu_s(const WsFanoutConfig& cfg) {
+  double sum = 0;
+  for (int pid : bridge_pids(cfg)) sum += cpu_s(pid);
+  return sum;
+}
+
 }  // namespace
 
 WsFanoutResult run_ws_fanout(const WsFanoutConfig& cfg) {
@@ -221,7 +239,9 @@ WsFanoutResult run_ws_fanout(const WsFanoutConfig& cfg) {
   Run run(cfg, r);
   run.conns.resize(static_cast<std::size_t>(cfg.sessions));
   const auto deadline = Clock::now() + std::chrono::seconds(cfg.timeout_s);
-  const long rss_before = rss_kb(cfg.bridge_pid);
+  const long rss_before = bridges_rss_kb(cfg);
+  std::vector<int> ports{cfg.port};
+  ports.insert(ports.end(), cfg.replica_ports.begin(), cfg.replica_ports.end());
 
   test::MqttTestClient device(cfg.device);
   // The device connects before the sessions open: libmosquitto's loop uses select(), which
@@ -278,7 +298,7 @@ WsFanoutResult run_ws_fanout(const WsFanoutConfig& cfg) {
       std::memset(&ci, 0, sizeof ci);
       ci.context = ctx.get();
       ci.address = "127.0.0.1";
-      ci.port = cfg.port;
+      ci.port = ports[static_cast<std::size_t>(next) % ports.size()];
       ci.ssl_connection = LCCSCF_USE_SSL;
       ci.path = "/v1/ws";
       ci.host = cfg.server_name.c_str();
@@ -309,12 +329,12 @@ WsFanoutResult run_ws_fanout(const WsFanoutConfig& cfg) {
   }
   for (auto settle = Clock::now() + 1500ms; Clock::now() < settle;) service(loop.get());
   r.rss_per_idle_session_bytes =
-      static_cast<double>(rss_kb(cfg.bridge_pid) - rss_before) * 1024.0 / cfg.sessions;
+      static_cast<double>(bridges_rss_kb(cfg) - rss_before) * 1024.0 / cfg.sessions;
   r.ready = run.ready - run.closed;
 
   r.expected = static_cast<long>(r.ready) * cfg.messages;
   run.measuring = true;
-  const double bridge_cpu_start = cpu_s(cfg.bridge_pid);
+  const double bridge_cpu_start = bridges_cpu_s(cfg);
   const double broker_cpu_start = cfg.broker_pid ? cpu_s(cfg.broker_pid) : 0;
   const double client_cpu_start = own_cpu_s();
   const double start = now_ms();
@@ -355,7 +375,7 @@ WsFanoutResult run_ws_fanout(const WsFanoutConfig& cfg) {
     }
   }
   run.measuring = false;  // what closes from here on is this client hanging up
-  r.bridge_cpu_s = cpu_s(cfg.bridge_pid) - bridge_cpu_start;
+  r.bridge_cpu_s = bridges_cpu_s(cfg) - bridge_cpu_start;
   r.broker_cpu_s = cfg.broker_pid ? cpu_s(cfg.broker_pid) - broker_cpu_start : 0;
   r.client_cpu_s = own_cpu_s() - client_cpu_start;
   r.window_stalls = window_stalls;

@@ -8,13 +8,19 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "mqtt_test_client.h"
 
 namespace laneway::bench {
 
 struct WsFanoutConfig {
-  int port = 0;             // the bridge's HTTPS port on 127.0.0.1
+  int port = 0;  // the bridge's HTTPS port on 127.0.0.1
+  // Further bridge replicas (docs/scale.md "Bridge replicas"): sessions are spread round
+  // robin over `port` and these, and CPU and RSS are summed over `bridge_pid` and
+  // `replica_pids`.
+  std::vector<int> replica_ports;
+  std::vector<int> replica_pids;
   std::string server_name;  // Host header and certificate name (the cert says localhost)
   std::string origin;       // Origin header, sent as is
   std::string ca_file;      // verifies the bridge's certificate
@@ -70,7 +76,7 @@ struct WsFanoutResult {
   double p99_ms = -1;
   double rss_per_idle_session_bytes = 0;
   // CPU seconds (user + system) over the delivery phase: who set the ceiling.
-  double bridge_cpu_s = 0;
+  double bridge_cpu_s = 0;  // every replica's
   double client_cpu_s = 0;  // this whole process: the lws loop, the publisher, libmosquitto
   double broker_cpu_s = 0;
 };

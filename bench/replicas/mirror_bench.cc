@@ -19,6 +19,7 @@
 #include "net.h"
 #include "proc_stats.h"
 #include "process.h"
+#include "replica_config.h"
 #include "temp_dir.h"
 #include "wait.h"
 
@@ -34,30 +35,6 @@ int fail(const std::string& why) {
   return 1;
 }
 
-json bridge_config(const test::BrokerHarness& broker, const std::string& id, int port,
-                   bool mirror) {
-  const std::string pki = broker.pki();
-  json history{{"max_topics", 100000}};
-  if (mirror) history["mirror"] = {"devices/#"};
-  return json{{"listen", {{{"host", "127.0.0.1"}, {"port", port}}}},
-              {"tls",
-               {{"cert", pki + "/servers/bench-https.crt"},
-                {"key", pki + "/servers/bench-https.key"}}},
-              {"broker",
-               {{"host", "127.0.0.1"},
-                {"port", broker.port()},
-                {"ca", pki + "/ca.crt"},
-                {"cert", pki + "/services/bridge-" + id + ".crt"},
-                {"key", pki + "/services/bridge-" + id + ".key"},
-                {"client_id", id},
-                {"session_expiry_s", 0}}},
-              {"history", history},
-              {"apps",
-               {{{"id", "bench"},
-                 {"keys", {{{"alg", "HS256"}, {"secret", std::string(40, 's')}}}},
-                 {"subscribe", {"devices/#"}}}}}};
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -70,8 +47,8 @@ int main(int argc, char** argv) {
   test::BrokerHarness broker;
   if (!broker.setup_error().empty()) return fail(broker.setup_error());
   if (!broker.add_service("bridge", "bridge-1") || !broker.add_service("bridge", "bridge-2") ||
-      !broker.certs({"server", "--name", "bench-https", "--dns", "localhost", "--ip",
-                     "127.0.0.1"})) {
+      !broker.certs(
+          {"server", "--name", "bench-https", "--dns", "localhost", "--ip", "127.0.0.1"})) {
     return fail("certificates");
   }
   if (!broker.start()) return fail("mosquitto did not start:\n" + broker.log());
@@ -81,8 +58,8 @@ int main(int argc, char** argv) {
   const char* names[2] = {"mirror", "baseline"};
   for (int i = 0; i < 2; ++i) {
     const std::string path = dir.file(std::string(names[i]) + ".json");
-    std::ofstream(path) << bridge_config(broker, "bridge-" + std::to_string(i + 1),
-                                         test::free_tcp_port(), i == 0)
+    std::ofstream(path) << bench::replica_bridge_config(broker, "bridge-" + std::to_string(i + 1),
+                                                        test::free_tcp_port(), i == 0)
                                .dump(2);
     test::Process::Options options;
     options.argv = {LANEWAY_BRIDGE_BIN, "--config", path};
@@ -91,17 +68,31 @@ int main(int argc, char** argv) {
   }
   for (auto& b : bridges) {
     if (!test::wait_until(
-            [&] { return b->output().find("connected to the broker") != std::string::npos; },
-            20s, 50ms)) {
+            [&] { return b->output().find("connected to the broker") != std::string::npos; }, 20s,
+            50ms)) {
       return fail("a bridge never reached the broker:\n" + b->output());
     }
   }
 
   test::Process::Options fleet;
-  fleet.argv = {LANEWAY_FLEET_BIN, "simulate", "--devices", std::to_string(devices), "--prefix",
-                "d-", "--group", "demo", "--pki", broker.pki(), "--registry",
-                broker.dir() + "/fleet.db", "--port", std::to_string(broker.port()), "--rate",
-                std::to_string(rate), "--stats-interval", "0"};
+  fleet.argv = {LANEWAY_FLEET_BIN,
+                "simulate",
+                "--devices",
+                std::to_string(devices),
+                "--prefix",
+                "d-",
+                "--group",
+                "demo",
+                "--pki",
+                broker.pki(),
+                "--registry",
+                broker.dir() + "/fleet.db",
+                "--port",
+                std::to_string(broker.port()),
+                "--rate",
+                std::to_string(rate),
+                "--stats-interval",
+                "0"};
   auto simulator = test::Process::start(fleet);
   if (!simulator) return fail("laneway-fleet simulate did not start");
   std::this_thread::sleep_for(5s);  // every device connected and publishing
@@ -124,11 +115,11 @@ int main(int argc, char** argv) {
     std::printf("%-9s %12.2f %12.1f\n", names[i], cpu[i], static_cast<double>(rss[i]) / 1024);
   }
   const double per_k = 1000 / offered;
-  std::printf("mirror - baseline per 1,000 msg/s: %.3f CPU cores, %.1f MiB RSS (history of %d "
-              "topics); mirror/baseline CPU %.1fx\n",
-              (cpu[0] - cpu[1]) / seconds * per_k,
-              static_cast<double>(rss[0] - rss[1]) / 1024 * per_k, devices,
-              cpu[1] > 0 ? cpu[0] / cpu[1] : 0.0);
+  std::printf(
+      "mirror - baseline per 1,000 msg/s: %.3f CPU cores, %.1f MiB RSS (history of %d "
+      "topics); mirror/baseline CPU %.1fx\n",
+      (cpu[0] - cpu[1]) / seconds * per_k, static_cast<double>(rss[0] - rss[1]) / 1024 * per_k,
+      devices, cpu[1] > 0 ? cpu[0] / cpu[1] : 0.0);
   for (auto& b : bridges) b->stop();
   broker.stop();
   return 0;

@@ -15,14 +15,10 @@ mkdir -p "$pki" "$data"
   laneway-certs server --dir "$pki" --name broker --dns broker --dns localhost --ip 127.0.0.1
 [ -f "$pki/servers/bridge.crt" ] ||
   laneway-certs server --dir "$pki" --name bridge --dns bridge --dns localhost --ip 127.0.0.1
-[ -f "$pki/services/bridge-bridge-1.crt" ] ||
-  laneway-certs service --dir "$pki" --role bridge --id bridge-1
 [ -f "$pki/services/operator-admin.crt" ] ||
   laneway-certs service --dir "$pki" --role operator --id admin
 [ -f "$pki/claims/${LANEWAY_CLAIM:-compose-claim}.crt" ] ||
   laneway-certs claim --dir "$pki" --batch "${LANEWAY_CLAIM:-compose-claim}"
-wt_hash=$(laneway-certs wt-cert --dir "$pki" --dns bridge --dns localhost --ip 127.0.0.1)
-printf '%s\n' "$wt_hash" >"$pki/wt/wt.sha256"
 laneway-certs crl --dir "$pki" >/dev/null
 
 laneway-registry --db "$data/fleet.db" init
@@ -31,5 +27,6 @@ laneway-fleet claim add --registry "$data/fleet.db" --batch "${LANEWAY_CLAIM:-co
 laneway-broker-config --pki "$pki" --registry "$data/fleet.db" --data-dir "$data/broker" \
   --port 8883 --bind 0.0.0.0 --plugin "$plugin" --user root \
   -o "$data/mosquitto.conf"
-write_bridge_json "${LANEWAY_PUBLIC_URL:-https://localhost:8443}" broker "[]"
+# LANEWAY_BRIDGE_URLS: every bridge replica's public URL (the `replicas` profile runs two).
+write_bridge_json "${LANEWAY_BRIDGE_URLS:-${LANEWAY_PUBLIC_URL:-https://localhost:8443}}" broker "[]"
 echo "laneway pki: ready (trust $pki/ca.crt; copy it out with: docker-compose run --rm --no-deps pki cat /pki/ca.crt >laneway-ca.crt)"

@@ -21,13 +21,9 @@ done
 for edge in edge-a edge-b; do
   [ -f "$pki/services/edge-$edge.crt" ] || laneway-certs service --dir "$pki" --role edge --id "$edge"
 done
-[ -f "$pki/services/bridge-bridge-1.crt" ] ||
-  laneway-certs service --dir "$pki" --role bridge --id bridge-1
 [ -f "$pki/services/operator-admin.crt" ] ||
   laneway-certs service --dir "$pki" --role operator --id admin
 [ -f "$pki/claims/$claim.crt" ] || laneway-certs claim --dir "$pki" --batch "$claim"
-wt_hash=$(laneway-certs wt-cert --dir "$pki" --dns bridge --dns localhost --ip 127.0.0.1)
-printf '%s\n' "$wt_hash" >"$pki/wt/wt.sha256"
 laneway-certs crl --dir "$pki" >/dev/null
 
 laneway-registry --db "$data/fleet.db" init

@@ -49,6 +49,11 @@ write_bridge_config() {
   [ -f "$state/dashboard.secret" ] || { head -c 32 /dev/urandom | base64 | tr -d '\n' >"$state/dashboard.secret"; chmod 600 "$state/dashboard.secret"; }
   [ -f "$state/pki/services/bridge-bridge-$replica.crt" ] ||
     "$certs" service --dir "$state/pki" --role bridge --id "bridge-$replica" >/dev/null
+  # Each replica its own WebTransport certificate, made anew on each start like the one
+  # certs/scripts/dev_pki.sh makes for replica 1.
+  local wt
+  wt="pki/wt/$(replica_file wt "$replica")"
+  [ "$replica" = 1 ] || "$certs" wt-cert --dir "$state/pki" --out "$state/$wt" >"$state/$wt.sha256"
   web_root_line=""
   [ -f "$build/web/index.html" ] && web_root_line="\"web_root\": \"$build/web\","
   local origins="" urls="" mirror="" url
@@ -75,7 +80,7 @@ write_bridge_config() {
             "publish": ["devices/+/cmd", "fleet/#", "broadcast/#"],
             "rpc": ["devices/+/rpc/#"]}],
   "webtransport": {"enabled": true, "hosts": ["$bind"], "port": $https_port,
-                   "cert": "pki/wt/wt.crt", "key": "pki/wt/wt.key"}
+                   "cert": "$wt.crt", "key": "$wt.key"}
 }
 JSON
 }
@@ -122,10 +127,15 @@ dashboard_line() {
 # Browsers accept a pinned WebTransport certificate for at most 14 days, so while the system
 # runs the certificate is reissued once it has less than 7 days left. The bridge notices the
 # new files, keeps its open sessions and advertises both hashes in /api/info meanwhile.
+# Every replica's certificate (pki/wt/wt.crt, wt-2.crt, ...) is checked.
 rotate_wt_certificate_if_due() {
-  openssl x509 -checkend $((7 * 86400)) -noout -in "$state/pki/wt/wt.crt" >/dev/null && return 0
-  "$certs" wt-cert --dir "$state/pki" >"$state/pki/wt/wt.sha256" &&
-    echo "laneway: reissued the WebTransport certificate (sha256 $(cat "$state/pki/wt/wt.sha256"))"
+  local crt prefix
+  for crt in "$state"/pki/wt/wt*.crt; do
+    prefix=${crt%.crt}
+    openssl x509 -checkend $((7 * 86400)) -noout -in "$crt" >/dev/null && continue
+    "$certs" wt-cert --dir "$state/pki" --out "$prefix" >"$prefix.sha256" || return 1
+    echo "laneway: reissued the WebTransport certificate $crt (sha256 $(cat "$prefix.sha256"))"
+  done
 }
 
 # Sleeps run in the background and are waited for: bash runs the INT/TERM trap only after a

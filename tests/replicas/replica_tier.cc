@@ -25,15 +25,18 @@ ReplicaTier::~ReplicaTier() {
 
 void ReplicaTier::setup() {
   if (!broker_.setup_error().empty()) return fail("broker harness: " + broker_.setup_error());
+  // Each replica its own broker identity and its own WebTransport certificate.
   for (int i = 1; i <= options_.replicas; ++i) {
-    if (!broker_.add_service("bridge", "bridge-" + std::to_string(i))) {
-      return fail("bridge service certificate " + std::to_string(i));
+    const std::string n = std::to_string(i);
+    if (!broker_.add_service("bridge", "bridge-" + n) ||
+        !broker_.certs({"wt-cert", "--days", "7", "--ip", "127.0.0.1", "--dns", "localhost",
+                        "--out", broker_.pki() + "/wt/wt-" + n})) {
+      return fail("certificates of replica " + n);
     }
   }
   if (!broker_.certs(
-          {"server", "--name", "bridge-https", "--dns", "localhost", "--ip", "127.0.0.1"}) ||
-      !broker_.certs({"wt-cert", "--days", "7", "--ip", "127.0.0.1", "--dns", "localhost"})) {
-    return fail("bridge server or WebTransport certificate");
+          {"server", "--name", "bridge-https", "--dns", "localhost", "--ip", "127.0.0.1"})) {
+    return fail("bridge server certificate");
   }
   if (!broker_.start()) return fail("mosquitto did not start:\n" + broker_.log());
   Process::Options device;
@@ -110,7 +113,9 @@ std::string ReplicaTier::write_config(int i) {
       {"apps", {app}},
       {"sse", {{"heartbeat_ms", 2000}}},
       {"webtransport",
-       {{"port", wt_ports_[i]}, {"cert", pki + "/wt/wt.crt"}, {"key", pki + "/wt/wt.key"}}}};
+       {{"port", wt_ports_[i]},
+        {"cert", pki + "/wt/wt-" + std::to_string(i + 1) + ".crt"},
+        {"key", pki + "/wt/wt-" + std::to_string(i + 1) + ".key"}}}};
   const std::string path = dir_.file(id + ".json");
   std::ofstream(path) << config.dump(2);
   return path;

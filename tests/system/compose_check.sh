@@ -6,7 +6,8 @@
 # scripts/deps.sh packages; every entry script exists, is executable and parses.
 # The `cluster` profile (docs/scale.md) must hold core, core-2, edge-a, edge-b and a bridge,
 # all in that profile only, on volumes of their own, with the edges and the bridge on host
-# ports of their own. With BUILD_DIR, also runs the `pki` job's script
+# ports of their own. The `replicas` profile's bridge-2 has its own config, state volume and
+# host port (8444). With BUILD_DIR, also runs the `pki` job's script
 # (docker/entrypoints/init.sh) and the cluster's (init_cluster.sh) outside a container with
 # that build's tools, twice each (they must be idempotent), and checks what they wrote.
 #   tests/system/compose_check.sh [BUILD_DIR]
@@ -18,7 +19,7 @@ command -v docker-compose >/dev/null || fail "docker-compose missing (scripts/de
 resolved="$(mktemp /tmp/laneway-compose-XXXXXX.yml)"
 trap 'rm -f "$resolved"' EXIT
 docker-compose -f "$root/docker-compose.yml" --project-directory "$root" --profile cluster \
-  config >"$resolved" || fail "docker-compose config refused docker-compose.yml"
+  --profile replicas config >"$resolved" || fail "docker-compose config refused docker-compose.yml"
 
 # Debian's python3-yaml (a docker-compose dependency) serves /usr/bin/python3.
 /usr/bin/python3 - "$resolved" "$root" <<'PY' || exit 1
@@ -75,6 +76,16 @@ for name in ("core", "core-2", "edge-a", "edge-b"):
     conf = (services.get(name, {}).get("environment") or {}).get("LANEWAY_BROKER_CONF")
     if conf != f"/data/{name}.conf":
         errors.append(f"{name}: LANEWAY_BROKER_CONF is {conf}")
+replica = services.get("bridge-2", {})
+if replica.get("profiles") != ["replicas"]:
+    errors.append(f"bridge-2: profiles {replica.get('profiles')}, want ['replicas']")
+if (replica.get("environment") or {}).get("LANEWAY_BRIDGE_CONF") != "/data/bridge-2.json":
+    errors.append("bridge-2 does not run /data/bridge-2.json")
+if "bridge-2-state" not in mounts_of(replica) or "bridge-state" in mounts_of(replica):
+    errors.append("bridge-2 must keep its state in a volume of its own")
+replica_ports = {(str(p.get("published")), p.get("protocol", "tcp")) for p in replica.get("ports", [])}
+if replica_ports != {("8444", "tcp"), ("8444", "udp")}:
+    errors.append(f"bridge-2 ports {replica_ports}, want 8444 tcp and udp")
 cluster_ports = {(p.get("published"), p.get("protocol", "tcp")) for n in ("edge-a", "edge-b", "cluster-bridge")
                  for p in services.get(n, {}).get("ports", [])}
 for want in ((18883, "tcp"), (18884, "tcp"), (18443, "tcp"), (18443, "udp")):
@@ -152,5 +163,31 @@ if [ -n "${1:-}" ]; then
     "$build/bridge/laneway-bridge" --check --config "$cluster/data/bridge.json" >/dev/null ||
       fail "init_cluster.sh wrote a bridge.json that laneway-bridge --check refuses"
   fi
+
+  # The `replicas` profile: two bridge configs, each with its own identity, one tier.
+  two="$work/replicas"
+  PATH="$build/certs:$build/fleet:$build/fleet/registry:$build/plugin/config:$PATH" \
+    LANEWAY_PKI_DIR="$two/pki" LANEWAY_DATA_DIR="$two/data" LANEWAY_BRIDGE_STATE_DIR="$work/state" \
+    LANEWAY_PLUGIN="$build/plugin/laneway_plugin.so" LANEWAY_WEB_ROOT="$build/web" \
+    LANEWAY_BRIDGE_URLS="https://localhost:8443 https://localhost:8444" \
+    "$root/docker/entrypoints/init.sh" >"$work/init_replicas.log" 2>&1 ||
+    { cat "$work/init_replicas.log" >&2; fail "init.sh with two bridge URLs failed"; }
+  /usr/bin/python3 - "$two/data/bridge.json" "$two/data/bridge-2.json" <<'PY' || fail "the replicas' bridge configs are wrong"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+urls = ["https://localhost:8443", "https://localhost:8444"]
+assert a["replicas"] == urls and b["replicas"] == urls, "replicas lists"
+assert a["broker"]["client_id"] == "bridge-1" and b["broker"]["client_id"] == "bridge-2", "client ids"
+assert a["broker"]["cert"] != b["broker"]["cert"], "shared broker certificate"
+assert a["webtransport"]["cert"] != b["webtransport"]["cert"], "shared WebTransport certificate"
+assert b["public_url"] == urls[1] and b["webtransport"]["public_url"] == urls[1], "bridge-2's URLs"
+assert a["history"].get("mirror") and b["history"].get("mirror"), "replicas must mirror history"
+PY
+  if [ -f "$build/web/index.html" ]; then
+    for conf in bridge bridge-2; do
+      "$build/bridge/laneway-bridge" --check --config "$two/data/$conf.json" >/dev/null ||
+        fail "init.sh wrote a $conf.json that laneway-bridge --check refuses"
+    done
+  fi
 fi
-echo "compose: docker-compose.yml resolves; broker, bridge, fleet, simulator on debian:12 with shared pki/data volumes; the cluster profile's cores, edges and bridge"
+echo "compose: docker-compose.yml resolves; broker, bridge, fleet, simulator on debian:12 with shared pki/data volumes; the cluster profile's cores, edges and bridge; the replicas profile's bridge-2"
