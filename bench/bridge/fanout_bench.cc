@@ -15,8 +15,6 @@
 //   --window W publish message m only after (m - W) x N deliveries (ws_fanout.h); default 0,
 //              open loop
 //   (the WebTransport runs keep 200000 / N messages, and only run up to N = 2000)
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -110,11 +108,7 @@ int main(int argc, char** argv) {
     }
   }
   if (sizes.empty()) sizes = {1000, 10000};
-  // Room for every session on both ends (children inherit it).
-  rlimit lim{};
-  getrlimit(RLIMIT_NOFILE, &lim);
-  lim.rlim_cur = lim.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &lim);
+  laneway::bench::raise_open_files_limit();  // room for every session on both ends
 
   test::BrokerHarness broker;
   if (!broker.setup_error().empty()) return fail(broker.setup_error());

@@ -3,8 +3,6 @@
 // simulator's RSS, against mosquitto with the laneway plugin and against the identical TLS
 // listener without it (the baseline), side by side in one run. Prints figures and the
 // plugin/bare ratios; never asserts on time.
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -12,6 +10,7 @@
 #include <string>
 
 #include "broker_harness.h"
+#include "proc_stats.h"
 #include "process.h"
 #include "simulator_summary.h"
 
@@ -20,15 +19,6 @@ namespace {
 using namespace std::chrono_literals;
 using laneway::test::BrokerHarness;
 using laneway::test::Process;
-
-// The broker inherits this process's open-file limit: it needs one fd per device.
-void raise_fd_limit() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &limit);
-  }
-}
 
 std::map<std::string, double> run(bool plugin, int devices, int seconds, double rate,
                                   int connect_rate) {
@@ -41,32 +31,16 @@ std::map<std::string, double> run(bool plugin, int devices, int seconds, double 
     return {};
   }
   std::string error;
-  auto sim = Process::start({{LANEWAY_FLEET_BIN,
-                              "simulate",
-                              "--devices",
-                              std::to_string(devices),
-                              "--pki",
-                              broker.pki(),
-                              "--registry",
-                              broker.dir() + "/fleet.db",
-                              "--port",
-                              std::to_string(broker.port()),
-                              "--rate",
-                              std::to_string(rate),
-                              "--duration",
-                              std::to_string(seconds),
-                              "--stats-interval",
-                              "5",
-                              "--group",
-                              "bench",
-                              "--connect-rate",
-                              std::to_string(connect_rate),
-                              "--max-connecting",
-                              "256"},
-                             {},
-                             "",
-                             ""},
-                            &error);
+  auto sim = Process::start(
+      {broker.simulate_argv(
+           LANEWAY_FLEET_BIN,
+           {"--devices", std::to_string(devices), "--rate", std::to_string(rate), "--duration",
+            std::to_string(seconds), "--stats-interval", "5", "--group", "bench", "--connect-rate",
+            std::to_string(connect_rate), "--max-connecting", "256"}),
+       {},
+       "",
+       ""},
+      &error);
   if (!sim) {
     std::fprintf(stderr, "simulator failed to start: %s\n", error.c_str());
     return {};
@@ -94,7 +68,7 @@ int main(int argc, char** argv) {
                  "usage: fleet_bench [devices>=1] [seconds>=1] [rate>=0] [connect_rate>=1]\n");
     return 2;
   }
-  raise_fd_limit();
+  laneway::bench::raise_open_files_limit();  // the broker needs one fd per device
   auto bare = run(false, devices, seconds, rate, connect_rate);
   auto plugin = run(true, devices, seconds, rate, connect_rate);
   if (bare.empty() || plugin.empty()) return 1;

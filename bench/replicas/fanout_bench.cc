@@ -8,8 +8,6 @@
 // buys, not what a second box would.
 //
 // usage: replicas_fanout_bench [--total M] [N ...]   (default N: 1000 5000; M: 200000)
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -80,10 +78,7 @@ int main(int argc, char** argv) {
     }
   }
   if (sizes.empty()) sizes = {1000, 5000};
-  rlimit lim{};
-  getrlimit(RLIMIT_NOFILE, &lim);
-  lim.rlim_cur = lim.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &lim);
+  laneway::bench::raise_open_files_limit();  // room for every session on both ends
 
   test::BrokerHarness broker;
   if (!broker.setup_error().empty()) return fail(broker.setup_error());

@@ -75,24 +75,9 @@ int main(int argc, char** argv) {
   }
 
   test::Process::Options fleet;
-  fleet.argv = {LANEWAY_FLEET_BIN,
-                "simulate",
-                "--devices",
-                std::to_string(devices),
-                "--prefix",
-                "d-",
-                "--group",
-                "demo",
-                "--pki",
-                broker.pki(),
-                "--registry",
-                broker.dir() + "/fleet.db",
-                "--port",
-                std::to_string(broker.port()),
-                "--rate",
-                std::to_string(rate),
-                "--stats-interval",
-                "0"};
+  fleet.argv = broker.simulate_argv(
+      LANEWAY_FLEET_BIN, {"--devices", std::to_string(devices), "--prefix", "d-", "--group", "demo",
+                          "--rate", std::to_string(rate), "--stats-interval", "0"});
   auto simulator = test::Process::start(fleet);
   if (!simulator) return fail("laneway-fleet simulate did not start");
   std::this_thread::sleep_for(5s);  // every device connected and publishing

@@ -1,5 +1,6 @@
-// What the fan-out benchmark reads about processes: RSS and CPU time from /proc, and one
-// clock that the publisher and the load clients share for publish→client latency.
+// What the benchmarks read and set about processes: RSS and CPU time from /proc, the
+// open-file limit, and one clock that the publisher and the load clients share for
+// publish→client latency.
 #pragma once
 
 namespace laneway::bench {
@@ -12,5 +13,8 @@ double cpu_s(int pid);
 double own_cpu_s();
 // Milliseconds on the steady clock; publishers stamp payloads with it.
 double now_ms();
+// Raises this process's open-file limit to its hard limit; servers started from it inherit
+// it (one descriptor per session or device).
+void raise_open_files_limit();
 
 }  // namespace laneway::bench

@@ -148,8 +148,8 @@ WebTransportConfig parse_webtransport(const json& w, const BridgeConfig& c,
   const std::string where = "webtransport";
   only_keys(w, where,
             {"enabled", "hosts", "port", "cert", "key", "public_url", "max_sessions",
-             "max_sessions_per_connection", "max_streams", "idle_timeout_ms", "datagrams",
-             "cert_check_ms", "cert_warn_days"});
+             "max_sessions_per_connection", "max_streams", "idle_timeout_ms", "ping_interval_ms",
+             "datagrams", "cert_check_ms", "cert_warn_days"});
   WebTransportConfig t;
   t.enabled = get_bool(w, "enabled", where, true);
   t.hosts = get_strings(w, "hosts", where);
@@ -169,6 +169,8 @@ WebTransportConfig parse_webtransport(const json& w, const BridgeConfig& c,
   t.max_streams = get_number<std::uint64_t>(w, "max_streams", where, t.max_streams, 1, 10000);
   t.idle_timeout_ms =
       get_number<std::uint32_t>(w, "idle_timeout_ms", where, t.idle_timeout_ms, 1000, 600000);
+  t.ping_interval_ms =
+      get_number<std::uint32_t>(w, "ping_interval_ms", where, t.ping_interval_ms, 1000, 600000);
   t.datagrams = get_bool(w, "datagrams", where, t.datagrams);
   t.cert_check_ms =
       get_number<std::uint32_t>(w, "cert_check_ms", where, t.cert_check_ms, 100, 3600000);

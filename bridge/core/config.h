@@ -69,6 +69,10 @@ struct WebTransportConfig {
   std::size_t max_sessions_per_connection = 4;
   std::uint64_t max_streams = 100;  // peer-opened streams per connection, each direction
   std::uint32_t idle_timeout_ms = 30000;
+  // The client's ping period on this lane (ConnectResult.ping_interval_ms). Shorter than
+  // WebSocket's: a bridge process that dies sends nothing over UDP, so a page learns it
+  // only from a packet of its own going unanswered (docs/scale.md "Bridge replicas").
+  std::uint32_t ping_interval_ms = 5000;
   bool datagrams = true;               // QoS 0 envelopes as datagrams when a subscription asks
   std::uint32_t cert_check_ms = 1000;  // how often the cert/key files are checked for rotation
   std::uint32_t cert_warn_days = 3;    // warn when the certificate expires within this

@@ -197,6 +197,8 @@ class Hub {
   SubscriptionOutcome add_subscription(Session& s, const v1::Subscription& sub);
   void remove_subscription(Session& s, const std::string& filter);
   void queue_replay(Session& s, const std::vector<HistoryEntry>& entries, bool recovered);
+  // What ConnectResult tells a client of `lane` to ping at.
+  std::uint32_t ping_interval_ms(Lane lane) const;
 
   // The other requests (hub_requests.cc, hub_rpc.cc).
   CallOutcome handle_publish(Session& s, const v1::CallFrame& call, const Reply& reply,

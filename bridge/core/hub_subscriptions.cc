@@ -119,8 +119,7 @@ void Hub::grant(Session& s, std::uint32_t id, bool connect,
     cr->set_session_id(s.id);
     cr->set_subject(s.claims.subject);
     cr->set_expires_at_s(s.claims.expires_at_s);
-    cr->set_ping_interval_ms(s.lane == Lane::kSse ? config_.sse_heartbeat_ms
-                                                  : config_.ws_ping_interval_ms);
+    cr->set_ping_interval_ms(ping_interval_ms(s.lane));
     cr->set_server_version(kBridgeVersion);
     cr->set_max_frame_bytes(static_cast<std::uint32_t>(config_.limits.max_frame_bytes));
     for (const auto& o : outcomes) *cr->add_subscriptions() = o.result;
@@ -133,6 +132,18 @@ void Hub::grant(Session& s, std::uint32_t id, bool connect,
   for (const auto& o : outcomes) {
     if (o.resumed) queue_replay(s, o.replay, o.result.recovered());
   }
+}
+
+std::uint32_t Hub::ping_interval_ms(Lane lane) const {
+  switch (lane) {
+    case Lane::kSse:
+      return config_.sse_heartbeat_ms;
+    case Lane::kWebTransport:
+      return config_.webtransport.ping_interval_ms;
+    case Lane::kWebSocket:
+      break;
+  }
+  return config_.ws_ping_interval_ms;
 }
 
 CallOutcome Hub::refuse(Session& s, std::uint32_t id, bool connect,

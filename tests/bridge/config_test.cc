@@ -177,6 +177,21 @@ TEST(Config, MirrorFiltersAndDrainTime) {
   EXPECT_FALSE(parse_config(j.dump(), "", error));
 }
 
+TEST(Config, WebTransportPingInterval) {
+  std::string error;
+  json j = minimal();
+  auto c = parse_config(j.dump(), "", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->webtransport.ping_interval_ms, 5000u);
+  j["webtransport"] = {{"enabled", false}, {"ping_interval_ms", 2500}};
+  c = parse_config(j.dump(), "", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->webtransport.ping_interval_ms, 2500u);
+  j["webtransport"]["ping_interval_ms"] = 10;
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+  EXPECT_NE(error.find("ping_interval_ms"), std::string::npos) << error;
+}
+
 TEST(Config, ReplicasAreBaseUrls) {
   std::string error;
   json j = minimal();

@@ -6,6 +6,21 @@
 namespace laneway::bridge {
 namespace {
 
+// A bridge that dies sends nothing over UDP: WebTransport clients ping more often, so a page
+// notices within seconds (docs/scale.md "Bridge replicas").
+TEST_F(HubTest, EachLaneIsToldItsOwnPingInterval) {
+  config_.ws_ping_interval_ms = 20000;
+  config_.webtransport.ping_interval_ms = 4000;
+  Session* ws = open();
+  Session* wt = hub_.open(Lane::kWebTransport, &sink_, "https://app.example", kNowUs);
+  const auto on_ws = connect(*ws, token());
+  const auto on_wt = connect(*wt, token());
+  ASSERT_FALSE(on_ws.empty());
+  ASSERT_FALSE(on_wt.empty());
+  EXPECT_EQ(on_ws[0].call().connect_result().ping_interval_ms(), 20000u);
+  EXPECT_EQ(on_wt[0].call().connect_result().ping_interval_ms(), 4000u);
+}
+
 TEST_F(HubTest, ConnectSubscribesUpstreamOncePerFilter) {
   EXPECT_TRUE(upstream_.subscribed.count("$lw/presence/+"));
   Session* a = open();

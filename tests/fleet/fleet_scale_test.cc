@@ -36,30 +36,14 @@ TEST(FleetScale, TwoThousandSimulatedDevicesConnectAndPublish) {
   ASSERT_EQ(broker.setup_error(), "");
   ASSERT_TRUE(broker.start()) << broker.log();
   std::string error;
-  auto sim = Process::start({{LANEWAY_FLEET_BIN,
-                              "simulate",
-                              "--devices",
-                              std::to_string(kDevices),
-                              "--prefix",
-                              "scale-",
-                              "--pki",
-                              broker.pki(),
-                              "--registry",
-                              broker.dir() + "/fleet.db",
-                              "--port",
-                              std::to_string(broker.port()),
-                              "--rate",
-                              "1",
-                              "--connect-rate",
-                              "1000",
-                              "--stats-interval",
-                              "1",
-                              "--duration",
-                              "600"},
-                             {},
-                             "",
-                             ""},
-                            &error);
+  auto sim = Process::start(
+      {broker.simulate_argv(LANEWAY_FLEET_BIN, {"--devices", std::to_string(kDevices), "--prefix",
+                                                "scale-", "--rate", "1", "--connect-rate", "1000",
+                                                "--stats-interval", "1", "--duration", "600"}),
+       {},
+       "",
+       ""},
+      &error);
   ASSERT_TRUE(sim) << error;
   const std::string all = "connected " + std::to_string(kDevices) + "/" + std::to_string(kDevices);
   ASSERT_TRUE(wait_until([&] { return sim->output().find(all) != std::string::npos; }, 240s, 200ms))

@@ -251,6 +251,15 @@ std::size_t BrokerHarness::count_log(const std::string& needle) {
   return count;
 }
 
+std::vector<std::string> BrokerHarness::simulate_argv(const std::string& fleet_bin,
+                                                      const std::vector<std::string>& more) const {
+  std::vector<std::string> argv{
+      fleet_bin,    "simulate",          "--pki",  pki(),
+      "--registry", dir() + "/fleet.db", "--port", std::to_string(port())};
+  argv.insert(argv.end(), more.begin(), more.end());
+  return argv;
+}
+
 ClientOptions BrokerHarness::device(const std::string& id, int protocol,
                                     const std::string& client_id) const {
   ClientOptions options;

@@ -58,6 +58,10 @@ class BrokerHarness {
   // Lines of the broker log containing `needle`.
   std::size_t count_log(const std::string& needle);
 
+  // `laneway-fleet simulate` against this broker (its PKI, registry and port), then `more`.
+  std::vector<std::string> simulate_argv(const std::string& fleet_bin,
+                                         const std::vector<std::string>& more) const;
+
   ClientOptions device(const std::string& id, int protocol = 5,
                        const std::string& client_id = "") const;
   ClientOptions service(const std::string& role, const std::string& id, int protocol = 5) const;

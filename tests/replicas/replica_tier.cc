@@ -40,26 +40,10 @@ void ReplicaTier::setup() {
   }
   if (!broker_.start()) return fail("mosquitto did not start:\n" + broker_.log());
   Process::Options device;
-  device.argv = {LANEWAY_FLEET_BIN,
-                 "simulate",
-                 "--devices",
-                 "1",
-                 "--prefix",
-                 "d-",
-                 "--group",
-                 "demo",
-                 "--pki",
-                 broker_.pki(),
-                 "--registry",
-                 broker_.dir() + "/fleet.db",
-                 "--port",
-                 std::to_string(broker_.port()),
-                 "--rate",
-                 std::to_string(options_.telemetry_hz),
-                 "--qos",
-                 "1",
-                 "--stats-interval",
-                 "0"};
+  device.argv = broker_.simulate_argv(
+      LANEWAY_FLEET_BIN,
+      {"--devices", "1", "--prefix", "d-", "--group", "demo", "--rate",
+       std::to_string(options_.telemetry_hz), "--qos", "1", "--stats-interval", "0"});
   device.log_path = dir_.file("device.log");
   std::string why;
   device_ = Process::start(device, &why);

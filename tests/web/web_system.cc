@@ -26,26 +26,11 @@ void WebSystem::setup() {
   if (!broker_.start()) return fail("mosquitto did not start:\n" + broker_.log());
 
   // Real devices: the simulator issues and registers their certificates itself.
-  std::vector<std::string> argv = {LANEWAY_FLEET_BIN,
-                                   "simulate",
-                                   "--devices",
-                                   std::to_string(options_.devices),
-                                   "--prefix",
-                                   "d-",
-                                   "--group",
-                                   kGroup,
-                                   "--pki",
-                                   broker_.pki(),
-                                   "--registry",
-                                   broker_.dir() + "/fleet.db",
-                                   "--port",
-                                   std::to_string(broker_.port()),
-                                   "--rate",
-                                   std::to_string(options_.telemetry_hz),
-                                   "--qos",
-                                   std::to_string(options_.telemetry_qos),
-                                   "--stats-interval",
-                                   "0"};
+  std::vector<std::string> argv = broker_.simulate_argv(
+      LANEWAY_FLEET_BIN,
+      {"--devices", std::to_string(options_.devices), "--prefix", "d-", "--group", kGroup, "--rate",
+       std::to_string(options_.telemetry_hz), "--qos", std::to_string(options_.telemetry_qos),
+       "--stats-interval", "0"});
   std::string start_error;
   Process::Options fleet_options;
   fleet_options.argv = argv;
