@@ -452,6 +452,35 @@ test('with several replicas a dropped lane moves to the next one and resumes the
   await client.close();
 });
 
+test('after a move the JWT refresh follows the new session, and nothing in flight is lost silently', async () => {
+  const OTHER = 'https://replica-2.test:8443';
+  const { client, bridge, clock, of, tokens } = makeClient({ url: [BASE, OTHER], reconnectBaseMs: 200, refreshLeadMs: 30_000 });
+  bridge.expiresInS = 120;
+  bridge.pingIntervalMs = 1_000_000;
+  await flush();
+  const first = bridge.current;
+  // A publish and an RPC in flight when the replica dies (it never answers them) reject
+  // with a typed error.
+  bridge.on('publish', () => null);
+  bridge.on('rpc', () => null);
+  const publish = client.publish('devices/d1/cmd', 'x', { qos: 1 }).then(() => 'ok', (e) => e.code);
+  const call = client.call('d1', 'ping', '{}').then(() => 'ok', (e) => e.code);
+  await flush();
+  first.drop();
+  assert.deepEqual(await Promise.all([publish, call]), ['CONNECTION', 'CONNECTION']);
+  await clock.advance(100);
+  const second = bridge.current;
+  assert.notEqual(second, first);
+  assert.equal(new URL(of('lane').at(-1)[0].url).host, 'replica-2.test:8443');
+  const tokensAtMove = tokens();
+  // The old session's refresh timer is gone; the new one refreshes on the new replica.
+  await clock.advance(90_000);
+  assert.equal(first.calls('refresh').length, 0);
+  assert.equal(second.calls('refresh').length, 1);
+  assert.equal(tokens(), tokensAtMove + 1);
+  await client.close();
+});
+
 test('a draining replica (final UNAVAILABLE) is left at once for the next, with no error event', async () => {
   const OTHER = 'https://replica-2.test:8443';
   const { client, bridge, of } = makeClient({ url: [BASE, OTHER] });
