@@ -38,8 +38,8 @@ std::string api_info(Server& server, struct lws* wsi) {
   ws_base.replace(0, 5, "wss");  // https → wss
   nlohmann::json info;
   info["version"] = kBridgeVersion;
-  // Preference order (docs/sdk.md "Lane selection"): wt, ws, sse. `wt` joins when that lane is enabled; lanes
-  // switched off in the config are left out.
+  // Preference order (docs/sdk.md "Lane selection"): wt, ws, sse. `wt` joins when that lane is
+  // enabled; lanes switched off in the config are left out.
   const LaneSwitches& lanes = server.config().lanes;
   auto transports = nlohmann::json::array();
   if (const WtService* wt = server.webtransport())

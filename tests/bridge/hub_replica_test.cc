@@ -39,7 +39,8 @@ class HubReplicaTest : public ::testing::Test {
     call.mutable_connect()->set_app_id("demo");
     call.mutable_connect()->set_token(token());
     for (auto& sub : subs) *call.mutable_connect()->add_subscriptions() = sub;
-    hub.handle_call(*s, call, [&](const v1::CallFrame& r) { hub.queue_call(*s, r); }, kNowUs);
+    hub.handle_call(
+        *s, call, [&](const v1::CallFrame& r) { hub.queue_call(*s, r); }, kNowUs);
     return s;
   }
 
@@ -119,7 +120,8 @@ TEST_F(HubReplicaTest, DrainingTellsEverySessionToMoveAndRefusesNewOnes) {
   call.set_id(7);
   call.mutable_connect()->set_app_id("demo");
   call.mutable_connect()->set_token(token());
-  const CallOutcome outcome = one_.handle_call(*late, call, [](const v1::CallFrame&) {}, kNowUs);
+  const CallOutcome outcome = one_.handle_call(
+      *late, call, [](const v1::CallFrame&) {}, kNowUs);
   EXPECT_TRUE(outcome.is_refused());
   EXPECT_EQ(outcome.code, v1::ERROR_CODE_UNAVAILABLE);
   EXPECT_TRUE(late->closing);
