@@ -75,17 +75,6 @@ void print_ws(int n, const char* name, const laneway::bench::WsFanoutResult& r) 
   }
 }
 
-// The bridge closes its side of the sessions the client just dropped; the next run should
-// not measure that. Waits (bounded) until the process is idle for a quarter second.
-void settle(int pid, std::chrono::milliseconds bound) {
-  for (auto until = std::chrono::steady_clock::now() + bound;
-       std::chrono::steady_clock::now() < until;) {
-    const double before = laneway::bench::cpu_s(pid);
-    std::this_thread::sleep_for(250ms);
-    if (laneway::bench::cpu_s(pid) - before < 0.02) break;
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -225,7 +214,9 @@ int main(int argc, char** argv) {
     rf_cfg.bridge_pid = reference->pid();
     const auto before = laneway::bench::fetch_metrics(laneway_port, "localhost", pki + "/ca.crt");
     const auto a = laneway::bench::run_ws_fanout(lw_cfg);
-    settle(laneway->pid(), 10s);
+    // The bridge closes its side of the sessions the client just dropped; the next run
+    // should not measure that.
+    laneway::bench::wait_until_idle({laneway->pid()}, 10s);
     const auto after = laneway::bench::fetch_metrics(laneway_port, "localhost", pki + "/ca.crt");
     print_ws(n, "laneway", a);
     if (before && after) {
@@ -246,7 +237,7 @@ int main(int argc, char** argv) {
     }
     std::fflush(stdout);
     const auto b = laneway::bench::run_ws_fanout(rf_cfg);
-    settle(reference->pid(), 10s);
+    laneway::bench::wait_until_idle({reference->pid()}, 10s);
     print_ws(n, "reference", b);
     if (a.error.empty() && b.error.empty()) {
       std::printf(

@@ -226,12 +226,6 @@ long bridges_rss_kb(const WsFanoutConfig& cfg) {
   return sum;
 }
 
-double bridges_cpu_s(const WsFanoutConfig& cfg) {
-  double sum = 0;
-  for (int pid : bridge_pids(cfg)) sum += cpu_s(pid);
-  return sum;
-}
-
 }  // namespace
 
 WsFanoutResult run_ws_fanout(const WsFanoutConfig& cfg) {
@@ -334,7 +328,7 @@ WsFanoutResult run_ws_fanout(const WsFanoutConfig& cfg) {
 
   r.expected = static_cast<long>(r.ready) * cfg.messages;
   run.measuring = true;
-  const double bridge_cpu_start = bridges_cpu_s(cfg);
+  const double bridge_cpu_start = cpu_s(bridge_pids(cfg));
   const double broker_cpu_start = cfg.broker_pid ? cpu_s(cfg.broker_pid) : 0;
   const double client_cpu_start = own_cpu_s();
   const double start = now_ms();
@@ -375,7 +369,7 @@ WsFanoutResult run_ws_fanout(const WsFanoutConfig& cfg) {
     }
   }
   run.measuring = false;  // what closes from here on is this client hanging up
-  r.bridge_cpu_s = bridges_cpu_s(cfg) - bridge_cpu_start;
+  r.bridge_cpu_s = cpu_s(bridge_pids(cfg)) - bridge_cpu_start;
   r.broker_cpu_s = cfg.broker_pid ? cpu_s(cfg.broker_pid) - broker_cpu_start : 0;
   r.client_cpu_s = own_cpu_s() - client_cpu_start;
   r.window_stalls = window_stalls;

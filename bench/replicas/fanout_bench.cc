@@ -10,21 +10,19 @@
 // usage: replicas_fanout_bench [--total M] [N ...]   (default N: 1000 5000; M: 200000)
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench_replica.h"
 #include "broker_harness.h"
 #include "laneway.pb.h"
 #include "net.h"
 #include "proc_stats.h"
 #include "process.h"
-#include "replica_config.h"
 #include "temp_dir.h"
 #include "test_tokens.h"
-#include "wait.h"
 #include "ws_fanout.h"
 
 namespace {
@@ -47,19 +45,6 @@ void print_row(int n, const char* name, const bench::WsFanoutResult& r) {
               r.deliveries_per_s, r.p50_ms, r.p99_ms, r.delivered, r.expected, r.closed_during_run,
               r.bridge_cpu_s, r.client_cpu_s, r.bridge_cpu_s * 1e6 / std::max(1L, r.delivered),
               r.error.empty() ? "" : "  ", r.error.c_str());
-}
-
-// Until the replicas are idle again (the previous run's sessions closing), bounded.
-void settle(const std::vector<int>& pids) {
-  for (auto until = std::chrono::steady_clock::now() + 10s;
-       std::chrono::steady_clock::now() < until;) {
-    double before = 0;
-    for (int pid : pids) before += bench::cpu_s(pid);
-    std::this_thread::sleep_for(250ms);
-    double after = 0;
-    for (int pid : pids) after += bench::cpu_s(pid);
-    if (after - before < 0.02) break;
-  }
 }
 
 }  // namespace
@@ -97,20 +82,10 @@ int main(int argc, char** argv) {
   std::optional<test::Process> replicas[2];
   for (int i = 0; i < 2; ++i) {
     ports[i] = test::free_tcp_port();
-    const std::string id = "bridge-" + std::to_string(i + 1);
-    const std::string path = dir.file(id + ".json");
-    std::ofstream(path) << bench::replica_bridge_config(broker, id, ports[i], true).dump(2);
-    test::Process::Options options;
-    options.argv = {LANEWAY_BRIDGE_BIN, "--config", path};
-    replicas[i] = test::Process::start(options);
-    if (!replicas[i]) return fail("a replica did not start");
-  }
-  for (auto& r : replicas) {
-    if (!test::wait_until(
-            [&] { return r->output().find("connected to the broker") != std::string::npos; }, 20s,
-            50ms)) {
-      return fail("a replica never reached the broker:\n" + r->output());
-    }
+    std::string why;
+    replicas[i] =
+        bench::start_replica(broker, dir, "bridge-" + std::to_string(i + 1), ports[i], true, why);
+    if (!replicas[i]) return fail(why);
   }
   const std::vector<int> pids{replicas[0]->pid(), replicas[1]->pid()};
 
@@ -153,11 +128,11 @@ int main(int argc, char** argv) {
     two.replica_pids = {pids[1]};
 
     const auto a = bench::run_ws_fanout(one);
-    settle(pids);
+    bench::wait_until_idle(pids, 10s);  // the previous run's sessions closing
     print_row(n, "1", a);
     std::fflush(stdout);
     const auto b = bench::run_ws_fanout(two);
-    settle(pids);
+    bench::wait_until_idle(pids, 10s);  // the previous run's sessions closing
     print_row(n, "2", b);
     if (a.error.empty() && b.error.empty()) {
       std::printf(

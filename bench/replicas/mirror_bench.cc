@@ -9,23 +9,19 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "bench_replica.h"
 #include "broker_harness.h"
 #include "net.h"
 #include "proc_stats.h"
 #include "process.h"
-#include "replica_config.h"
 #include "temp_dir.h"
-#include "wait.h"
 
 namespace {
 
-using nlohmann::json;
 using namespace std::chrono_literals;
 namespace test = laneway::test;
 namespace bench = laneway::bench;
@@ -54,24 +50,14 @@ int main(int argc, char** argv) {
   if (!broker.start()) return fail("mosquitto did not start:\n" + broker.log());
   test::TempDir dir("laneway-mirror-bench");
 
+  // A mirroring replica and the baseline without the mirror.
   std::optional<test::Process> bridges[2];
   const char* names[2] = {"mirror", "baseline"};
   for (int i = 0; i < 2; ++i) {
-    const std::string path = dir.file(std::string(names[i]) + ".json");
-    std::ofstream(path) << bench::replica_bridge_config(broker, "bridge-" + std::to_string(i + 1),
-                                                        test::free_tcp_port(), i == 0)
-                               .dump(2);
-    test::Process::Options options;
-    options.argv = {LANEWAY_BRIDGE_BIN, "--config", path};
-    bridges[i] = test::Process::start(options);
-    if (!bridges[i]) return fail("bridge did not start");
-  }
-  for (auto& b : bridges) {
-    if (!test::wait_until(
-            [&] { return b->output().find("connected to the broker") != std::string::npos; }, 20s,
-            50ms)) {
-      return fail("a bridge never reached the broker:\n" + b->output());
-    }
+    std::string why;
+    bridges[i] = bench::start_replica(broker, dir, "bridge-" + std::to_string(i + 1),
+                                      test::free_tcp_port(), i == 0, why);
+    if (!bridges[i]) return fail(why);
   }
 
   test::Process::Options fleet;

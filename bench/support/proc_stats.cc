@@ -8,6 +8,7 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <thread>
 
 namespace laneway::bench {
 
@@ -32,6 +33,21 @@ double cpu_s(int pid) {
   double utime = 0, stime = 0;
   fields >> utime >> stime;
   return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double cpu_s(const std::vector<int>& pids) {
+  double sum = 0;
+  for (int pid : pids) sum += cpu_s(pid);
+  return sum;
+}
+
+void wait_until_idle(const std::vector<int>& pids, std::chrono::milliseconds bound) {
+  for (auto until = std::chrono::steady_clock::now() + bound;
+       std::chrono::steady_clock::now() < until;) {
+    const double before = cpu_s(pids);
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    if (cpu_s(pids) - before < 0.02) break;
+  }
 }
 
 double own_cpu_s() {

@@ -1,4 +1,9 @@
-#include "replica_config.h"
+#include "bench_replica.h"
+
+#include <chrono>
+#include <fstream>
+
+#include "wait.h"
 
 namespace laneway::bench {
 
@@ -26,6 +31,25 @@ nlohmann::json replica_bridge_config(const test::BrokerHarness& broker, const st
              {"subscribe", {"devices/#"}}}}},
           {"limits", {{"max_sessions", 200000}}},
           {"log_level", "warn"}};
+}
+
+std::optional<test::Process> start_replica(const test::BrokerHarness& broker,
+                                           const test::TempDir& dir, const std::string& id,
+                                           int port, bool mirror, std::string& why) {
+  using namespace std::chrono_literals;
+  const std::string path = dir.file(id + ".json");
+  std::ofstream(path) << replica_bridge_config(broker, id, port, mirror).dump(2);
+  test::Process::Options options;
+  options.argv = {LANEWAY_BRIDGE_BIN, "--config", path};
+  auto replica = test::Process::start(options, &why);
+  if (!replica) return std::nullopt;
+  if (!test::wait_until(
+          [&] { return replica->output().find("connected to the broker") != std::string::npos; },
+          20s, 50ms)) {
+    why = id + " never reached the broker:\n" + replica->output();
+    return std::nullopt;
+  }
+  return replica;
 }
 
 }  // namespace laneway::bench
