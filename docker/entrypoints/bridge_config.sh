@@ -3,8 +3,9 @@
 # writes one config per replica, each URL being that replica's public base URL: replica 1
 # in $data/bridge.json, replica N in $data/bridge-N.json, each with its own broker client
 # id and certificate (bridge-N) and its own WebTransport certificate ($pki/wt/wt[-N], made
-# anew on each run); the dashboard app's secret is made once and shared. With more than one replica, each mirrors
-# the app's topics and lists the others in /api/info (docs/scale.md "Bridge replicas").
+# anew on each run); the dashboard app's secret is made once and shared. With more than
+# one replica, each mirrors the app's topics and lists the others in /api/info
+# (docs/scale.md "Bridge replicas").
 write_bridge_json() {
   local urls=$1 broker_host=$2 standby=$3
   [ -f "$data/dashboard.secret" ] ||
