@@ -14,6 +14,7 @@
 
 #include "laneway.pb.h"
 #include "lws_tick.h"
+#include "percentile.h"
 #include "proc_stats.h"
 
 namespace laneway::bench {
@@ -381,13 +382,8 @@ WsFanoutResult run_ws_fanout(const WsFanoutConfig& cfg) {
   r.publishes_done_ms = publishes_done.load() - start;
   r.deliveries_per_s = r.delivered / std::max(1e-9, r.seconds);
   std::sort(run.latencies.begin(), run.latencies.end());
-  auto pct = [&](double p) {
-    if (run.latencies.empty()) return -1.0;
-    return run.latencies[std::min(run.latencies.size() - 1,
-                                  static_cast<std::size_t>(p * run.latencies.size()))];
-  };
-  r.p50_ms = pct(0.5);
-  r.p99_ms = pct(0.99);
+  r.p50_ms = percentile(run.latencies, 0.5);
+  r.p99_ms = percentile(run.latencies, 0.99);
   device.disconnect();
   return r;
 }

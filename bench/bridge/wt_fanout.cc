@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "laneway_wt_client.h"
+#include "percentile.h"
 #include "proc_stats.h"
 
 namespace laneway::bench {
@@ -140,13 +141,8 @@ WtFanoutResult run_wt_fanout(const WtFanoutConfig& cfg) {
   for (auto until = Clock::now() + 200ms; Clock::now() < until;) s.pump(10);
   r.deliveries_per_s = r.delivered / std::max(1e-9, (last_delivery - start) / 1000.0);
   std::sort(latencies.begin(), latencies.end());
-  auto pct = [&](double p) {
-    if (latencies.empty()) return -1.0;
-    return latencies[std::min(latencies.size() - 1,
-                              static_cast<std::size_t>(p * latencies.size()))];
-  };
-  r.p50_ms = pct(0.5);
-  r.p99_ms = pct(0.99);
+  r.p50_ms = percentile(latencies, 0.5);
+  r.p99_ms = percentile(latencies, 0.99);
   device.disconnect();
   r.bridge_cpu_s = cpu_s(cfg.bridge_pid) - bridge_cpu_start;
   r.client_cpu_s = own_cpu_s() - client_cpu_start;

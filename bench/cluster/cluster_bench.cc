@@ -34,6 +34,7 @@
 #include "cluster_harness.h"
 #include "laneway.pb.h"
 #include "laneway/wire/frame_codec.h"
+#include "percentile.h"
 #include "proc_stats.h"
 #include "simulator_summary.h"
 #include "wait.h"
@@ -81,12 +82,9 @@ Percentiles percentiles(std::vector<double> ms, std::size_t sent) {
   p.sent = sent;
   if (ms.empty()) return p;
   std::sort(ms.begin(), ms.end());
-  auto at = [&](double q) {
-    return ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * ms.size()))];
-  };
-  p.p50 = at(0.50);
-  p.p99 = at(0.99);
-  p.p999 = at(0.999);
+  p.p50 = laneway::bench::percentile(ms, 0.50);
+  p.p99 = laneway::bench::percentile(ms, 0.99);
+  p.p999 = laneway::bench::percentile(ms, 0.999);
   return p;
 }
 
