@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "percentile.h"
 #include "process.h"
 #include "replica_tier.h"
 #include "wait.h"
@@ -45,24 +46,6 @@ struct Round {
   int signal = 0;
   double at_ms = 0;  // when the signal was sent
 };
-
-// The replica holding the page's session, waiting up to `bound` for exactly one.
-int holder(const test::ReplicaTier& tier, int not_this, std::chrono::seconds bound) {
-  int on = -1;
-  test::wait_until(
-      [&] {
-        on = tier.replica_with_sessions();
-        return on >= 0 && on != not_this;
-      },
-      bound, 20ms);
-  return on >= 0 && on != not_this ? on : -1;
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return -1;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
 
 }  // namespace
 
@@ -105,11 +88,12 @@ int main(int argc, char** argv) {
   std::vector<Round> done;
   for (const int signal : {SIGTERM, SIGKILL}) {
     for (int r = 0; r < rounds; ++r) {
-      const int on = holder(tier, -1, 10s);
+      const int on = tier.wait_for_holder(-1, 10s);
       if (on < 0) return fail("no replica holds the page's session:\n" + tier.logs());
       done.push_back({signal, wall_ms()});
       tier.stop(on, signal);
-      if (holder(tier, on, 30s) < 0) return fail("the page did not move:\n" + page->output());
+      if (tier.wait_for_holder(on, 30s) < 0)
+        return fail("the page did not move:\n" + page->output());
       if (!tier.start(on, why)) return fail(why);
       std::this_thread::sleep_for(1s);  // the page receives on the new session meanwhile
     }
@@ -142,9 +126,10 @@ int main(int argc, char** argv) {
         times.push_back(*next - round.at_ms);
       }
     }
-    p50[m] = percentile(times, 0.5);
+    std::sort(times.begin(), times.end());
+    p50[m] = laneway::bench::percentile(times, 0.5);
     std::printf("%-14s %8zu %8.0f %8.0f %8.0f %8d\n", m == 0 ? "SIGTERM drain" : "SIGKILL crash",
-                times.size(), p50[m], percentile(times, 0.99),
+                times.size(), p50[m], laneway::bench::percentile(times, 0.99),
                 times.empty() ? -1.0 : *std::max_element(times.begin(), times.end()), missed);
   }
   std::printf("ratio crash/drain p50: %.2fx\n", p50[1] / std::max(1e-9, p50[0]));

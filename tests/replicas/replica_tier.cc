@@ -163,6 +163,17 @@ int ReplicaTier::replica_with_sessions() const {
   return found;
 }
 
+int ReplicaTier::wait_for_holder(int except, std::chrono::milliseconds bound) const {
+  int on = -1;
+  const bool found = wait_until(
+      [&] {
+        on = replica_with_sessions();
+        return on >= 0 && on != except;
+      },
+      bound, 20ms);
+  return found ? on : -1;
+}
+
 std::string ReplicaTier::logs() {
   std::string out;
   for (int i = 0; i < replicas(); ++i) {

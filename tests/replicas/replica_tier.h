@@ -5,6 +5,7 @@
 // process is stopped by its PID.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,9 @@ class ReplicaTier {
   int sessions(int i) const;
   // The replica holding a session, or -1 (none, or more than one does).
   int replica_with_sessions() const;
+  // Waits up to `bound` until exactly one replica other than `except` (-1: any) holds the
+  // sessions; that replica, or -1.
+  int wait_for_holder(int except, std::chrono::milliseconds bound) const;
 
   int replicas() const { return static_cast<int>(ports_.size()); }
   std::string base_url(int i) const { return "https://127.0.0.1:" + std::to_string(ports_[i]); }

@@ -74,28 +74,10 @@ class ReplicasTest : public ::testing::Test {
   }
 
   // The replica the page's session is on.
-  int page_replica() {
-    int on = -1;
-    wait_until(
-        [&] {
-          on = tier_->replica_with_sessions();
-          return on >= 0;
-        },
-        10s, 100ms);
-    return on;
-  }
+  int page_replica() { return tier_->wait_for_holder(-1, 10s); }
 
   // Waits until the page's session is on another replica than `from`.
-  int wait_moved(int from) {
-    int on = -1;
-    wait_until(
-        [&] {
-          on = tier_->replica_with_sessions();
-          return on >= 0 && on != from;
-        },
-        30s, 100ms);
-    return on;
-  }
+  int wait_moved(int from) { return tier_->wait_for_holder(from, 30s); }
 
   void go(int step) { std::ofstream(tier_->dir() + "/go-" + std::to_string(step)) << "1"; }
 
