@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "laneway/wire/origin.h"
 #include "laneway/wire/topic_filter.h"
 
 namespace laneway::bridge {
@@ -123,6 +124,9 @@ AppConfig parse_app(const json& a, const std::string& where, const std::string& 
   AppConfig app;
   app.id = get_string(a, "id", where, "");
   if (app.id.empty()) fail(where + ".id: required");
+  if (!wire::is_valid_app_id(app.id)) {
+    fail(where + ".id: must be 1..64 of [A-Za-z0-9._-] (it is part of envelope origins)");
+  }
   if (!a.contains("keys") || !a["keys"].is_array() || a["keys"].empty()) {
     fail(where + ".keys: at least one key required");
   }
@@ -279,7 +283,8 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
               {"max_frame_bytes", "queue_max_bytes", "publish_rate_per_s", "publish_burst",
                "call_rate_per_s", "call_burst", "max_subscriptions", "max_sessions",
                "rpc_timeout_max_ms", "rpc_timeout_default_ms", "rpc_pending_per_session",
-               "rpc_pending_max", "history_request_max", "broker_inbox_max"});
+               "rpc_pending_max", "history_request_max", "broker_inbox_max",
+               "broker_inbox_max_bytes", "upstream_inflight_max", "upstream_inflight_max_bytes"});
     Limits& m = c.limits;
     m.max_frame_bytes =
         get_number<std::size_t>(l, "max_frame_bytes", "limits", m.max_frame_bytes, 256, 16u << 20);
@@ -307,6 +312,14 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
                                                       m.history_request_max, 1, 100000);
     m.broker_inbox_max =
         get_number<std::size_t>(l, "broker_inbox_max", "limits", m.broker_inbox_max, 16, 10000000);
+    m.broker_inbox_max_bytes = get_number<std::size_t>(
+        l, "broker_inbox_max_bytes", "limits", m.broker_inbox_max_bytes, 1u << 16, 1ull << 36);
+    // At most 30,000: the ledger keeps message ids within half the 16-bit id space.
+    m.upstream_inflight_max = get_number<std::size_t>(l, "upstream_inflight_max", "limits",
+                                                      m.upstream_inflight_max, 1, 30000);
+    m.upstream_inflight_max_bytes =
+        get_number<std::size_t>(l, "upstream_inflight_max_bytes", "limits",
+                                m.upstream_inflight_max_bytes, 1u << 16, 1ull << 36);
     if (m.queue_max_bytes < m.max_frame_bytes) {
       fail("limits.queue_max_bytes: must be at least limits.max_frame_bytes");
     }
@@ -314,19 +327,23 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
   if (root.contains("history")) {
     const json& h = root["history"];
     only_keys(h, "history",
-              {"max_messages_per_topic", "max_bytes_per_topic", "max_topics", "upstream_linger_ms",
-               "snapshot_file", "mirror"});
+              {"max_messages_per_topic", "max_bytes_per_topic", "max_topics", "max_total_bytes",
+               "upstream_linger_ms", "snapshot_file", "mirror"});
     c.history.max_messages_per_topic = get_number<std::size_t>(
         h, "max_messages_per_topic", "history", c.history.max_messages_per_topic, 0, 1000000);
     c.history.max_bytes_per_topic = get_number<std::size_t>(
         h, "max_bytes_per_topic", "history", c.history.max_bytes_per_topic, 0, 1u << 30);
     c.history.max_topics =
         get_number<std::size_t>(h, "max_topics", "history", c.history.max_topics, 1, 10000000);
+    c.history.max_total_bytes = get_number<std::size_t>(h, "max_total_bytes", "history",
+                                                        c.history.max_total_bytes, 0, 1ull << 40);
     c.history.upstream_linger_ms = get_number<std::uint32_t>(
         h, "upstream_linger_ms", "history", c.history.upstream_linger_ms, 0, 86400000);
     c.history_snapshot_file = resolve(get_string(h, "snapshot_file", "history", ""), base_dir);
     c.history.mirror_filters = get_filters(h, "mirror", "history");
   }
+  // Frames in history keep their SSE base64 once an SSE session wrote them.
+  c.history.count_sse_encoding = c.lanes.sse;
   c.drain_ms = get_number<std::uint32_t>(root, "drain_ms", "config", c.drain_ms, 0, 600000);
   if (root.contains("sse")) {
     only_keys(root["sse"], "sse", {"heartbeat_ms", "resume_window_ms"});

@@ -110,7 +110,12 @@ struct Limits {
   std::size_t rpc_pending_per_session = 16;     // RPCs in flight per session
   std::size_t rpc_pending_max = 10000;          // RPCs in flight, whole bridge
   std::uint32_t history_request_max = 1000;
-  std::size_t broker_inbox_max = 100000;  // messages waiting between MQTT and event loop
+  std::size_t broker_inbox_max = 100000;           // messages waiting between MQTT and event loop
+  std::size_t broker_inbox_max_bytes = 64u << 20;  // the same, in payload bytes
+  // Upstream messages (browser publishes, RPC requests) queued to the broker and not yet
+  // written (QoS 0) or acknowledged (QoS 1): by count (PUBACKs outstanding) and by bytes.
+  std::size_t upstream_inflight_max = 10000;
+  std::size_t upstream_inflight_max_bytes = 64u << 20;
 };
 
 // Which web lanes this bridge serves. A disabled lane is left out of /api/info and its

@@ -5,6 +5,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "laneway/wire/base64.h"
 #include "laneway/wire/topic_filter.h"
 
 namespace laneway::bridge {
@@ -34,23 +35,44 @@ HistoryStore::AppendResult HistoryStore::append(const std::string& topic, std::u
   latest_epoch_ = std::max(latest_epoch_, epoch);
   const std::uint64_t offset = next_offset_++;
   ring.last_seq = seq;
-  ring.bytes += frame->size();
-  total_bytes_ += frame->size();
+  ring.bytes += charge(frame);
+  total_bytes_ += charge(frame);
   ring.entries.push_back(HistoryEntry{seq, offset, std::move(frame)});
   evict_to_limits(ring);
   while (topics_.size() > limits_.max_topics && lru_.front() != topic) forget_oldest_topic();
+  evict_to_total(topic);
   return {status, offset};
+}
+
+std::size_t HistoryStore::charge(const SharedFrame& frame) const {
+  return frame->size() + (limits_.count_sse_encoding ? wire::base64_size(frame->size()) : 0);
+}
+
+void HistoryStore::evict_to_total(const std::string& appended) {
+  while (total_bytes_ > limits_.max_total_bytes && !lru_.empty()) {
+    TopicRing& ring = topics_.find(lru_.front())->second;
+    if (ring.entries.empty()) {
+      if (lru_.front() == appended) return;  // nothing older left to give
+      forget_oldest_topic();
+      continue;
+    }
+    drop_oldest_entry(ring);
+  }
 }
 
 void HistoryStore::evict_to_limits(TopicRing& ring) {
   while (!ring.entries.empty() && (ring.entries.size() > limits_.max_messages_per_topic ||
                                    ring.bytes > limits_.max_bytes_per_topic)) {
-    const HistoryEntry& oldest = ring.entries.front();
-    ring.dropped_offset = oldest.offset;
-    ring.bytes -= oldest.frame->size();
-    total_bytes_ -= oldest.frame->size();
-    ring.entries.pop_front();
+    drop_oldest_entry(ring);
   }
+}
+
+void HistoryStore::drop_oldest_entry(TopicRing& ring) {
+  const HistoryEntry& oldest = ring.entries.front();
+  ring.dropped_offset = oldest.offset;
+  ring.bytes -= charge(oldest.frame);
+  total_bytes_ -= charge(oldest.frame);
+  ring.entries.pop_front();
 }
 
 void HistoryStore::forget_oldest_topic() {
@@ -195,13 +217,14 @@ bool HistoryStore::import_state(HistoryState state, bool vouch, std::string& err
     ring.dropped_offset = r.dropped_offset;
     ring.stale = r.stale || !vouch;
     for (HistoryEntry& e : r.entries) {
-      ring.bytes += e.frame->size();
-      total_bytes_ += e.frame->size();
+      ring.bytes += charge(e.frame);
+      total_bytes_ += charge(e.frame);
       ring.entries.push_back(std::move(e));
     }
     evict_to_limits(ring);  // the limits may have shrunk since
   }
   while (topics_.size() > limits_.max_topics) forget_oldest_topic();
+  if (!lru_.empty()) evict_to_total(lru_.back());
   return true;
 }
 

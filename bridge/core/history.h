@@ -1,5 +1,5 @@
-// Per-topic history rings, bounded by message count and bytes per topic and by the number
-// of topics, with the resume rules of docs/bridge.md "Resume":
+// Per-topic history rings, bounded by message count and bytes per topic, by the number of
+// topics and by their bytes all together, with the resume rules of docs/bridge.md "Resume":
 //  - every envelope the bridge accepts gets a bridge-wide, increasing stream offset (the
 //    SSE resume token carries it);
 //  - each topic keeps a contiguous run of seqs of the current epoch; a seq jump or a new
@@ -28,6 +28,11 @@ struct HistoryLimits {
   std::size_t max_messages_per_topic = 256;
   std::size_t max_bytes_per_topic = 256 * 1024;
   std::size_t max_topics = 10000;
+  // All rings together, counting each frame's SSE encoding when that lane is on: past it
+  // the least recently appended topic loses its oldest entries first (docs/bridge.md
+  // "Memory budget").
+  std::size_t max_total_bytes = 256u << 20;
+  bool count_sse_encoding = false;  // set from lanes.sse by the config
   // How long the bridge keeps an upstream subscription (and so the history of its topics
   // current) after the last session using it left, so a reconnecting client can resume.
   std::uint32_t upstream_linger_ms = 30000;
@@ -131,7 +136,11 @@ class HistoryStore {
   };
 
   void evict_to_limits(TopicRing& ring);
+  void evict_to_total(const std::string& appended);
+  void drop_oldest_entry(TopicRing& ring);
   void forget_oldest_topic();
+  // What a frame costs the budget: its buffer, and the base64 copy the SSE lane keeps.
+  std::size_t charge(const SharedFrame& frame) const;
 
   HistoryLimits limits_;
   std::unordered_map<std::string, TopicRing> topics_;

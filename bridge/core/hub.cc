@@ -36,6 +36,7 @@ Hub::Hub(const BridgeConfig& config, Upstream& upstream)
       upstream_(upstream),
       history_(config.history),
       router_(upstream, config.history),
+      acks_(config.limits.upstream_inflight_max),
       rpcs_(config.limits.rpc_pending_max, config.limits.rpc_pending_per_session),
       instance_id_(random_hex_id().substr(0, 12)),
       rpc_requester_("bridge-" + config.broker.client_id),

@@ -17,12 +17,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "ack_ledger.h"
 #include "call_outcome.h"
 #include "config.h"
 #include "held_answers.h"
@@ -212,6 +214,10 @@ class Hub {
   bool on_rpc_reply(std::string_view topic, std::string_view payload,
                     const MessageProperties& props);
   void on_rpc_ack(int mid, int reason);
+  // The refusal of an upstream message that the ack ledger or the link has no room for;
+  // nullopt when there is room.
+  std::optional<CallOutcome> refuse_if_upstream_full(const Reply& reply, std::uint32_t call_id,
+                                                     std::size_t bytes);
   void expire_publishes(std::int64_t now_us);
 
   void queue_too_large(Session& s);
@@ -227,6 +233,7 @@ class Hub {
   SubscriptionRouter router_;
   HeldAnswers held_;
   PublishTracker publishes_;
+  AckLedger acks_;
   RpcTable rpcs_;
   PresenceTable presence_;
   std::string instance_id_;

@@ -5,6 +5,7 @@
 #include "authorization.h"
 #include "hub.h"
 #include "laneway/wire/frame_codec.h"
+#include "laneway/wire/origin.h"
 #include "laneway/wire/topic_filter.h"
 
 namespace laneway::bridge {
@@ -30,23 +31,27 @@ CallOutcome Hub::handle_publish(Session& s, const v1::CallFrame& call, const Rep
   env->set_topic(req.topic());
   env->set_payload(req.payload());
   env->set_timestamp_us(now_us);
-  env->set_origin(s.app->id + ":" + s.claims.subject);
+  env->set_origin(wire::browser_origin(s.app->id, s.claims.subject));
   env->set_content_type(req.content_type());
   env->set_qos(req.qos());
   env->set_retain(req.retain());
   std::string bytes;
-  int mid = 0;
-  if (wire::encode_frame(frame, bytes, std::size_t{64} << 20) == wire::WireError::kOk &&
-      upstream_.connected()) {
-    mid = upstream_.publish(std::string(kInPrefix) + req.topic(), bytes,
-                            static_cast<int>(req.qos()), req.retain());
+  if (wire::encode_frame(frame, bytes, std::size_t{64} << 20) != wire::WireError::kOk) {
+    return refuse_call(reply, id, v1::ERROR_CODE_TOO_LARGE, "payload too large");
   }
+  if (auto full = refuse_if_upstream_full(reply, id, bytes.size())) return *full;
+  const int mid = upstream_.connected()
+                      ? upstream_.publish(std::string(kInPrefix) + req.topic(), bytes,
+                                          static_cast<int>(req.qos()), req.retain())
+                      : 0;
   if (mid == 0) {
     return refuse_call(reply, id, v1::ERROR_CODE_UNAVAILABLE, "broker unavailable", 1000);
   }
+  acks_.issued(mid);
   metrics_.client_publish();
   if (req.qos() == 1) {
     // Answered once the broker accepted it (on_publish_ack), on the session's queue.
+    acks_.await(mid, AckLedger::Owner::kPublish);
     publishes_.track(mid, PendingPublish{s.id, id, now_us + kPublishAckTimeoutUs});
     return CallOutcome::answered();
   }
@@ -57,8 +62,22 @@ CallOutcome Hub::handle_publish(Session& s, const v1::CallFrame& call, const Rep
   return CallOutcome::answered();
 }
 
+std::optional<CallOutcome> Hub::refuse_if_upstream_full(const Reply& reply, std::uint32_t call_id,
+                                                        std::size_t bytes) {
+  if (acks_.may_issue() && upstream_.has_room(bytes)) return std::nullopt;
+  acks_.count_refusal();
+  return refuse_call(reply, call_id, v1::ERROR_CODE_UNAVAILABLE,
+                     "too many messages waiting for the broker", 1000);
+}
+
 void Hub::on_publish_ack(int mid, int reason) {
-  on_rpc_ack(mid, reason);
+  // The ledger says whose the id is: a publish's and an RPC request's never share one.
+  const auto owner = acks_.on_puback(mid);
+  if (!owner) return;
+  if (*owner == AckLedger::Owner::kRpc) {
+    on_rpc_ack(mid, reason);
+    return;
+  }
   const auto pending = publishes_.on_ack(mid);
   if (!pending) return;
   Session* s = find(pending->session_id);

@@ -64,6 +64,10 @@ CallOutcome Hub::handle_rpc(Session& s, const v1::CallFrame& call, const Reply& 
       req.timeout_ms() > 0 ? req.timeout_ms() : config_.limits.rpc_timeout_default_ms;
   timeout_ms = std::min(timeout_ms, config_.limits.rpc_timeout_max_ms);
 
+  if (auto full = refuse_if_upstream_full(reply, id, req.payload().size())) {
+    metrics_.rpc(RpcOutcome::kRefused);
+    return *full;
+  }
   const std::string correlation = random_hex_id();  // 128 random bits, never reused
   const std::string response_topic = "devices/" + req.device_id() + "/rpc-reply/" + rpc_requester_;
   const int mid = upstream_.connected()
@@ -74,6 +78,8 @@ CallOutcome Hub::handle_rpc(Session& s, const v1::CallFrame& call, const Reply& 
     metrics_.rpc(RpcOutcome::kRefused);
     return refuse_call(reply, id, v1::ERROR_CODE_UNAVAILABLE, "broker unavailable", 1000);
   }
+  acks_.issued(mid);
+  acks_.await(mid, AckLedger::Owner::kRpc);
   PendingRpc pending;
   pending.session_id = s.id;
   pending.call_id = id;

@@ -2,10 +2,17 @@
 
 #include <utility>
 
+#include "laneway/wire/base64.h"
+
 namespace laneway::bridge {
 
-bool OutboundQueue::push(QueuedFrame item) {
+std::size_t OutboundQueue::charge(const QueuedFrame& item) const {
   const std::size_t size = item.frame->size();
+  return with_base64_ ? size + wire::base64_size(size) : size;
+}
+
+bool OutboundQueue::push(QueuedFrame item) {
+  const std::size_t size = charge(item);
   if (bytes_ + size > max_bytes_) return false;
   bytes_ += size;
   storage().push_back(std::move(item));
@@ -13,12 +20,12 @@ bool OutboundQueue::push(QueuedFrame item) {
 }
 
 void OutboundQueue::push_unbounded(QueuedFrame item) {
-  bytes_ += item.frame->size();
+  bytes_ += charge(item);
   storage().push_back(std::move(item));
 }
 
 void OutboundQueue::pop() {
-  bytes_ -= items_->front().frame->size();
+  bytes_ -= charge(items_->front());
   items_->pop_front();
 }
 

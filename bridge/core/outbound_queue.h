@@ -25,7 +25,10 @@ struct QueuedFrame {
 
 class OutboundQueue {
  public:
-  explicit OutboundQueue(std::size_t max_bytes) : max_bytes_(max_bytes) {}
+  // `with_base64`: the SSE lane writes (and keeps) each frame's base64, so its queue is
+  // charged for that copy too (docs/bridge.md "Memory budget").
+  OutboundQueue(std::size_t max_bytes, bool with_base64)
+      : max_bytes_(max_bytes), with_base64_(with_base64) {}
 
   // Queues `item` unless that would exceed the byte limit; returns false then.
   bool push(QueuedFrame item);
@@ -44,8 +47,10 @@ class OutboundQueue {
 
  private:
   std::deque<QueuedFrame>& storage();  // allocates on first use
+  std::size_t charge(const QueuedFrame& item) const;
 
   std::size_t max_bytes_;
+  bool with_base64_;
   std::size_t bytes_ = 0;
   // Allocated on first use: a std::deque allocates its map and a first block even when
   // empty (about 600 bytes), which idle sessions need not hold.

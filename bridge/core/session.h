@@ -35,7 +35,7 @@ struct Session {
         lane(session_lane),
         sink(lane_sink),
         origin(std::move(request_origin)),
-        queue(limits.queue_max_bytes),
+        queue(limits.queue_max_bytes, lane == Lane::kSse),
         publish_limiter(limits.publish_rate_per_s, limits.publish_burst),
         call_limiter(limits.call_rate_per_s, limits.call_burst) {}
 

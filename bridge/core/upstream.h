@@ -2,6 +2,7 @@
 // implements it; unit tests use an in-memory recorder.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -15,6 +16,13 @@ enum class UpstreamState {
   kPending,  // SUBSCRIBE sent (or to be sent once connected), no SUBACK yet
   kGranted,  // the broker acknowledged it: it delivers what matches from now on
   kRefused,  // the broker answered with a failure reason code
+};
+
+// How full the link's bounded queues are, for /metrics.
+struct UpstreamLoad {
+  std::size_t outgoing_messages = 0;  // published, not yet written (QoS 0) or acked (QoS 1)
+  std::size_t outgoing_bytes = 0;
+  std::size_t inbox_bytes = 0;  // received, not yet taken by the event loop
 };
 
 class Upstream {
@@ -38,6 +46,10 @@ class Upstream {
   virtual int publish_request(const std::string& topic, std::string_view payload,
                               const std::string& response_topic, std::string_view correlation,
                               const std::string& content_type) = 0;
+  // Whether `bytes` more fit in the link's queue of messages not yet written (QoS 0) or
+  // acknowledged (QoS 1) (limits.upstream_inflight_max_bytes).
+  virtual bool has_room(std::size_t /*bytes*/) const { return true; }
+  virtual UpstreamLoad load() const { return {}; }
   // The broker-side subscriptions an earlier run of this bridge left in its persistent
   // broker session (full MQTT filters), as recorded in broker.state_file. Empty by default.
   virtual std::vector<std::string> previous_filters() const { return {}; }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <memory>
 
@@ -50,10 +51,9 @@ std::vector<BrokerAddress> broker_addresses(const BrokerConfig& config) {
 
 }  // namespace
 
-BrokerLink::BrokerLink(const BrokerConfig& config, std::size_t inbox_max,
-                       std::function<void()> wake)
+BrokerLink::BrokerLink(const BrokerConfig& config, LinkBudget budget, std::function<void()> wake)
     : config_(config),
-      inbox_max_(inbox_max),
+      budget_(budget),
       wake_(std::move(wake)),
       addresses_(broker_addresses(config)),
       loop_({static_cast<unsigned>(config.reconnect_min_s),
@@ -223,6 +223,19 @@ void BrokerLink::on_disconnect(struct mosquitto*, void* self_ptr, int rc,
     for (auto& [filter, ack] : self->sub_acks_) ack = SubscriptionAck{};
     self->sub_mids_.clear();
   }
+  {
+    // QoS 0 messages not written yet are gone with the connection; QoS 1 ones stay with
+    // libmosquitto, which sends them again on the next connection.
+    std::lock_guard<std::mutex> lock(self->outgoing_mutex_);
+    for (auto it = self->outgoing_.begin(); it != self->outgoing_.end();) {
+      if (it->second.qos1) {
+        ++it;
+        continue;
+      }
+      self->outgoing_bytes_ -= it->second.bytes;
+      it = self->outgoing_.erase(it);
+    }
+  }
   self->wake_();
 }
 
@@ -247,18 +260,21 @@ void BrokerLink::on_message(struct mosquitto*, void* self_ptr, const struct mosq
       content_type = text;
     }
   }
+  const std::size_t payload_len =
+      static_cast<std::size_t>(msg->payloadlen > 0 ? msg->payloadlen : 0);
+  const std::size_t bytes = payload_len + std::strlen(msg->topic) + correlation.size();
   bool was_empty = false;
   {
     std::lock_guard<std::mutex> lock(self->inbox_mutex_);
-    if (self->inbox_.size() >= self->inbox_max_) {
+    if (self->inbox_.size() >= self->budget_.inbox_messages ||
+        self->inbox_bytes_ + bytes > self->budget_.inbox_bytes) {
       self->dropped_++;
       return;
     }
     was_empty = self->inbox_.empty();
+    self->inbox_bytes_ += bytes;
     self->inbox_.push_back(UpstreamMessage{
-        msg->topic,
-        std::string(static_cast<const char*>(msg->payload),
-                    static_cast<std::size_t>(msg->payloadlen > 0 ? msg->payloadlen : 0)),
+        msg->topic, std::string(static_cast<const char*>(msg->payload), payload_len),
         std::move(correlation), std::move(content_type)});
   }
   {
@@ -343,13 +359,51 @@ void BrokerLink::unsubscribe(const std::string& filter) {
   }
 }
 
+bool BrokerLink::has_room(std::size_t bytes) const {
+  std::lock_guard<std::mutex> lock(outgoing_mutex_);
+  return outgoing_bytes_ + bytes <= budget_.outgoing_bytes;
+}
+
+UpstreamLoad BrokerLink::load() const {
+  UpstreamLoad load;
+  {
+    std::lock_guard<std::mutex> lock(outgoing_mutex_);
+    load.outgoing_messages = outgoing_.size();
+    load.outgoing_bytes = outgoing_bytes_;
+  }
+  std::lock_guard<std::mutex> lock(inbox_mutex_);
+  load.inbox_bytes = inbox_bytes_;
+  return load;
+}
+
+void BrokerLink::track_outgoing(int mid, std::size_t bytes, bool qos1) {
+  std::lock_guard<std::mutex> lock(outgoing_mutex_);
+  if (completed_early_.erase(mid)) return;
+  outgoing_bytes_ += bytes;
+  outgoing_[mid] = Outgoing{bytes, qos1};
+}
+
+bool BrokerLink::release_outgoing(int mid) {
+  std::lock_guard<std::mutex> lock(outgoing_mutex_);
+  const auto it = outgoing_.find(mid);
+  if (it == outgoing_.end()) {
+    completed_early_.insert(mid);
+    return true;
+  }
+  const bool qos1 = it->second.qos1;
+  outgoing_bytes_ -= it->second.bytes;
+  outgoing_.erase(it);
+  return qos1;
+}
+
 int BrokerLink::publish(const std::string& topic, std::string_view payload, int qos, bool retain) {
-  if (!mosq_ || !connected_) return 0;
+  if (!mosq_ || !connected_ || !has_room(payload.size())) return 0;
   int mid = 0;
   if (mosquitto_publish_v5(mosq_.get(), &mid, topic.c_str(), static_cast<int>(payload.size()),
                            payload.data(), qos, retain, nullptr) != MOSQ_ERR_SUCCESS) {
     return 0;
   }
+  track_outgoing(mid, payload.size() + topic.size(), qos > 0);
   loop_.poke();
   return mid > 0 ? mid : 1;
 }
@@ -357,7 +411,7 @@ int BrokerLink::publish(const std::string& topic, std::string_view payload, int 
 int BrokerLink::publish_request(const std::string& topic, std::string_view payload,
                                 const std::string& response_topic, std::string_view correlation,
                                 const std::string& content_type) {
-  if (!mosq_ || !connected_) return 0;
+  if (!mosq_ || !connected_ || !has_room(payload.size())) return 0;
   struct PropsFree {
     void operator()(mosquitto_property* p) const { mosquitto_property_free_all(&p); }
   };
@@ -379,6 +433,7 @@ int BrokerLink::publish_request(const std::string& topic, std::string_view paylo
                            payload.data(), 1, false, props.get()) != MOSQ_ERR_SUCCESS) {
     return 0;
   }
+  track_outgoing(mid, payload.size() + topic.size(), true);
   loop_.poke();
   return mid > 0 ? mid : 1;
 }
@@ -386,9 +441,11 @@ int BrokerLink::publish_request(const std::string& topic, std::string_view paylo
 void BrokerLink::on_publish(struct mosquitto*, void* self_ptr, int mid, int reason,
                             const mosquitto_property*) {
   auto* self = static_cast<BrokerLink*>(self_ptr);
+  // libmosquitto calls this for QoS 0 too, once the message is written: that only frees
+  // budget, the hub waits on QoS 1 acknowledgements alone.
+  if (!self->release_outgoing(mid)) return;
   {
     std::lock_guard<std::mutex> lock(self->inbox_mutex_);
-    if (self->acks_.size() >= self->inbox_max_) return;  // the hub times the call out
     // MQTT v5 reason codes below 0x80 are successes; the hub reads 0x10 as "no subscriber".
     self->acks_.emplace_back(mid, reason);
   }
@@ -406,6 +463,7 @@ void BrokerLink::take_batch(BrokerBatch& batch) {
       batch.messages.push_back(std::move(inbox_.front()));
       inbox_.pop_front();
     }
+    inbox_bytes_ = 0;
     batch.acks.swap(acks_);
   }
   batch.reconnected = connections_batched_ != 0 && connections != connections_batched_;

@@ -21,6 +21,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -34,11 +35,18 @@ typedef struct mqtt5__property mosquitto_property;
 
 namespace laneway::bridge {
 
+// The link's share of the bridge's memory budget (docs/bridge.md "Memory budget").
+struct LinkBudget {
+  std::size_t inbox_messages = 100000;     // received, not yet taken by the event loop
+  std::size_t inbox_bytes = 64u << 20;     // the same, payload and topic bytes
+  std::size_t outgoing_bytes = 64u << 20;  // published, not yet written (QoS 0) or acked (QoS 1)
+};
+
 class BrokerLink : public Upstream {
  public:
   // `wake` is called on the MQTT thread whenever the inbox gains messages or the link
   // state changes; it must only poke the event loop (lws_cancel_service).
-  BrokerLink(const BrokerConfig& config, std::size_t inbox_max, std::function<void()> wake);
+  BrokerLink(const BrokerConfig& config, LinkBudget budget, std::function<void()> wake);
   ~BrokerLink() override;
   BrokerLink(const BrokerLink&) = delete;
   BrokerLink& operator=(const BrokerLink&) = delete;
@@ -65,6 +73,8 @@ class BrokerLink : public Upstream {
                       const std::string& response_topic, std::string_view correlation,
                       const std::string& content_type) override;
   std::vector<std::string> previous_filters() const override { return previous_filters_; }
+  bool has_room(std::size_t bytes) const override;
+  UpstreamLoad load() const override;
 
   // Replaces `batch` with everything received since the last call: the messages in
   // order, the QoS 1 acknowledgements, what the full inbox dropped, and whether the link
@@ -97,7 +107,7 @@ class BrokerLink : public Upstream {
   };
 
   const BrokerConfig& config_;
-  const std::size_t inbox_max_;
+  const LinkBudget budget_;
   std::function<void()> wake_;
   std::unique_ptr<struct mosquitto, MosqFree> mosq_;
   BrokerAddresses addresses_;  // broker.host:port, then broker.standby[]
@@ -131,9 +141,30 @@ class BrokerLink : public Upstream {
   std::unordered_map<std::string, SubscriptionAck> sub_acks_;
   std::unordered_map<int, std::string> sub_mids_;  // SUBSCRIBE message id → filter
 
-  std::mutex inbox_mutex_;
+  mutable std::mutex inbox_mutex_;
   std::deque<UpstreamMessage> inbox_;
+  std::size_t inbox_bytes_ = 0;
+  // Never dropped: each releases an id in the hub's ack ledger, which bounds how many there
+  // can be (limits.upstream_inflight_max).
   std::vector<std::pair<int, int>> acks_;
+
+  // What libmosquitto holds for us until written (QoS 0) or acknowledged (QoS 1). Its own
+  // mutex, never held across a libmosquitto call: on_publish may run inside one.
+  struct Outgoing {
+    std::size_t bytes = 0;
+    bool qos1 = false;
+  };
+  mutable std::mutex outgoing_mutex_;
+  std::unordered_map<int, Outgoing> outgoing_;
+  std::size_t outgoing_bytes_ = 0;
+  // Ids whose on_publish ran before publish() could record them (the network thread wrote
+  // the message first): publish() then records nothing.
+  std::unordered_set<int> completed_early_;
+  // Records a message libmosquitto accepted as `mid` (publish(), publish_request()).
+  void track_outgoing(int mid, std::size_t bytes, bool qos1);
+  // on_publish for `mid`: releases its bytes; true when the hub must hear of it (QoS 1, or
+  // an id not recorded yet, whose QoS is unknown).
+  bool release_outgoing(int mid);
 };
 
 }  // namespace laneway::bridge

@@ -89,10 +89,12 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   laneway::bridge::Server* server_ptr = nullptr;
-  laneway::bridge::BrokerLink broker(config->broker, config->limits.broker_inbox_max,
-                                     [&server_ptr] {
-                                       if (server_ptr) server_ptr->wake_for_broker();
-                                     });
+  const laneway::bridge::LinkBudget link_budget{config->limits.broker_inbox_max,
+                                                config->limits.broker_inbox_max_bytes,
+                                                config->limits.upstream_inflight_max_bytes};
+  laneway::bridge::BrokerLink broker(config->broker, link_budget, [&server_ptr] {
+    if (server_ptr) server_ptr->wake_for_broker();
+  });
   laneway::bridge::Hub hub(*config, broker);
   laneway::bridge::Server server(*config, hub, broker);
   if (!server.start(error)) {

@@ -2,6 +2,7 @@
 
 #include "envelopes.h"
 #include "laneway/wire/frame_codec.h"
+#include "laneway/wire/origin.h"
 #include "laneway/wire/topic_filter.h"
 
 namespace laneway::plugin {
@@ -35,8 +36,14 @@ int handle_inbound(PluginContext& ctx, mosquitto_evt_message& event) {
   if (!envelope.topic().empty() && envelope.topic() != topic)
     return drop(ctx, sender, "envelope topic does not match '" + std::string(topic) + "'");
 
+  // A bridge speaks for itself (no origin) or vouches for a browser principal; any other
+  // origin would let it pass as a device or operator (docs/wire.md "Origins").
+  if (envelope.origin().empty()) {
+    envelope.set_origin(sender);
+  } else if (!wire::is_browser_origin(envelope.origin())) {
+    return drop(ctx, sender, "origin is not a browser origin (app:<app>:<sub>)");
+  }
   envelope.set_topic(std::string(topic));
-  if (envelope.origin().empty()) envelope.set_origin(sender);  // the bridge vouches otherwise
   envelope.set_qos(event.qos);
   const bool retain = envelope.retain();
   // Raw first, then the envelope: both are queued in this order within the same loop pass.

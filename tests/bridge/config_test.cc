@@ -75,6 +75,14 @@ TEST(Config, RefusesMistakesWithOneLineErrors) {
   EXPECT_FALSE(parse_config(j.dump(), "", error));
   EXPECT_NE(error.find("out of range"), std::string::npos);
 
+  // App ids are part of envelope origins (docs/wire.md "Origins"): no `:`, no spaces.
+  for (const char* id : {"operator:alice", "a b", "dash\n"}) {
+    j = minimal();
+    j["apps"][0]["id"] = id;
+    EXPECT_FALSE(parse_config(j.dump(), "", error)) << id;
+    EXPECT_NE(error.find("apps[0].id"), std::string::npos) << error;
+  }
+
   j = minimal();
   j["apps"].push_back(j["apps"][0]);
   EXPECT_FALSE(parse_config(j.dump(), "", error));

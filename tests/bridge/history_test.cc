@@ -127,5 +127,40 @@ TEST(History, TopicLimitForgetsLeastRecent) {
   EXPECT_FALSE(h.since_offset({"#"}, 1).recovered);  // b's offset 2 is gone
 }
 
+// Past the total, the least recently appended topic gives up its oldest entries first, and
+// a topic emptied that way is forgotten; every resume it breaks says recovered=false.
+TEST(History, TotalBudgetEvictsTheLeastRecentTopicFirst) {
+  HistoryStore h({.max_messages_per_topic = 100,
+                  .max_bytes_per_topic = 1000,
+                  .max_topics = 100,
+                  .max_total_bytes = 100});
+  for (std::uint64_t seq = 1; seq <= 4; ++seq) h.append("old", 1, seq, frame_of(10));
+  for (std::uint64_t seq = 1; seq <= 5; ++seq) h.append("new", 1, seq, frame_of(10));
+  EXPECT_EQ(h.total_bytes(), 90u);
+  h.append("new", 1, 6, frame_of(30));  // 120 > 100: "old" loses 1 and 2
+  EXPECT_LE(h.total_bytes(), 100u);
+  EXPECT_FALSE(h.since_position("old", 1, 1).recovered);
+  EXPECT_TRUE(h.since_position("old", 1, 2).recovered);
+  EXPECT_TRUE(h.since_position("new", 1, 0).recovered);
+  h.append("new", 1, 7, frame_of(40));  // "old" goes entirely, then "new" pays itself
+  EXPECT_LE(h.total_bytes(), 100u);
+  EXPECT_EQ(h.topic_count(), 1u);
+  EXPECT_FALSE(h.since_position("old", 1, 4).recovered);
+  EXPECT_TRUE(h.since_position("new", 1, 6).recovered);
+}
+
+// With the SSE lane on, each frame's base64 copy counts: 12 bytes cost 12 + 16.
+TEST(History, SseEncodingCountsAgainstTheBudget) {
+  HistoryStore h({.max_messages_per_topic = 100,
+                  .max_bytes_per_topic = 1000,
+                  .max_topics = 10,
+                  .max_total_bytes = 60,
+                  .count_sse_encoding = true});
+  for (std::uint64_t seq = 1; seq <= 3; ++seq) h.append("t", 1, seq, frame_of(12));
+  EXPECT_EQ(h.total_bytes(), 56u);
+  EXPECT_FALSE(h.since_position("t", 1, 0).recovered);
+  EXPECT_TRUE(h.since_position("t", 1, 1).recovered);
+}
+
 }  // namespace
 }  // namespace laneway::bridge

@@ -43,14 +43,21 @@ class RecordingUpstream : public Upstream {
   }
   int publish(const std::string& topic, std::string_view payload, int qos, bool) override {
     published.push_back({topic, std::string(payload), qos});
-    return ++last_mid;
+    return next_mid();
   }
   int publish_request(const std::string& topic, std::string_view payload,
                       const std::string& response_topic, std::string_view correlation,
                       const std::string& content_type) override {
-    requests.push_back({topic, std::string(payload), response_topic, std::string(correlation),
-                        content_type, last_mid + 1});
-    return ++last_mid;
+    const int mid = next_mid();
+    requests.push_back(
+        {topic, std::string(payload), response_topic, std::string(correlation), content_type, mid});
+    return mid;
+  }
+  bool has_room(std::size_t bytes) const override { return bytes <= room; }
+  // As libmosquitto: 1..65535, then 1 again, whatever is still in flight.
+  int next_mid() {
+    last_mid = last_mid % 65535 + 1;
+    return last_mid;
   }
   struct Pub {
     std::string topic;
@@ -66,6 +73,7 @@ class RecordingUpstream : public Upstream {
     int mid;
   };
   int last_mid = 0;  // message ids count up from 1 across publishes and requests
+  std::size_t room = std::size_t{1} << 30;  // what has_room() allows
   std::vector<Request> requests;
   bool up = true;
   // By default the broker acknowledges a subscription at once; a test sets this to answer

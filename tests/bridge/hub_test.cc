@@ -253,7 +253,7 @@ TEST_F(HubTest, PublishGoesToLwInWithAuthenticatedOrigin) {
   EXPECT_EQ(upstream_.published[0].qos, 1);
   v1::Frame sent;
   ASSERT_EQ(wire::decode_frame(upstream_.published[0].payload, sent), wire::WireError::kOk);
-  EXPECT_EQ(sent.envelope().origin(), "demo:alice");
+  EXPECT_EQ(sent.envelope().origin(), "app:demo:alice");
   EXPECT_EQ(sent.envelope().payload(), "on");
   EXPECT_EQ(sent.envelope().seq(), 0u);
 

@@ -13,8 +13,8 @@ TEST(SharedFrame, BytesAndBase64AreSharedNotCopied) {
   EXPECT_EQ(f->bytes(), "abc");
   EXPECT_EQ(f->base64(), "YWJj");
   EXPECT_EQ(&f->base64(), &f->base64());
-  OutboundQueue a(100);
-  OutboundQueue b(100);
+  OutboundQueue a(100, false);
+  OutboundQueue b(100, false);
   ASSERT_TRUE(a.push({f, 1}));
   ASSERT_TRUE(b.push({f, 1}));
   EXPECT_EQ(a.front().frame.get(), b.front().frame.get());  // one buffer, two sessions
@@ -23,7 +23,7 @@ TEST(SharedFrame, BytesAndBase64AreSharedNotCopied) {
 }
 
 TEST(OutboundQueue, EmptyQueueStorageIsReleasedAndComesBack) {
-  OutboundQueue q(100);
+  OutboundQueue q(100, false);
   q.release_if_empty();  // never used: nothing to release
   EXPECT_TRUE(q.empty());
   ASSERT_TRUE(q.push({make_shared_frame("abc"), 1}));
@@ -40,7 +40,7 @@ TEST(OutboundQueue, EmptyQueueStorageIsReleasedAndComesBack) {
 }
 
 TEST(OutboundQueue, BoundedInBytes) {
-  OutboundQueue q(25);
+  OutboundQueue q(25, false);
   EXPECT_TRUE(q.push({make_shared_frame(std::string(10, 'a')), 0}));
   EXPECT_TRUE(q.push({make_shared_frame(std::string(10, 'b')), 0}));
   EXPECT_FALSE(q.push({make_shared_frame(std::string(10, 'c')), 0}));
@@ -54,6 +54,18 @@ TEST(OutboundQueue, BoundedInBytes) {
   q.clear();
   EXPECT_TRUE(q.empty());
   EXPECT_EQ(q.bytes(), 0u);
+}
+
+// An SSE session's queue pays for the base64 copy its lane writes and keeps: 12 frame bytes
+// are 12 + 16 of budget, so two fit in 60 and a third does not.
+TEST(OutboundQueue, SseQueueCountsTheBase64Copy) {
+  OutboundQueue q(60, true);
+  EXPECT_TRUE(q.push({make_shared_frame(std::string(12, 'a')), 0}));
+  EXPECT_TRUE(q.push({make_shared_frame(std::string(12, 'b')), 0}));
+  EXPECT_EQ(q.bytes(), 56u);
+  EXPECT_FALSE(q.push({make_shared_frame(std::string(12, 'c')), 0}));
+  q.pop();
+  EXPECT_EQ(q.bytes(), 28u);
 }
 
 TEST(RateLimiter, BurstThenRate) {

@@ -70,7 +70,7 @@ TEST(ClusterFailover, EdgesAndTheBridgeMoveToTheStandbyCoreAndBackWithANewEpoch)
   config.reconnect_min_s = 1;
   config.reconnect_max_s = 2;
   config.session_expiry_s = 0;
-  bridge::BrokerLink link(config, 10000, [] {});
+  bridge::BrokerLink link(config, bridge::LinkBudget{10000}, [] {});
   std::string error;
   ASSERT_TRUE(link.start(error)) << error;
   ASSERT_TRUE(wait_until([&] { return link.connected(); }, 10s));

@@ -104,7 +104,7 @@ TEST_F(PluginEnvelopes, BridgeInboundReachesTheDeviceRawAndEveryoneAsEnvelope) {
 
   const std::string raw("on\0\x01\xff", 5);
   ASSERT_TRUE(accepted(bridge.publish("$lw/in/devices/d-1/cmd",
-                                      inbound_frame("devices/d-1/cmd", raw, "app1:user-42"))));
+                                      inbound_frame("devices/d-1/cmd", raw, "app:app1:user-42"))));
   const auto delivered = device.wait_topic("devices/d-1/cmd");
   ASSERT_TRUE(delivered) << broker.log();
   EXPECT_EQ(delivered->payload, raw);  // raw bytes, not protobuf
@@ -113,7 +113,7 @@ TEST_F(PluginEnvelopes, BridgeInboundReachesTheDeviceRawAndEveryoneAsEnvelope) {
   ASSERT_TRUE(wired);
   const auto envelope = decode_envelope(*wired);
   EXPECT_EQ(envelope.payload(), raw);
-  EXPECT_EQ(envelope.origin(), "app1:user-42");
+  EXPECT_EQ(envelope.origin(), "app:app1:user-42");
   EXPECT_EQ(envelope.seq(), 1u);
   EXPECT_GT(envelope.epoch(), 0u);
   // The raw republish is not sequenced a second time.
@@ -128,6 +128,30 @@ TEST_F(PluginEnvelopes, DevicePublishToInboundIsRefused) {
                            inbound_frame("devices/d-1/cmd", "forged", "app1:admin")),
             kNotAuthorized);
   EXPECT_FALSE(device.wait_topic("devices/d-1/cmd", 300ms));
+}
+
+// A bridge vouches for browser principals only: an app called `operator` with a user
+// `alice` must not publish as the operator certificate `operator:alice` (docs/wire.md
+// "Origins").
+TEST_F(PluginEnvelopes, BridgeCannotVouchForACertificateIdentity) {
+  MqttTestClient watcher(broker.service("operator", "bob"));
+  ASSERT_EQ(watcher.connect(broker.port()), 0);
+  ASSERT_EQ(watcher.subscribe("$lw/env/devices/d-1/cmd"), 1);
+  MqttTestClient bridge(broker.service("bridge", "bridge-1"));
+  ASSERT_EQ(bridge.connect(broker.port()), 0);
+  for (const char* forged :
+       {"operator:alice", "d-2", "bridge:bridge-2", "edge:e", "app::x", "app:bad id:x", "app:a:"}) {
+    EXPECT_EQ(bridge.publish("$lw/in/devices/d-1/cmd",
+                             inbound_frame("devices/d-1/cmd", "forged", forged)),
+              kNotAuthorized)
+        << forged;
+  }
+  EXPECT_FALSE(watcher.wait_topic("$lw/env/devices/d-1/cmd", 300ms));
+  ASSERT_TRUE(accepted(bridge.publish(
+      "$lw/in/devices/d-1/cmd", inbound_frame("devices/d-1/cmd", "ok", "app:operator:alice"))));
+  const auto wired = watcher.wait_topic("$lw/env/devices/d-1/cmd");
+  ASSERT_TRUE(wired);
+  EXPECT_EQ(decode_envelope(*wired).origin(), "app:operator:alice");
 }
 
 TEST_F(PluginEnvelopes, GarbageOnInboundIsDroppedAndTheBrokerKeepsServing) {
@@ -149,7 +173,8 @@ TEST_F(PluginEnvelopes, GarbageOnInboundIsDroppedAndTheBrokerKeepsServing) {
   EXPECT_TRUE(broker.running());
   EXPECT_FALSE(device.wait_topic("devices/d-1/cmd", 200ms));
   // Still serving: a good envelope goes through.
-  ASSERT_TRUE(accepted(bridge.publish("$lw/in/devices/d-1/cmd", inbound_frame("", "ok", "a:b"))));
+  ASSERT_TRUE(
+      accepted(bridge.publish("$lw/in/devices/d-1/cmd", inbound_frame("", "ok", "app:a:b"))));
   const auto delivered = device.wait_topic("devices/d-1/cmd");
   ASSERT_TRUE(delivered);
   EXPECT_EQ(delivered->payload, "ok");

@@ -123,7 +123,7 @@ TEST_F(BrokerLinkTest, ConnectsReceivesAndReconnectsWithSocketsAboveFdSetsize) {
   ASSERT_GE(LowDescriptorsHeld::next_free(), FD_SETSIZE)
       << "could not hold the low descriptors (RLIMIT_NOFILE too low?)";
 
-  BrokerLink link(config_, 1000, [] {});
+  BrokerLink link(config_, LinkBudget{1000}, [] {});
   std::string error;
   ASSERT_TRUE(link.start(error)) << error;
   ASSERT_TRUE(test::wait_until([&] { return link.connected(); }, 10s))
@@ -148,7 +148,7 @@ TEST_F(BrokerLinkTest, ConnectsReceivesAndReconnectsWithSocketsAboveFdSetsize) {
 }
 
 TEST_F(BrokerLinkTest, StopsPromptlyWhileTheBrokerIsAway) {
-  BrokerLink link(config_, 1000, [] {});
+  BrokerLink link(config_, LinkBudget{1000}, [] {});
   std::string error;
   ASSERT_TRUE(link.start(error)) << error;
   ASSERT_TRUE(test::wait_until([&] { return link.connected(); }, 10s));
@@ -172,7 +172,7 @@ TEST_F(BrokerLinkTest, ConnectsOnceTheBrokerComesUp) {
       config.state_file = broker_.dir() + "/bridge.state";
       config.backlog_wait_ms = 0;
     }
-    BrokerLink link(config, 1000, [] {});
+    BrokerLink link(config, LinkBudget{1000}, [] {});
     std::string error;
     ASSERT_TRUE(link.start(error)) << error;
     EXPECT_FALSE(link.connected());

@@ -1,12 +1,18 @@
 // Standard base64 (RFC 4648 §4, with padding) for SSE `data:` lines, which must be text.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 #include "laneway/wire/error.h"
 
 namespace laneway::wire {
+
+// Length of the padded base64 of `n` bytes.
+constexpr std::size_t base64_size(std::size_t n) {
+  return (n + 2) / 3 * 4;
+}
 
 // Appends the base64 of `bytes` to `out`.
 void base64_encode(std::string_view bytes, std::string& out);
