@@ -182,12 +182,16 @@ void Hub::on_client_frame(Session& s, std::string_view bytes, std::int64_t now_u
     queue_too_large(s);
     return;
   }
-  if (err != wire::WireError::kOk) {
-    queue_call(s, error_frame(0, v1::ERROR_CODE_BAD_REQUEST, wire::describe(err)));
-    return;
-  }
-  if (!frame.has_call()) {
-    queue_call(s, error_frame(0, v1::ERROR_CODE_BAD_REQUEST, "clients send CallFrames only"));
+  if (err != wire::WireError::kOk || !frame.has_call()) {
+    // Garbage costs a call, so a peer sending only garbage meets the call rate limit too;
+    // past it the session is closed instead of earning one more error reply.
+    if (s.call_limiter.take(now_us)) {
+      fail_and_close(s, v1::ERROR_CODE_RATE_LIMITED, "too many malformed frames");
+      return;
+    }
+    queue_call(s, error_frame(0, v1::ERROR_CODE_BAD_REQUEST,
+                              err != wire::WireError::kOk ? wire::describe(err)
+                                                          : "clients send CallFrames only"));
     return;
   }
   handle_call(
@@ -369,6 +373,13 @@ std::string Hub::render_metrics() const {
   g.broker_connected = upstream_.connected();
   g.rpc_pending = rpcs_.size();
   g.held_answers = held_.size();
+  g.history_budget_bytes = config_.history.max_total_bytes;
+  g.upstream_acks_outstanding = acks_.outstanding();
+  g.upstream_refusals = acks_.refusals();
+  const UpstreamLoad load = upstream_.load();
+  g.upstream_outgoing_messages = load.outgoing_messages;
+  g.upstream_outgoing_bytes = load.outgoing_bytes;
+  g.broker_inbox_bytes = load.inbox_bytes;
   return metrics_.render(g);
 }
 

@@ -2,6 +2,7 @@
 
 #include <jwt.h>
 
+#include <algorithm>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -64,12 +65,27 @@ bool read_filters(jwt_t* jwt, const char* name, bool& claimed, std::vector<std::
   return true;
 }
 
-bool read_int(jwt_t* jwt, const char* name, std::int64_t& out) {
+// Time claims (seconds since the epoch) are clamped to year 0..9999: a JSON number outside
+// int64 (1e300, 2^64-1) would otherwise convert with undefined behaviour, and the session
+// core multiplies these by 10^6 (microseconds), which must not overflow either.
+constexpr std::int64_t kMaxTimeClaimS = 253'402'300'799;  // 9999-12-31T23:59:59Z
+
+bool read_time(jwt_t* jwt, const char* name, std::int64_t& out) {
   std::unique_ptr<char, FreeDeleter> text(jwt_get_grants_json(jwt, name));
   if (!text) return false;
   const json j = json::parse(text.get(), nullptr, false);
   if (!j.is_number()) return false;
-  out = j.is_number_integer() ? j.get<std::int64_t>() : static_cast<std::int64_t>(j.get<double>());
+  if (j.is_number_unsigned()) {
+    out = j.get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxTimeClaimS)
+              ? kMaxTimeClaimS
+              : static_cast<std::int64_t>(j.get<std::uint64_t>());
+  } else if (j.is_number_integer()) {
+    out = std::clamp<std::int64_t>(j.get<std::int64_t>(), -kMaxTimeClaimS, kMaxTimeClaimS);
+  } else {
+    const double d = j.get<double>();
+    if (d != d) return false;  // NaN cannot come from JSON text, but refuse it anyway
+    out = static_cast<std::int64_t>(std::clamp<double>(d, -kMaxTimeClaimS, kMaxTimeClaimS));
+  }
   return true;
 }
 
@@ -142,10 +158,10 @@ TokenError verify_token(const AppConfig& app, std::string_view token, std::int64
   const char* sub = jwt_get_grant(jwt, "sub");
   if (!sub || !*sub) return TokenError::kBadClaims;
   claims.subject = sub;
-  if (!read_int(jwt, "exp", claims.expires_at_s)) return TokenError::kBadClaims;
+  if (!read_time(jwt, "exp", claims.expires_at_s)) return TokenError::kBadClaims;
   if (claims.expires_at_s <= now_s) return TokenError::kExpired;
   std::int64_t nbf = 0;
-  if (read_int(jwt, "nbf", nbf) && nbf > now_s) return TokenError::kNotYetValid;
+  if (read_time(jwt, "nbf", nbf) && nbf > now_s) return TokenError::kNotYetValid;
   if (!read_filters(jwt, "subscribe", claims.subscribe_claimed, claims.subscribe) ||
       !read_filters(jwt, "publish", claims.publish_claimed, claims.publish) ||
       !read_filters(jwt, "rpc", claims.rpc_claimed, claims.rpc)) {

@@ -61,6 +61,13 @@ class Metrics {
     bool broker_connected = false;
     std::size_t rpc_pending = 0;
     std::size_t held_answers = 0;  // connects/subscribes waiting for the broker's SUBACK
+    // The memory budget (docs/bridge.md "Memory budget"): what is used of each total.
+    std::size_t history_budget_bytes = 0;
+    std::size_t upstream_acks_outstanding = 0;
+    std::uint64_t upstream_refusals = 0;
+    std::size_t upstream_outgoing_messages = 0;
+    std::size_t upstream_outgoing_bytes = 0;
+    std::size_t broker_inbox_bytes = 0;
   };
   std::string render(const Gauges& g) const;
 

@@ -482,6 +482,23 @@ TEST_F(HubTest, HistoryCallIsAuthorizedAndBounded) {
   EXPECT_EQ(error_of(drain(*s)), v1::ERROR_CODE_BAD_REQUEST);
 }
 
+// Malformed frames draw on the call rate limit: a client sending nothing else is answered
+// until its burst is spent, then closed, not answered for ever.
+TEST_F(HubTest, GarbageFramesSpendTheCallBudgetAndCloseAnAbuser) {
+  Session* s = open();
+  connect(*s, token());
+  const std::size_t burst = static_cast<std::size_t>(config_.limits.call_burst);
+  std::size_t errors = 0;
+  for (std::size_t i = 0; i < burst * 3 && !s->closing; ++i) {
+    hub_.on_client_frame(*s, "\xff\xff garbage", kNowUs);
+    errors += drain(*s).size();
+  }
+  EXPECT_TRUE(s->closing);
+  EXPECT_LE(errors, burst + 1);  // one BAD_REQUEST per call of the burst, then the close
+  Session* other = open();
+  EXPECT_EQ(error_of(connect(*other, token())), v1::ERROR_CODE_UNSPECIFIED);
+}
+
 TEST_F(HubTest, MaxSessionsRefusesMore) {
   config_.limits.max_sessions = 2;
   EXPECT_NE(open(), nullptr);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "test_tokens.h"
 
 namespace laneway::bridge {
@@ -89,6 +91,30 @@ TEST(JwtVerifier, RefusesForgedExpiredOtherAppAndMalformed) {
   std::string token = mint_token("HS256", kTestSecret, claims());
   token.back() = token.back() == 'A' ? 'B' : 'A';
   EXPECT_EQ(verify_token(app, token, kNow, out), TokenError::kBadSignature);
+}
+
+// Time claims far outside int64 are clamped, not converted with undefined behaviour: a huge
+// exp is a token that expires in year 9999, a huge nbf one that is not valid yet.
+TEST(JwtVerifier, HugeTimeClaimsAreClamped) {
+  TokenClaims out;
+  const AppConfig app = hs_app();
+  json far = claims();
+  far["exp"] = 1e300;
+  ASSERT_EQ(verify_token(app, mint_token("HS256", kTestSecret, far), kNow, out), TokenError::kOk);
+  EXPECT_EQ(out.expires_at_s, 253'402'300'799);
+  EXPECT_LT(out.expires_at_s, std::numeric_limits<std::int64_t>::max() / 1'000'000);
+  json past = claims();
+  past["exp"] = -1e300;
+  EXPECT_EQ(verify_token(app, mint_token("HS256", kTestSecret, past), kNow, out),
+            TokenError::kExpired);
+  json later = claims();
+  later["nbf"] = 1e300;
+  EXPECT_EQ(verify_token(app, mint_token("HS256", kTestSecret, later), kNow, out),
+            TokenError::kNotYetValid);
+  json big = claims();
+  big["exp"] = std::int64_t{9'000'000'000'000'000'000};
+  ASSERT_EQ(verify_token(app, mint_token("HS256", kTestSecret, big), kNow, out), TokenError::kOk);
+  EXPECT_EQ(out.expires_at_s, 253'402'300'799);
 }
 
 TEST(JwtVerifier, RefusesAlgNone) {
