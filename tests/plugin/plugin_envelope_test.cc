@@ -132,9 +132,9 @@ TEST_F(PluginEnvelopes, DevicePublishToInboundIsRefused) {
 
 // A bridge vouches for browser principals only: an app called `operator` with a user
 // `alice` must not publish as the operator certificate `operator:alice` (docs/wire.md
-// "Origins").
+// "Origins"), which is watching here.
 TEST_F(PluginEnvelopes, BridgeCannotVouchForACertificateIdentity) {
-  MqttTestClient watcher(broker.service("operator", "bob"));
+  MqttTestClient watcher(broker.service("operator", "alice"));
   ASSERT_EQ(watcher.connect(broker.port()), 0);
   ASSERT_EQ(watcher.subscribe("$lw/env/devices/d-1/cmd"), 1);
   MqttTestClient bridge(broker.service("bridge", "bridge-1"));

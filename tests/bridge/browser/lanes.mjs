@@ -168,7 +168,7 @@ async function scenarioWs() {
   await waitFor('device to receive the browser publish', () => device.messages.length > devBefore);
   check(device.messages[devBefore].payload.toString() === 'on', 'device did not get the raw payload');
   const cmdEnv = await waitFor('the cmd envelope on the wire', () => observer.messages.find((m) => m.topic === `$lw/env/${cmdTopic}`));
-  check(decode(cmdEnv.payload.toString('base64')).envelope.origin === `${cfg.appId}:alice`, 'origin is not app:sub');
+  check(decode(cmdEnv.payload.toString('base64')).envelope.origin === `app:${cfg.appId}:alice`, 'origin is not app:<app>:<sub>');
   frames = await waitFor('publish result', async () => (await wsFrames(page)).find((f) => f.call?.id === 2));
   check(frames.call.publishResult, `publish refused: ${JSON.stringify(frames.call)}`);
   log('browser publish delivered raw to the device');
