@@ -39,6 +39,13 @@ void help(std::string& out, const char* name, const char* type, const char* text
   line(out, "# TYPE %s %s", name, type);
 }
 
+// A metric with one unlabelled sample.
+void sample(std::string& out, const char* name, const char* type, const char* text,
+            std::uint64_t value) {
+  help(out, name, type, text);
+  line(out, "%s %llu", name, static_cast<unsigned long long>(value));
+}
+
 }  // namespace
 
 std::string Metrics::render(const Gauges& g) const {
@@ -99,26 +106,21 @@ std::string Metrics::render(const Gauges& g) const {
   line(out, "laneway_bridge_history_topics %llu", static_cast<ull>(g.history_topics));
   help(out, "laneway_bridge_history_bytes", "gauge", "Bytes of history kept.");
   line(out, "laneway_bridge_history_bytes %llu", static_cast<ull>(g.history_bytes));
-  help(out, "laneway_bridge_history_budget_bytes", "gauge", "history.max_total_bytes.");
-  line(out, "laneway_bridge_history_budget_bytes %llu", static_cast<ull>(g.history_budget_bytes));
-  help(out, "laneway_bridge_upstream_acks_outstanding", "gauge",
-       "Upstream QoS 1 messages waiting for the broker's PUBACK.");
-  line(out, "laneway_bridge_upstream_acks_outstanding %llu",
-       static_cast<ull>(g.upstream_acks_outstanding));
-  help(out, "laneway_bridge_upstream_refusals_total", "counter",
-       "Publishes and RPC requests refused UNAVAILABLE: ack ledger or link queue full.");
-  line(out, "laneway_bridge_upstream_refusals_total %llu", static_cast<ull>(g.upstream_refusals));
-  help(out, "laneway_bridge_upstream_outgoing_bytes", "gauge",
-       "Bytes queued to the broker, not yet written (QoS 0) or acknowledged (QoS 1).");
-  line(out, "laneway_bridge_upstream_outgoing_bytes %llu",
-       static_cast<ull>(g.upstream_outgoing_bytes));
-  help(out, "laneway_bridge_upstream_outgoing_messages", "gauge",
-       "Messages queued to the broker, not yet written or acknowledged.");
-  line(out, "laneway_bridge_upstream_outgoing_messages %llu",
-       static_cast<ull>(g.upstream_outgoing_messages));
-  help(out, "laneway_bridge_broker_inbox_bytes", "gauge",
-       "Bytes received from the broker, not yet taken by the event loop.");
-  line(out, "laneway_bridge_broker_inbox_bytes %llu", static_cast<ull>(g.broker_inbox_bytes));
+  sample(out, "laneway_bridge_history_budget_bytes", "gauge", "history.max_total_bytes.",
+         g.history_budget_bytes);
+  sample(out, "laneway_bridge_upstream_acks_outstanding", "gauge",
+         "Upstream QoS 1 messages waiting for the broker's PUBACK.", g.upstream_acks_outstanding);
+  sample(out, "laneway_bridge_upstream_refusals_total", "counter",
+         "Publishes and RPC requests refused UNAVAILABLE: ack ledger or link queue full.",
+         g.upstream_refusals);
+  sample(out, "laneway_bridge_upstream_outgoing_bytes", "gauge",
+         "Bytes queued to the broker, not yet written (QoS 0) or acknowledged (QoS 1).",
+         g.upstream_outgoing_bytes);
+  sample(out, "laneway_bridge_upstream_outgoing_messages", "gauge",
+         "Messages queued to the broker, not yet written or acknowledged.",
+         g.upstream_outgoing_messages);
+  sample(out, "laneway_bridge_broker_inbox_bytes", "gauge",
+         "Bytes received from the broker, not yet taken by the event loop.", g.broker_inbox_bytes);
   help(out, "laneway_bridge_held_answers", "gauge",
        "Connects and subscribes waiting for the broker to acknowledge their subscriptions.");
   line(out, "laneway_bridge_held_answers %llu", static_cast<ull>(g.held_answers));

@@ -100,6 +100,7 @@ TEST_F(HubTest, PubackIdsNeverAnswerTheWrongCallerAcrossTheWrap) {
 }
 
 TEST_F(HubTest, PublishIsRefusedWhileTheLinkHasNoRoom) {
+  config_.limits.publish_burst = 10;
   Session* s = open();
   connect(*s, token());
   upstream_.room = 10;  // the link's outgoing bytes are at their budget
@@ -108,9 +109,14 @@ TEST_F(HubTest, PublishIsRefusedWhileTheLinkHasNoRoom) {
   ASSERT_EQ(frames.size(), 1u);
   EXPECT_EQ(error_of(frames), v1::ERROR_CODE_UNAVAILABLE);
   EXPECT_TRUE(upstream_.published.empty());
+  EXPECT_NE(hub_.render_metrics().find("laneway_bridge_upstream_refusals_total 1\n"),
+            std::string::npos);
   upstream_.room = 1 << 20;
   send(*s, publish_call(4, 0));
   EXPECT_EQ(upstream_.published.size(), 1u);
+  send(*s, publish_call(5, 1));  // waits for its PUBACK
+  EXPECT_NE(hub_.render_metrics().find("laneway_bridge_upstream_acks_outstanding 1\n"),
+            std::string::npos);
 }
 
 }  // namespace
