@@ -33,6 +33,9 @@ struct ReplySlot {
 
 struct PerRequest {
   std::string origin;
+  // The app this request is known to act for (its session's, or the one its connect named):
+  // only that app's origins may read the response. Unset until known.
+  const AppConfig* app = nullptr;
   std::string session_id;
   std::string body;
   bool too_large = false;
@@ -47,9 +50,26 @@ struct PerSession {
   PerRequest* req;
 };
 
-http::Headers cors(const std::string& origin) {
-  if (origin.empty()) return {};
-  return {{"access-control-allow-origin", origin}, {"vary", "Origin"}};
+bool any_app_allows(const BridgeConfig& config, const std::string& origin) {
+  for (const AppConfig& app : config.apps) {
+    if (origin_allowed(app, origin)) return true;
+  }
+  return false;
+}
+
+// A response is readable by a page only from an origin its app accepts (before the app is
+// known, some app's): other sites' pages get the response without the header, which the
+// browser then withholds from them, refusals included (docs/bridge.md "Origins").
+http::Headers cors(const BridgeConfig& config, const PerRequest& req) {
+  if (req.origin.empty()) return {};
+  const bool allowed =
+      req.app ? origin_allowed(*req.app, req.origin) : any_app_allows(config, req.origin);
+  if (!allowed) return {{"vary", "Origin"}};
+  return {{"access-control-allow-origin", req.origin}, {"vary", "Origin"}};
+}
+
+http::Headers cors(struct lws* wsi, const PerRequest& req) {
+  return cors(Server::from(wsi).config(), req);
 }
 
 std::string frame_bytes(const v1::CallFrame& call) {
@@ -63,21 +83,14 @@ std::string frame_bytes(const v1::CallFrame& call) {
 int reply_error(struct lws* wsi, PerRequest& req, unsigned status, v1::ErrorCode code,
                 const std::string& message, std::uint32_t id = 0) {
   return http::respond(wsi, req.response, status, kProtobuf,
-                       frame_bytes(Hub::error_frame(id, code, message)), cors(req.origin));
-}
-
-bool any_app_allows(const BridgeConfig& config, const std::string& origin) {
-  for (const AppConfig& app : config.apps) {
-    if (origin_allowed(app, origin)) return true;
-  }
-  return false;
+                       frame_bytes(Hub::error_frame(id, code, message)), cors(wsi, req));
 }
 
 int preflight(struct lws* wsi, PerRequest& req, const BridgeConfig& config) {
   if (req.origin.empty() || !any_app_allows(config, req.origin)) {
     return http::respond(wsi, req.response, 403, "text/plain", "origin not allowed\n");
   }
-  http::Headers h = cors(req.origin);
+  http::Headers h = cors(config, req);
   h.emplace_back("access-control-allow-methods", "POST");
   h.emplace_back("access-control-allow-headers", "content-type, x-laneway-session, authorization");
   h.emplace_back("access-control-max-age", "600");
@@ -124,6 +137,7 @@ int complete(struct lws* wsi, PerRequest& req) {
     if (!s) return reply_error(wsi, req, 503, v1::ERROR_CODE_UNAVAILABLE, "bridge full", call.id());
     hub.detach(*s, now);  // until its event stream attaches
     outcome = hub.handle_call(*s, call, capture, now);
+    req.app = s->app ? s->app : hub.config().find_app(call.connect().app_id());
     if (s->closing && !outcome.is_held()) {
       // Refused, or ended by its own replay: the session is gone and this response carries
       // its final error.
@@ -133,7 +147,7 @@ int complete(struct lws* wsi, PerRequest& req) {
       return http::respond(wsi, req.response, connect_refusal_status(error.code), kProtobuf,
                            frame_bytes(Hub::error_frame(error.call_id, error.code, error.message,
                                                         error.retry_after_ms)),
-                           cors(req.origin));
+                           cors(wsi, req));
     }
     req.created_session = s->id;
   } else {
@@ -141,6 +155,7 @@ int complete(struct lws* wsi, PerRequest& req) {
     if (!s || s->lane != Lane::kSse) {
       return reply_error(wsi, req, 401, v1::ERROR_CODE_UNAUTHORIZED, "unknown session", call.id());
     }
+    req.app = s->app;
     if (s->app && !origin_allowed(*s->app, req.origin)) {
       return reply_error(wsi, req, 403, v1::ERROR_CODE_FORBIDDEN, "origin not allowed", call.id());
     }
@@ -161,11 +176,11 @@ int complete(struct lws* wsi, PerRequest& req) {
   req.created_session.clear();
   if (reply.empty()) {
     // Nothing to answer here (the session was closed with an error on its stream).
-    return http::respond(wsi, req.response, 202, kProtobuf, "", cors(req.origin));
+    return http::respond(wsi, req.response, 202, kProtobuf, "", cors(wsi, req));
   }
   counters.frames_out++;
   counters.bytes_out += reply.size();
-  return http::respond(wsi, req.response, 200, kProtobuf, std::move(reply), cors(req.origin));
+  return http::respond(wsi, req.response, 200, kProtobuf, std::move(reply), cors(wsi, req));
 }
 
 // HTTP_WRITEABLE after the hub answered a held request.
@@ -187,7 +202,7 @@ int answer_held(struct lws* wsi, PerRequest& req) {
   auto& counters = hub.metrics().lane(Lane::kSse);
   counters.frames_out++;
   counters.bytes_out += reply.size();
-  return http::respond(wsi, req.response, status, kProtobuf, std::move(reply), cors(req.origin));
+  return http::respond(wsi, req.response, status, kProtobuf, std::move(reply), cors(wsi, req));
 }
 
 int callback_call(struct lws* wsi, enum lws_callback_reasons reason, void* user, void* in,

@@ -7,7 +7,7 @@
 // not eaten by process start-up. Every wait is bounded; nothing asserts on a duration.
 //
 // usage: node sessions.mjs <config.json> <scenario>
-//   scenarios: refresh-ws, refresh-sse, expire, slow, keepalive, ipv6, fresh-ws, fresh-sse
+//   scenarios: cors, refresh-ws, refresh-sse, expire, slow, keepalive, ipv6, fresh-ws, fresh-sse
 // Exit 0 when every check passed; otherwise prints `FAIL: <why>` and exits 1.
 import { readFileSync } from 'node:fs';
 import { createHmac, randomBytes } from 'node:crypto';
@@ -40,9 +40,9 @@ const encodeFrame = (obj) => Buffer.from(Frame.encode(Frame.fromObject(obj)).fin
 const decodeFrame = (buf) => Frame.toObject(Frame.decode(buf), { longs: Number, bytes: String, defaults: true });
 const nowS = () => Math.floor(Date.now() / 1000);
 const b64url = (b) => Buffer.from(b).toString('base64url');
-function mintToken(expS, sub = 'alice') {
+function mintToken(expS, sub = 'alice', app = cfg.appId) {
   const head = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
-  const body = b64url(JSON.stringify({ sub, app: cfg.appId, exp: expS }));
+  const body = b64url(JSON.stringify({ sub, app, exp: expS }));
   const sig = createHmac('sha256', cfg.secret).update(`${head}.${body}`).digest('base64url');
   return `${head}.${body}.${sig}`;
 }
@@ -195,7 +195,7 @@ function httpsRequest(path, { method = 'GET', body = null, headers = {}, h = hos
     const req = https.request({ host: h, port, path, method, headers, timeout: 15000, ...tlsTrust, ...noReuse }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks) }));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
     });
     req.on('error', (e) => resolve({ status: 0, error: e.message, body: Buffer.alloc(0) }));
     req.on('timeout', () => req.destroy());
@@ -574,6 +574,37 @@ async function scenarioTakeover() {
   device.end(true);
 }
 
-const scenarios = { takeover: scenarioTakeover, 'refresh-ws': scenarioRefreshWs, 'refresh-sse': scenarioRefreshSse, expire: scenarioExpire, slow: scenarioSlow, keepalive: scenarioKeepalive, ipv6: scenarioIpv6, 'fresh-ws': scenarioFreshWs, 'fresh-sse': scenarioFreshSse };
+// The call lane lets a page read its responses only from an origin the app accepts: the
+// strict app (origins: [cfg.strictOrigin]) answers a foreign page's connect, preflight and
+// calls without access-control-allow-origin, refusals included, and its own page with it.
+// (A preflight names no app, so it is granted while any app, here demo with "*", accepts the
+// origin: it reveals nothing, the response it precedes is what is withheld.)
+async function scenarioCors() {
+  const strict = cfg.strictAppId;
+  const token = mintToken(nowS() + 3600, 'alice', strict);
+  const own = cfg.strictOrigin;
+  const foreign = 'https://attacker.example';
+  const post = (session, origin, obj) => httpsRequest('/v1/call', { method: 'POST', body: encodeFrame(obj), headers: { 'content-type': 'application/x-protobuf', origin, ...(session ? { 'x-laneway-session': session } : {}) } });
+  const allowOf = (r) => r.headers?.['access-control-allow-origin'];
+  const connect = { call: { id: 1, connect: { appId: strict, token, client: 'sessions.mjs', subscriptions: [{ filter }] } } };
+
+  const refused = await post('', foreign, connect);
+  check(refused.status >= 400, `a foreign origin's connect answered ${refused.status}`);
+  check(allowOf(refused) === undefined, `the refusal of a foreign connect is readable by it: ${allowOf(refused)}`);
+  check(/origin/i.test(refused.headers?.vary ?? ''), 'the refusal does not vary on Origin');
+
+  const ok = await post('', own, connect);
+  check(ok.status === 200 && allowOf(ok) === own, `the app's own origin: ${ok.status} allow=${allowOf(ok)} ${JSON.stringify(decodeFrame(ok.body).call?.error)}`);
+  const session = decodeFrame(ok.body).call?.connectResult?.sessionId;
+  check(session, 'no session id for the own origin');
+
+  const stolen = await post(session, foreign, { call: { id: 2, ping: { sentAtUs: Date.now() * 1000 } } });
+  check(stolen.status === 403 && allowOf(stolen) === undefined, `a foreign call on the session: ${stolen.status} allow=${allowOf(stolen)}`);
+  const mine = await post(session, own, { call: { id: 3, ping: { sentAtUs: Date.now() * 1000 } } });
+  check(mine.status === 200 && allowOf(mine) === own, `the own origin's call: ${mine.status} allow=${allowOf(mine)}`);
+  log('foreign origins read nothing from the strict app, refusals included; its own origin reads everything');
+}
+
+const scenarios = { cors: scenarioCors, takeover: scenarioTakeover, 'refresh-ws': scenarioRefreshWs, 'refresh-sse': scenarioRefreshSse, expire: scenarioExpire, slow: scenarioSlow, keepalive: scenarioKeepalive, ipv6: scenarioIpv6, 'fresh-ws': scenarioFreshWs, 'fresh-sse': scenarioFreshSse };
 // Inside the test driver's 240 s bound, so a hang reports itself.
 await runScenario(scenarios, scenario, { timeoutMs: 230000 });

@@ -26,6 +26,9 @@ using namespace std::chrono_literals;
 
 constexpr int kMaxFrameBytes = 16384;
 constexpr int kQueueMaxBytes = 65536;  // small, so a stalled client overflows it quickly
+// An app that accepts one page origin only (the cors scenario).
+constexpr const char* kStrictAppId = "strict";
+constexpr const char* kStrictOrigin = "https://dashboard.example";
 
 // One broker and one bridge (bridge-1 on 127.0.0.1) for the whole suite.
 struct SessionEnv : BridgeSystem {
@@ -43,7 +46,11 @@ struct SessionEnv : BridgeSystem {
                               {"keys", {{{"alg", "HS256"}, {"secret", testing::kTestSecret}}}},
                               {"origins", {"*"}},
                               {"subscribe", {"devices/#"}},
-                              {"publish", {"devices/+/cmd"}}}};
+                              {"publish", {"devices/+/cmd"}}},
+                             {{"id", kStrictAppId},
+                              {"keys", {{{"alg", "HS256"}, {"secret", testing::kTestSecret}}}},
+                              {"origins", {kStrictOrigin}},
+                              {"subscribe", {"devices/#"}}}};
     bridge_config["limits"] = {{"max_frame_bytes", kMaxFrameBytes},
                                {"queue_max_bytes", kQueueMaxBytes}};
     bridge_config["sse"] = {{"heartbeat_ms", 2000}};
@@ -75,7 +82,9 @@ class SessionLifecycleTest : public SuiteEnvTest<SessionEnv> {
                     {"secret", testing::kTestSecret},
                     {"floodPayloadBytes", 2048},
                     {"queueMaxBytes", kQueueMaxBytes},
-                    {"floodMaxMessages", 40000}});
+                    {"floodMaxMessages", 40000},
+                    {"strictAppId", kStrictAppId},
+                    {"strictOrigin", kStrictOrigin}});
     cfg.update(extra);
     const std::string cfg_path = e.dir.file("scenario-" + name + ".json");
     std::ofstream(cfg_path) << cfg.dump(2);
@@ -88,6 +97,12 @@ class SessionLifecycleTest : public SuiteEnvTest<SessionEnv> {
     EXPECT_TRUE(bridge.running()) << "the bridge died:\n" << bridge.output();
   }
 };
+
+// Only an app's own origins can read call-lane responses, refusals included (docs/bridge.md
+// "Origins").
+TEST_F(SessionLifecycleTest, CallLaneLetsOnlyTheAppsOriginsReadItsResponses) {
+  run_scenario("cors", *env_->bridge, env_->bridge_port);
+}
 
 // A refresh before exp keeps a WebSocket session open and receiving past the first token's
 // exp, while a twin session with the same first token gets TOKEN_EXPIRED.
