@@ -10,6 +10,7 @@
 #include <cstdarg>
 #include <cstdio>
 
+#include "callback_failure.h"
 #include "h3_constants.h"
 
 namespace laneway::webtransport {
@@ -198,7 +199,7 @@ QuicConnection::Status QuicConnection::on_timer() {
   }
   if (int rv = ngtcp2_conn_handle_expiry(conn_.get(), now); rv != 0) {
     if (rv == NGTCP2_ERR_IDLE_CLOSE || rv == NGTCP2_ERR_HANDSHAKE_TIMEOUT) {
-      h3_->on_connection_closed();
+      close_h3();
       return Status::kDrop;  // silently, as RFC 9000 §10.1 says
     }
     return handle_fatal(rv, "timer");
@@ -212,8 +213,13 @@ ngtcp2_tstamp QuicConnection::expiry() const {
 }
 
 QuicConnection::Status QuicConnection::handle_fatal(int liberr, const char* where) {
-  std::fprintf(stderr, "wt: connection %llu: %s: %s\n", static_cast<unsigned long long>(serial_),
-               where, ngtcp2_strerror(liberr));
+  if (liberr == NGTCP2_ERR_CALLBACK_FAILURE && callback_failure_.set()) {
+    std::fprintf(stderr, "wt: connection %llu: %s: a callback threw: %s\n",
+                 static_cast<unsigned long long>(serial_), where, callback_failure_.what());
+  } else {
+    std::fprintf(stderr, "wt: connection %llu: %s: %s\n", static_cast<unsigned long long>(serial_),
+                 where, ngtcp2_strerror(liberr));
+  }
   ngtcp2_connection_close_error ccerr;
   ngtcp2_connection_close_error_default(&ccerr);
   if (liberr == NGTCP2_ERR_CRYPTO) {
@@ -227,7 +233,7 @@ QuicConnection::Status QuicConnection::handle_fatal(int liberr, const char* wher
 
 QuicConnection::Status QuicConnection::start_closing(const ngtcp2_connection_close_error& ccerr) {
   if (state_ == State::kClosing || state_ == State::kDraining) return Status::kAlive;
-  h3_->on_connection_closed();
+  close_h3();
   if (ngtcp2_conn_is_in_closing_period(conn_.get()) ||
       ngtcp2_conn_is_in_draining_period(conn_.get())) {
     return enter_draining();
@@ -245,8 +251,19 @@ QuicConnection::Status QuicConnection::start_closing(const ngtcp2_connection_clo
   return Status::kAlive;
 }
 
+void QuicConnection::close_h3() noexcept {
+  // The peer is owed its CONNECTION_CLOSE even when a handler throws while its sessions end.
+  try {
+    h3_->on_connection_closed();
+  } catch (...) {
+    callback_failure_.record_current_exception();
+    std::fprintf(stderr, "wt: connection %llu: closing its sessions: a handler threw: %s\n",
+                 static_cast<unsigned long long>(serial_), callback_failure_.what());
+  }
+}
+
 QuicConnection::Status QuicConnection::enter_draining() {
-  if (state_ != State::kDraining) h3_->on_connection_closed();
+  if (state_ != State::kDraining) close_h3();
   state_ = State::kDraining;
   close_deadline_ = quic_now() + 3 * ngtcp2_conn_get_pto(conn_.get());
   return Status::kAlive;
@@ -432,88 +449,109 @@ std::string QuicConnection::remote_address() const {
 }
 
 // --- ngtcp2 callbacks ------------------------------------------------------------------
+// Each body runs through run_quic_callback: a throwing handler closes this connection only.
 
 int QuicConnection::on_recv_stream_data(ngtcp2_conn* conn, std::uint32_t flags,
                                         std::int64_t stream_id, std::uint64_t offset,
                                         const std::uint8_t* data, std::size_t len, void* user_data,
-                                        void* stream_user_data) {
+                                        void* stream_user_data) noexcept {
   (void)offset, (void)stream_user_data;
   auto* self = static_cast<QuicConnection*>(user_data);
-  self->h3_->on_stream_data(stream_id, std::string_view(reinterpret_cast<const char*>(data), len),
-                            flags & NGTCP2_STREAM_DATA_FLAG_FIN);
-  // Everything is consumed on delivery, so credit it back at once.
-  ngtcp2_conn_extend_max_stream_offset(conn, stream_id, len);
-  ngtcp2_conn_extend_max_offset(conn, len);
-  return 0;
+  return run_quic_callback(self->callback_failure_, [&] {
+    self->h3_->on_stream_data(stream_id, std::string_view(reinterpret_cast<const char*>(data), len),
+                              flags & NGTCP2_STREAM_DATA_FLAG_FIN);
+    // Everything is consumed on delivery, so credit it back at once.
+    ngtcp2_conn_extend_max_stream_offset(conn, stream_id, len);
+    ngtcp2_conn_extend_max_offset(conn, len);
+    return 0;
+  });
 }
 
 int QuicConnection::on_acked_stream_data_offset(ngtcp2_conn*, std::int64_t stream_id,
                                                 std::uint64_t offset, std::uint64_t len,
-                                                void* user_data, void*) {
+                                                void* user_data, void*) noexcept {
   auto* self = static_cast<QuicConnection*>(user_data);
-  auto it = self->send_.find(stream_id);
-  if (it != self->send_.end()) it->second.on_acked(offset + len);
-  self->h3_->on_stream_acked(stream_id);
-  return 0;
+  return run_quic_callback(self->callback_failure_, [&] {
+    auto it = self->send_.find(stream_id);
+    if (it != self->send_.end()) it->second.on_acked(offset + len);
+    self->h3_->on_stream_acked(stream_id);
+    return 0;
+  });
 }
 
 int QuicConnection::on_stream_close(ngtcp2_conn*, std::uint32_t flags, std::int64_t stream_id,
-                                    std::uint64_t app_error_code, void* user_data, void*) {
+                                    std::uint64_t app_error_code, void* user_data, void*) noexcept {
   (void)flags, (void)app_error_code;
   auto* self = static_cast<QuicConnection*>(user_data);
-  self->send_.erase(stream_id);
-  self->h3_->on_stream_closed(stream_id);
-  return 0;
+  return run_quic_callback(self->callback_failure_, [&] {
+    self->send_.erase(stream_id);
+    self->h3_->on_stream_closed(stream_id);
+    return 0;
+  });
 }
 
 int QuicConnection::on_stream_reset(ngtcp2_conn*, std::int64_t stream_id, std::uint64_t,
-                                    std::uint64_t app_error_code, void* user_data, void*) {
-  static_cast<QuicConnection*>(user_data)->h3_->on_stream_reset(stream_id, app_error_code);
-  return 0;
+                                    std::uint64_t app_error_code, void* user_data, void*) noexcept {
+  auto* self = static_cast<QuicConnection*>(user_data);
+  return run_quic_callback(self->callback_failure_, [&] {
+    self->h3_->on_stream_reset(stream_id, app_error_code);
+    return 0;
+  });
 }
 
 int QuicConnection::on_stream_stop_sending(ngtcp2_conn*, std::int64_t stream_id,
-                                           std::uint64_t app_error_code, void* user_data, void*) {
-  static_cast<QuicConnection*>(user_data)->h3_->on_stream_reset(stream_id, app_error_code);
-  return 0;
+                                           std::uint64_t app_error_code, void* user_data,
+                                           void*) noexcept {
+  auto* self = static_cast<QuicConnection*>(user_data);
+  return run_quic_callback(self->callback_failure_, [&] {
+    self->h3_->on_stream_reset(stream_id, app_error_code);
+    return 0;
+  });
 }
 
 int QuicConnection::on_extend_max_stream_data(ngtcp2_conn*, std::int64_t stream_id, std::uint64_t,
-                                              void* user_data, void*) {
+                                              void* user_data, void*) noexcept {
   auto* self = static_cast<QuicConnection*>(user_data);
   auto it = self->send_.find(stream_id);
   if (it != self->send_.end()) it->second.blocked = false;
   return 0;
 }
 
-int QuicConnection::on_handshake_completed(ngtcp2_conn*, void* user_data) {
+int QuicConnection::on_handshake_completed(ngtcp2_conn*, void* user_data) noexcept {
   auto* self = static_cast<QuicConnection*>(user_data);
-  self->state_ = State::kOpen;
-  self->h3_->on_handshake_completed();
-  return 0;
+  return run_quic_callback(self->callback_failure_, [&] {
+    self->state_ = State::kOpen;
+    self->h3_->on_handshake_completed();
+    return 0;
+  });
 }
 
 int QuicConnection::on_recv_datagram(ngtcp2_conn*, std::uint32_t, const std::uint8_t* data,
-                                     std::size_t len, void* user_data) {
-  static_cast<QuicConnection*>(user_data)->h3_->on_datagram(
-      std::string_view(reinterpret_cast<const char*>(data), len));
-  return 0;
+                                     std::size_t len, void* user_data) noexcept {
+  auto* self = static_cast<QuicConnection*>(user_data);
+  return run_quic_callback(self->callback_failure_, [&] {
+    self->h3_->on_datagram(std::string_view(reinterpret_cast<const char*>(data), len));
+    return 0;
+  });
 }
 
 int QuicConnection::on_get_new_connection_id(ngtcp2_conn*, ngtcp2_cid* cid, std::uint8_t* token,
-                                             std::size_t cidlen, void* user_data) {
+                                             std::size_t cidlen, void* user_data) noexcept {
   auto* self = static_cast<QuicConnection*>(user_data);
-  cid->datalen = cidlen;
-  on_rand(cid->data, cidlen, nullptr);
-  if (!self->host_.reset_token(*cid, token)) return NGTCP2_ERR_CALLBACK_FAILURE;
-  self->registered_cids_.push_back(*cid);
-  self->host_.register_cid(*cid, self->serial_);
-  return 0;
+  return run_quic_callback(self->callback_failure_, [&] {
+    cid->datalen = cidlen;
+    on_rand(cid->data, cidlen, nullptr);
+    if (!self->host_.reset_token(*cid, token)) return int{NGTCP2_ERR_CALLBACK_FAILURE};
+    self->registered_cids_.push_back(*cid);
+    self->host_.register_cid(*cid, self->serial_);
+    return 0;
+  });
 }
 
-int QuicConnection::on_remove_connection_id(ngtcp2_conn*, const ngtcp2_cid* cid, void* user_data) {
+int QuicConnection::on_remove_connection_id(ngtcp2_conn*, const ngtcp2_cid* cid,
+                                            void* user_data) noexcept {
   auto* self = static_cast<QuicConnection*>(user_data);
-  self->host_.unregister_cid(*cid);
+  self->host_.unregister_cid(*cid);  // an unordered_map erase: cannot throw
   auto& cids = self->registered_cids_;
   cids.erase(std::remove_if(cids.begin(), cids.end(),
                             [&](const ngtcp2_cid& c) { return ngtcp2_cid_eq(&c, cid); }),
@@ -522,19 +560,22 @@ int QuicConnection::on_remove_connection_id(ngtcp2_conn*, const ngtcp2_cid* cid,
 }
 
 int QuicConnection::on_path_validation(ngtcp2_conn*, std::uint32_t flags, const ngtcp2_path* path,
-                                       ngtcp2_path_validation_result res, void* user_data) {
+                                       ngtcp2_path_validation_result res,
+                                       void* user_data) noexcept {
   (void)flags;
   auto* self = static_cast<QuicConnection*>(user_data);
   if (res != NGTCP2_PATH_VALIDATION_RESULT_SUCCESS) return 0;
-  ++self->stats_.migrations;
-  const std::string remote = format_address(path->remote);
-  std::fprintf(stderr, "wt: connection %llu migrated to %s\n",
-               static_cast<unsigned long long>(self->serial_), remote.c_str());
-  self->handler_.on_connection_migrated(self->serial_, remote);
-  return 0;
+  return run_quic_callback(self->callback_failure_, [&] {
+    ++self->stats_.migrations;
+    const std::string remote = format_address(path->remote);
+    std::fprintf(stderr, "wt: connection %llu migrated to %s\n",
+                 static_cast<unsigned long long>(self->serial_), remote.c_str());
+    self->handler_.on_connection_migrated(self->serial_, remote);
+    return 0;
+  });
 }
 
-void QuicConnection::on_rand(std::uint8_t* dest, std::size_t len, const ngtcp2_rand_ctx*) {
+void QuicConnection::on_rand(std::uint8_t* dest, std::size_t len, const ngtcp2_rand_ctx*) noexcept {
   // GNUTLS_RND_NONCE: unpredictable, for connection IDs and padding, not for keys.
   gnutls_rnd(GNUTLS_RND_NONCE, dest, len);
 }

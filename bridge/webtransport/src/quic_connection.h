@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "callback_failure.h"
 #include "h3_connection.h"
 #include "laneway/webtransport/server.h"
 #include "send_buffer.h"
@@ -84,34 +85,38 @@ class QuicConnection : public StreamIo {
   // ngtcp2 callbacks, named after the protocol event they handle.
   static int on_recv_stream_data(ngtcp2_conn*, std::uint32_t flags, std::int64_t stream_id,
                                  std::uint64_t offset, const std::uint8_t* data, std::size_t len,
-                                 void* user_data, void* stream_user_data);
+                                 void* user_data, void* stream_user_data) noexcept;
   static int on_acked_stream_data_offset(ngtcp2_conn*, std::int64_t stream_id, std::uint64_t offset,
                                          std::uint64_t len, void* user_data,
-                                         void* stream_user_data);
+                                         void* stream_user_data) noexcept;
   static int on_stream_close(ngtcp2_conn*, std::uint32_t flags, std::int64_t stream_id,
-                             std::uint64_t app_error_code, void* user_data, void* stream_user_data);
+                             std::uint64_t app_error_code, void* user_data,
+                             void* stream_user_data) noexcept;
   static int on_stream_reset(ngtcp2_conn*, std::int64_t stream_id, std::uint64_t final_size,
-                             std::uint64_t app_error_code, void* user_data, void* stream_user_data);
+                             std::uint64_t app_error_code, void* user_data,
+                             void* stream_user_data) noexcept;
   static int on_stream_stop_sending(ngtcp2_conn*, std::int64_t stream_id,
                                     std::uint64_t app_error_code, void* user_data,
-                                    void* stream_user_data);
+                                    void* stream_user_data) noexcept;
   static int on_extend_max_stream_data(ngtcp2_conn*, std::int64_t stream_id, std::uint64_t max_data,
-                                       void* user_data, void* stream_user_data);
-  static int on_handshake_completed(ngtcp2_conn*, void* user_data);
+                                       void* user_data, void* stream_user_data) noexcept;
+  static int on_handshake_completed(ngtcp2_conn*, void* user_data) noexcept;
   static int on_recv_datagram(ngtcp2_conn*, std::uint32_t flags, const std::uint8_t* data,
-                              std::size_t len, void* user_data);
+                              std::size_t len, void* user_data) noexcept;
   static int on_get_new_connection_id(ngtcp2_conn*, ngtcp2_cid* cid, std::uint8_t* token,
-                                      std::size_t cidlen, void* user_data);
-  static int on_remove_connection_id(ngtcp2_conn*, const ngtcp2_cid* cid, void* user_data);
+                                      std::size_t cidlen, void* user_data) noexcept;
+  static int on_remove_connection_id(ngtcp2_conn*, const ngtcp2_cid* cid, void* user_data) noexcept;
   static int on_path_validation(ngtcp2_conn*, std::uint32_t flags, const ngtcp2_path* path,
-                                ngtcp2_path_validation_result res, void* user_data);
-  static void on_rand(std::uint8_t* dest, std::size_t len, const ngtcp2_rand_ctx* ctx);
+                                ngtcp2_path_validation_result res, void* user_data) noexcept;
+  static void on_rand(std::uint8_t* dest, std::size_t len, const ngtcp2_rand_ctx* ctx) noexcept;
   static ngtcp2_conn* get_conn(ngtcp2_crypto_conn_ref* ref);
 
   // Enters the closing period with a CONNECTION_CLOSE built from `ccerr`.
   Status start_closing(const ngtcp2_connection_close_error& ccerr);
   Status enter_draining();
   Status handle_fatal(int liberr, const char* where);
+  // Tells the HTTP/3 layer (and so the handler) the connection is gone; never throws.
+  void close_h3() noexcept;
   // One packet's worth of pending stream data or a datagram; returns bytes written, 0 if
   // nothing more can go out now, or a negative ngtcp2 error.
   ngtcp2_ssize write_one_packet(ngtcp2_path_storage* ps, std::uint8_t* buf, std::size_t buflen,
@@ -127,6 +132,7 @@ class QuicConnection : public StreamIo {
   std::shared_ptr<TlsCredentials> credentials_;  // kept alive for this connection's TLS
   Handler& handler_;
   Stats& stats_;
+  CallbackFailure callback_failure_;  // what the callback that failed threw
   State state_ = State::kHandshaking;
   ngtcp2_crypto_conn_ref conn_ref_{};
   GnutlsSessionPtr tls_;

@@ -13,6 +13,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "callback_failure.h"
 #include "quic_connection.h"
 #include "tls.h"
 #include "udp_socket.h"
@@ -108,7 +109,10 @@ class ServerImpl final : public Server, public ConnectionHost {
     for (std::uint64_t serial : due) {
       auto it = connections_.find(serial);
       if (it == connections_.end()) continue;
-      if (it->second->on_timer() == QuicConnection::Status::kDrop) remove_connection(serial);
+      if (contain(serial, "timer", [&] { return it->second->on_timer(); }) ==
+          QuicConnection::Status::kDrop) {
+        remove_connection(serial);
+      }
     }
     --dispatch_depth_;
     flush_dirty();
@@ -225,7 +229,8 @@ class ServerImpl final : public Server, public ConnectionHost {
       if (it != connections_.end()) {
         // Routed by connection ID: a new remote address here is a migration or a NAT
         // rebinding, which ngtcp2 validates.
-        if (it->second->on_packet(path, data, len) == QuicConnection::Status::kDrop) {
+        if (contain(serial, "packet", [&] { return it->second->on_packet(path, data, len); }) ==
+            QuicConnection::Status::kDrop) {
           remove_connection(serial);
         }
         return;
@@ -254,7 +259,8 @@ class ServerImpl final : public Server, public ConnectionHost {
     connections_.emplace(serial, std::move(conn));
     ++stats_.connections;
     ++stats_.connections_total;
-    if (raw->on_packet(path, data, len) == QuicConnection::Status::kDrop) {
+    if (contain(serial, "first packet", [&] { return raw->on_packet(path, data, len); }) ==
+        QuicConnection::Status::kDrop) {
       remove_connection(serial);
     }
   }
@@ -354,16 +360,34 @@ class ServerImpl final : public Server, public ConnectionHost {
       auto it = connections_.find(serial);
       if (it == connections_.end()) continue;
       ++dispatch_depth_;
-      const auto status = it->second->flush();
+      const auto status = contain(serial, "flush", [&] { return it->second->flush(); });
       --dispatch_depth_;
       if (status == QuicConnection::Status::kDrop) remove_connection(serial);
+    }
+  }
+
+  // A handler that throws outside ngtcp2's callbacks (closing a session, say) takes down its
+  // own connection, never the server (docs/webtransport.md "Failures inside callbacks").
+  template <typename Step>
+  QuicConnection::Status contain(std::uint64_t serial, const char* event, Step&& step) noexcept {
+    try {
+      return step();
+    } catch (...) {
+      CallbackFailure failure;
+      failure.record_current_exception();
+      std::fprintf(stderr, "wt: connection %llu: %s: a handler threw: %s; dropping it\n",
+                   static_cast<unsigned long long>(serial), event, failure.what());
+      return QuicConnection::Status::kDrop;
     }
   }
 
   void remove_connection(std::uint64_t serial) {
     auto it = connections_.find(serial);
     if (it == connections_.end()) return;
-    it->second->h3().on_connection_closed();
+    contain(serial, "close", [&] {
+      it->second->h3().on_connection_closed();
+      return QuicConnection::Status::kDrop;
+    });
     connections_.erase(it);  // unregisters its connection IDs
     --stats_.connections;
   }
