@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 
+#include "mosquitto_callback_guard.h"
 #include "replace_file.h"
 
 namespace laneway::bridge {
@@ -88,11 +89,12 @@ bool BrokerLink::start(std::string& error) {
   }
   mosquitto_tls_opts_set(m, /*SSL_VERIFY_PEER*/ 1, "tlsv1.2", nullptr);
   MqttNetworkLoop::prepare(m);
-  mosquitto_connect_v5_callback_set(m, &BrokerLink::on_connect);
-  mosquitto_disconnect_v5_callback_set(m, &BrokerLink::on_disconnect);
-  mosquitto_message_v5_callback_set(m, &BrokerLink::on_message);
-  mosquitto_publish_v5_callback_set(m, &BrokerLink::on_publish);
-  mosquitto_subscribe_v5_callback_set(m, &BrokerLink::on_subscribe);
+  mosquitto_connect_v5_callback_set(m, &MosquittoCallbackGuard<&BrokerLink::on_connect>::call);
+  mosquitto_disconnect_v5_callback_set(m,
+                                       &MosquittoCallbackGuard<&BrokerLink::on_disconnect>::call);
+  mosquitto_message_v5_callback_set(m, &MosquittoCallbackGuard<&BrokerLink::on_message>::call);
+  mosquitto_publish_v5_callback_set(m, &MosquittoCallbackGuard<&BrokerLink::on_publish>::call);
+  mosquitto_subscribe_v5_callback_set(m, &MosquittoCallbackGuard<&BrokerLink::on_subscribe>::call);
   if (persistent()) {
     // CONNECT properties need the _v5 connect, which connects in this thread; libmosquitto
     // keeps the properties for every automatic reconnect.

@@ -4,6 +4,7 @@
 
 #include "header_only_route.h"
 #include "http_util.h"
+#include "lws_callback_guard.h"
 #include "server.h"
 #include "wt_service.h"
 
@@ -84,12 +85,13 @@ int serve(struct lws* wsi, http::PendingResponse& response) {
 
 }  // namespace
 
-const struct lws_protocols kInfoRoutesProtocol = {"laneway-info",
-                                                  http::header_only_route<serve>,
-                                                  sizeof(http::HeaderOnlyRouteSession),
-                                                  0,
-                                                  0,
-                                                  nullptr,
-                                                  0};
+const struct lws_protocols kInfoRoutesProtocol = {
+    "laneway-info",
+    guarded_lws_callback<http::header_only_route<serve>>,
+    sizeof(http::HeaderOnlyRouteSession),
+    0,
+    0,
+    nullptr,
+    0};
 
 }  // namespace laneway::bridge

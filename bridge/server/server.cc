@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "http_util.h"
+#include "lws_callback_guard.h"
 #include "sse_lane.h"
 #include "wt_service.h"
 
@@ -71,7 +72,7 @@ bool Server::start(std::string& error) {
       kInfoRoutesProtocol,
       kWtLaneProtocol,
       kStaticRoutesProtocol,
-      {"laneway-loop", &Server::callback_loop_events, 0, 0, 0, nullptr, 0},
+      {"laneway-loop", guarded_lws_callback<&Server::callback_loop_events>, 0, 0, 0, nullptr, 0},
       {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
   // WebSocket keepalive is the WS lane's own (ws_lane.cc). lws 4.1 re-arms a per-connection
   // validity timer in one sorted list (O(connections) per connect and pong) unless the
@@ -122,23 +123,26 @@ bool Server::start(std::string& error) {
     wt_ = std::make_unique<WtService>(config_, hub_);
     if (!wt_->start(context_, vhosts_.front(), error)) return false;
   }
-  lws_sul_schedule(context_, 0, &tick_.sul, &Server::on_tick, kTickUs);
-  lws_sul_schedule(context_, 0, &rpc_tick_.sul, &Server::on_rpc_tick, kRpcTickUs);
+  lws_sul_schedule(context_, 0, &tick_.sul, guarded_lws_timer<&Server::on_tick>, kTickUs);
+  lws_sul_schedule(context_, 0, &rpc_tick_.sul, guarded_lws_timer<&Server::on_rpc_tick>,
+                   kRpcTickUs);
   return true;
 }
 
 void Server::on_rpc_tick(lws_sorted_usec_list_t* sul) {
   auto* timer = reinterpret_cast<TickTimer*>(sul);
   Server& self = *timer->server;
+  lws_sul_schedule(self.context_, 0, &timer->sul, guarded_lws_timer<&Server::on_rpc_tick>,
+                   kRpcTickUs);
   const std::int64_t now = now_us();
   self.hub_.expire_rpcs(now);
   self.stop_when_drained(now);  // sessions end as their final frame is written: look often
-  lws_sul_schedule(self.context_, 0, &timer->sul, &Server::on_rpc_tick, kRpcTickUs);
 }
 
 void Server::on_tick(lws_sorted_usec_list_t* sul) {
   auto* timer = reinterpret_cast<TickTimer*>(sul);
   Server& self = *timer->server;
+  lws_sul_schedule(self.context_, 0, &timer->sul, guarded_lws_timer<&Server::on_tick>, kTickUs);
   const std::int64_t now = now_us();
   self.drain_broker();
   self.hub_.tick(now);
@@ -146,7 +150,6 @@ void Server::on_tick(lws_sorted_usec_list_t* sul) {
   self.heap_trimmer_.maybe_trim(now);
   self.start_drain_if_requested();
   self.stop_when_drained(now);
-  lws_sul_schedule(self.context_, 0, &timer->sul, &Server::on_tick, kTickUs);
 }
 
 void Server::run() {

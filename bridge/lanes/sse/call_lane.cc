@@ -13,6 +13,7 @@
 #include "http_status.h"
 #include "http_util.h"
 #include "laneway/wire/frame_codec.h"
+#include "lws_callback_guard.h"
 #include "server.h"
 
 namespace laneway::bridge {
@@ -270,6 +271,6 @@ int callback_call(struct lws* wsi, enum lws_callback_reasons reason, void* user,
 }  // namespace
 
 const struct lws_protocols kCallLaneProtocol = {
-    "laneway-call", callback_call, sizeof(PerSession), 0, 0, nullptr, 0};
+    "laneway-call", guarded_lws_callback<callback_call>, sizeof(PerSession), 0, 0, nullptr, 0};
 
 }  // namespace laneway::bridge

@@ -9,6 +9,7 @@
 #include "http_status.h"
 #include "http_util.h"
 #include "jwt_verifier.h"
+#include "lws_callback_guard.h"
 #include "server.h"
 
 namespace laneway::bridge {
@@ -285,6 +286,6 @@ bool parse_resume_token(const std::string& token, std::string& instance, std::ui
 }
 
 const struct lws_protocols kSseLaneProtocol = {
-    "laneway-sse", callback_sse, sizeof(PerSession), 0, 0, nullptr, 0};
+    "laneway-sse", guarded_lws_callback<callback_sse>, sizeof(PerSession), 0, 0, nullptr, 0};
 
 }  // namespace laneway::bridge

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "http_util.h"
+#include "lws_callback_guard.h"
 #include "server.h"
 #include "ws_message.h"
 
@@ -333,7 +334,12 @@ int callback_ws(struct lws* wsi, enum lws_callback_reasons reason, void* user, v
 constexpr std::size_t kRxBufferBytes = 1024;
 constexpr std::size_t kTxPacketBytes = 256 * 1024;
 
-const struct lws_protocols kWsLaneProtocol = {
-    "laneway-ws", callback_ws, sizeof(PerSession), kRxBufferBytes, 0, nullptr, kTxPacketBytes};
+const struct lws_protocols kWsLaneProtocol = {"laneway-ws",
+                                              guarded_lws_callback<callback_ws>,
+                                              sizeof(PerSession),
+                                              kRxBufferBytes,
+                                              0,
+                                              nullptr,
+                                              kTxPacketBytes};
 
 }  // namespace laneway::bridge

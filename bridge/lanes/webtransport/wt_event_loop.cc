@@ -5,6 +5,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "lws_callback_guard.h"
+
 namespace laneway::bridge {
 namespace {
 
@@ -29,7 +31,8 @@ int callback_wt(struct lws* wsi, enum lws_callback_reasons reason, void* user, v
 
 }  // namespace
 
-const struct lws_protocols kWtLaneProtocol = {"laneway-wt", callback_wt, 0, 0, 0, nullptr, 0};
+const struct lws_protocols kWtLaneProtocol = {
+    "laneway-wt", guarded_lws_callback<callback_wt>, 0, 0, 0, nullptr, 0};
 
 WtEventLoop::WtEventLoop(webtransport::Server& server, Hooks hooks)
     : server_(server), hooks_(std::move(hooks)) {
@@ -63,7 +66,8 @@ bool WtEventLoop::attach(struct lws_context* context, struct lws_vhost* vhost, s
     }
     adopted_.push_back(wsi);
   }
-  lws_sul_schedule(context_, 0, &second_.sul, &WtEventLoop::on_second, kSecondUs);
+  lws_sul_schedule(context_, 0, &second_.sul, guarded_lws_timer<&WtEventLoop::on_second>,
+                   kSecondUs);
   rearm();
   return true;
 }
@@ -80,7 +84,7 @@ void WtEventLoop::detach() {
 void WtEventLoop::defer() {
   if (!context_ || deferred_armed_) return;
   deferred_armed_ = true;
-  lws_sul_schedule(context_, 0, &deferred_.sul, &WtEventLoop::on_deferred, 0);
+  lws_sul_schedule(context_, 0, &deferred_.sul, guarded_lws_timer<&WtEventLoop::on_deferred>, 0);
 }
 
 void WtEventLoop::rearm() {
@@ -90,7 +94,7 @@ void WtEventLoop::rearm() {
     lws_sul_cancel(&expiry_.sul);
     return;
   }
-  lws_sul_schedule(context_, 0, &expiry_.sul, &WtEventLoop::on_expiry,
+  lws_sul_schedule(context_, 0, &expiry_.sul, guarded_lws_timer<&WtEventLoop::on_expiry>,
                    static_cast<lws_usec_t>(ms) * 1000);
 }
 
@@ -114,9 +118,10 @@ void WtEventLoop::on_deferred(lws_sorted_usec_list_t* sul) {
 
 void WtEventLoop::on_second(lws_sorted_usec_list_t* sul) {
   WtEventLoop& self = *reinterpret_cast<Timer*>(sul)->loop;
+  lws_sul_schedule(self.context_, 0, &self.second_.sul, guarded_lws_timer<&WtEventLoop::on_second>,
+                   kSecondUs);
   if (self.hooks_.second) self.hooks_.second();
   self.rearm();
-  lws_sul_schedule(self.context_, 0, &self.second_.sul, &WtEventLoop::on_second, kSecondUs);
 }
 
 }  // namespace laneway::bridge
