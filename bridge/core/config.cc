@@ -284,7 +284,8 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
                "call_rate_per_s", "call_burst", "max_subscriptions", "max_sessions",
                "rpc_timeout_max_ms", "rpc_timeout_default_ms", "rpc_pending_per_session",
                "rpc_pending_max", "history_request_max", "broker_inbox_max",
-               "broker_inbox_max_bytes", "upstream_inflight_max", "upstream_inflight_max_bytes"});
+               "broker_inbox_max_bytes", "upstream_inflight_max", "upstream_inflight_max_bytes",
+               "presence_max_devices", "presence_page_max"});
     Limits& m = c.limits;
     m.max_frame_bytes =
         get_number<std::size_t>(l, "max_frame_bytes", "limits", m.max_frame_bytes, 256, 16u << 20);
@@ -320,6 +321,10 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
     m.upstream_inflight_max_bytes =
         get_number<std::size_t>(l, "upstream_inflight_max_bytes", "limits",
                                 m.upstream_inflight_max_bytes, 1u << 16, 1ull << 36);
+    m.presence_max_devices = get_number<std::size_t>(l, "presence_max_devices", "limits",
+                                                     m.presence_max_devices, 1, 1000000);
+    m.presence_page_max =
+        get_number<std::uint32_t>(l, "presence_page_max", "limits", m.presence_page_max, 1, 10000);
     if (m.queue_max_bytes < m.max_frame_bytes) {
       fail("limits.queue_max_bytes: must be at least limits.max_frame_bytes");
     }

@@ -116,6 +116,8 @@ struct Limits {
   // written (QoS 0) or acknowledged (QoS 1): by count (PUBACKs outstanding) and by bytes.
   std::size_t upstream_inflight_max = 10000;
   std::size_t upstream_inflight_max_bytes = 64u << 20;
+  std::size_t presence_max_devices = 100000;  // devices whose presence is kept
+  std::uint32_t presence_page_max = 500;      // devices per presence result
 };
 
 // Which web lanes this bridge serves. A disabled lane is left out of /api/info and its

@@ -38,6 +38,7 @@ Hub::Hub(const BridgeConfig& config, Upstream& upstream)
       router_(upstream, config.history),
       acks_(config.limits.upstream_inflight_max),
       rpcs_(config.limits.rpc_pending_max, config.limits.rpc_pending_per_session),
+      presence_(config.limits.presence_max_devices),
       instance_id_(random_hex_id().substr(0, 12)),
       rpc_requester_("bridge-" + config.broker.client_id),
       rpc_reply_filter_("devices/+/rpc-reply/" + rpc_requester_) {
@@ -374,6 +375,8 @@ std::string Hub::render_metrics() const {
   g.rpc_pending = rpcs_.size();
   g.held_answers = held_.size();
   g.history_budget_bytes = config_.history.max_total_bytes;
+  g.presence_devices = presence_.size();
+  g.presence_dropped = presence_.dropped();
   g.upstream_acks_outstanding = acks_.outstanding();
   g.upstream_refusals = acks_.refusals();
   const UpstreamLoad load = upstream_.load();

@@ -52,6 +52,13 @@ inline constexpr std::int64_t kPublishAckTimeoutUs = 10'000'000;
 // A connect or subscribe whose filters the broker has not acknowledged (SUBACK) by then is
 // answered UNAVAILABLE.
 inline constexpr std::int64_t kSubscribeAckTimeoutUs = 10'000'000;
+// A presence listing examines at most this many times `limits.presence_page_max` devices per
+// call, however few of them the session may see (docs/bridge.md "Presence").
+inline constexpr std::size_t kPresenceScanFactor = 10;
+// A page's frame stays below limits.max_frame_bytes: room for the frame around the entries,
+// and for each entry's tag and length, plus the largest entry that could come last.
+inline constexpr std::size_t kPresenceFrameHeadroom = 4096;
+inline constexpr std::size_t kPresenceEntryOverhead = 4;
 
 class Hub {
  public:

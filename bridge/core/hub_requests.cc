@@ -135,17 +135,36 @@ CallOutcome Hub::handle_history(Session& s, const v1::CallFrame& call, const Rep
 }
 
 CallOutcome Hub::handle_presence(Session& s, const v1::CallFrame& call, const Reply& reply) {
-  const std::string& asked = call.presence().filter();
-  const std::string filter = asked.empty() ? std::string("+") : asked;
+  const v1::PresenceRequest& asked = call.presence();
+  const std::string filter = asked.filter().empty() ? std::string("+") : asked.filter();
   if (!wire::is_valid_filter(filter) || filter.find('/') != std::string::npos) {
     return refuse_call(reply, call.id(), v1::ERROR_CODE_BAD_REQUEST, "bad presence filter");
   }
   v1::CallFrame result;
   result.set_id(call.id());
   auto* pr = result.mutable_presence_result();
-  presence_.for_each_device(filter, [&](const v1::Presence& presence) {
-    if (may_see_device(s, presence.client_id())) *pr->add_clients() = presence;
-  });
+  if (filter != "+" && filter != "#") {  // one device, by id
+    const v1::Presence* p = presence_.find(filter);
+    if (p && may_see_device(s, p->client_id())) *pr->add_clients() = *p;
+    reply(result);
+    return CallOutcome::answered();
+  }
+  const std::size_t page_max = config_.limits.presence_page_max;
+  const std::size_t limit =
+      asked.limit() == 0 ? page_max : std::min<std::size_t>(asked.limit(), page_max);
+  // Bounded work per call, however few of the devices this session may see.
+  const std::size_t scan_max = kPresenceScanFactor * page_max;
+  // A page also ends before its frame could outgrow the frame limit the session was told.
+  const std::size_t frame_max = config_.limits.max_frame_bytes;
+  const std::size_t byte_budget = frame_max - std::min(kPresenceFrameHeadroom, frame_max / 2);
+  std::size_t bytes = 0;
+  pr->set_next(presence_.for_each_after(asked.after(), scan_max, [&](const v1::Presence& p) {
+    if (may_see_device(s, p.client_id())) {
+      *pr->add_clients() = p;
+      bytes += p.ByteSizeLong() + kPresenceEntryOverhead;
+    }
+    return static_cast<std::size_t>(pr->clients_size()) < limit && bytes < byte_budget;
+  }));
   reply(result);
   return CallOutcome::answered();
 }

@@ -106,6 +106,11 @@ std::string Metrics::render(const Gauges& g) const {
   line(out, "laneway_bridge_history_topics %llu", static_cast<ull>(g.history_topics));
   help(out, "laneway_bridge_history_bytes", "gauge", "Bytes of history kept.");
   line(out, "laneway_bridge_history_bytes %llu", static_cast<ull>(g.history_bytes));
+  sample(out, "laneway_bridge_presence_devices", "gauge", "Devices whose presence is kept.",
+         g.presence_devices);
+  sample(out, "laneway_bridge_presence_dropped_total", "counter",
+         "Presences of new devices dropped: limits.presence_max_devices reached, all online.",
+         g.presence_dropped);
   sample(out, "laneway_bridge_history_budget_bytes", "gauge", "history.max_total_bytes.",
          g.history_budget_bytes);
   sample(out, "laneway_bridge_upstream_acks_outstanding", "gauge",

@@ -68,6 +68,8 @@ class Metrics {
     std::size_t upstream_outgoing_messages = 0;
     std::size_t upstream_outgoing_bytes = 0;
     std::size_t broker_inbox_bytes = 0;
+    std::size_t presence_devices = 0;
+    std::uint64_t presence_dropped = 0;  // newcomers refused with every kept device online
   };
   std::string render(const Gauges& g) const;
 

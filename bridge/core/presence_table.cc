@@ -1,7 +1,6 @@
 #include "presence_table.h"
 
 #include "laneway/wire/frame_codec.h"
-#include "laneway/wire/topic_filter.h"
 
 namespace laneway::bridge {
 
@@ -13,14 +12,38 @@ bool PresenceTable::on_message(std::string_view payload) {
       presence.client_id().empty()) {
     return false;
   }
-  if (clients_.size() >= kMaxClients && !clients_.count(presence.client_id())) return true;
-  const std::string client = presence.client_id();
-  clients_[client] = std::move(presence);
+  if (presence.role() != "device") return true;
+  const std::string id = presence.client_id();
+  auto it = devices_.find(id);
+  if (it == devices_.end()) {
+    if (devices_.size() >= max_devices_ && !make_room()) {
+      ++dropped_;
+      return true;
+    }
+    it = devices_.emplace(id, v1::Presence()).first;
+  } else {
+    forget_offline(id, it->second);
+  }
+  it->second = std::move(presence);
+  if (!it->second.online()) offline_.emplace(it->second.since_us(), id);
   return true;
 }
 
-bool PresenceTable::matches(const std::string& filter, const std::string& client) {
-  return wire::topic_matches(filter, client);
+const v1::Presence* PresenceTable::find(const std::string& id) const {
+  auto it = devices_.find(id);
+  return it == devices_.end() ? nullptr : &it->second;
+}
+
+void PresenceTable::forget_offline(const std::string& id, const v1::Presence& presence) {
+  if (!presence.online()) offline_.erase({presence.since_us(), id});
+}
+
+bool PresenceTable::make_room() {
+  if (offline_.empty()) return false;  // every device kept is online: none may go
+  auto oldest = offline_.begin();
+  devices_.erase(oldest->second);
+  offline_.erase(oldest);
+  return true;
 }
 
 }  // namespace laneway::bridge

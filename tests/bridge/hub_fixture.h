@@ -139,6 +139,23 @@ inline std::string envelope_frame(const std::string& topic, std::uint64_t seq,
   return bytes;
 }
 
+// A `$lw/presence/<client>` message as the plugin sends it.
+inline std::string presence_frame(const std::string& client, const std::string& role, bool online,
+                                  std::int64_t since_us = kNowUs) {
+  v1::Presence p;
+  p.set_client_id(client);
+  p.set_role(role);
+  p.set_online(online);
+  p.set_since_us(since_us);
+  v1::Frame f;
+  f.mutable_envelope()->set_topic("$lw/presence/" + client);
+  f.mutable_envelope()->set_payload(p.SerializeAsString());
+  f.mutable_envelope()->set_content_type("application/x-laneway-presence");
+  std::string bytes;
+  EXPECT_EQ(wire::encode_frame(f, bytes), wire::WireError::kOk);
+  return bytes;
+}
+
 inline v1::Frame decode(const QueuedFrame& q) {
   v1::Frame f;
   EXPECT_EQ(wire::decode_frame(q.frame->bytes(), f, std::size_t{1} << 24), wire::WireError::kOk);

@@ -415,20 +415,6 @@ TEST_F(HubTest, DetachedSseSessionsLingerThenClose) {
 namespace laneway::bridge {
 namespace {
 
-std::string presence_frame(const std::string& client, const std::string& role, bool online) {
-  v1::Presence p;
-  p.set_client_id(client);
-  p.set_role(role);
-  p.set_online(online);
-  v1::Frame f;
-  f.mutable_envelope()->set_topic("$lw/presence/" + client);
-  f.mutable_envelope()->set_payload(p.SerializeAsString());
-  f.mutable_envelope()->set_content_type("application/x-laneway-presence");
-  std::string bytes;
-  EXPECT_EQ(wire::encode_frame(f, bytes), wire::WireError::kOk);
-  return bytes;
-}
-
 TEST_F(HubTest, PresenceShowsOnlyDevicesTheSessionMaySee) {
   hub_.on_broker_message("$lw/presence/d1", presence_frame("d1", "device", true), kNowUs);
   hub_.on_broker_message("$lw/presence/d2", presence_frame("d2", "device", false), kNowUs);

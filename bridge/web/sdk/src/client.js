@@ -227,10 +227,29 @@ export class LanewayClient {
     return new RpcReply(reply.value);
   }
 
-  /** Online state of the clients this session may see; `filter` applies to client ids. */
-  async presence(filter = '', { timeoutMs = this.#o.requestTimeoutMs } = {}) {
-    const reply = await this.#request('presence', { filter }, timeoutMs);
-    return reply.value.clients.map(presenceEntry);
+  /**
+   * Online state of the devices this session may see; `filter` is `+` (all) or one device id.
+   * Reads the listing page by page (docs/bridge.md "Presence"), at most `maxPages` of them.
+   */
+  async presence(filter = '', { timeoutMs = this.#o.requestTimeoutMs, maxPages = 1000 } = {}) {
+    const devices = [];
+    let after = '';
+    for (let page = 0; page < maxPages; page++) {
+      const { clients, next } = await this.presencePage(filter, { after, timeoutMs });
+      devices.push(...clients);
+      if (next === '') return devices;
+      after = next;
+    }
+    throw new Error(`presence: the listing did not end within ${maxPages} pages`);
+  }
+
+  /**
+   * One page of presence: devices after `after` in id order, at most `limit` (0: the bridge's
+   * page size). Pass `next` as the following page's `after`; it is '' once the listing ends.
+   */
+  async presencePage(filter = '', { after = '', limit = 0, timeoutMs = this.#o.requestTimeoutMs } = {}) {
+    const reply = await this.#request('presence', { filter, after, limit }, timeoutMs);
+    return { clients: reply.value.clients.map(presenceEntry), next: reply.value.next };
   }
 
   /** Envelopes of one topic after `since` ({ epoch, seq }), at most `limit`. */

@@ -327,6 +327,18 @@ test('publish, call and presence round-trip and surface typed errors', async () 
 
   assert.deepEqual(await client.presence('+'), [{ clientId: 'd-0001', role: 'device', online: true, sinceUs: 5, groups: ['g1'] }]);
 
+  // A listing in pages: presence() follows `next` until it is empty.
+  const devices = ['d-0001', 'd-0002', 'd-0003', 'd-0004', 'd-0005'];
+  bridge.on('presence', (_, call) => {
+    const { after, limit } = call.body.value;
+    const rest = devices.filter((d) => d > after).slice(0, limit || 2);
+    const next = rest.length && rest.at(-1) !== devices.at(-1) ? rest.at(-1) : '';
+    return callFrame(call.id, 'presenceResult', { clients: rest.map((clientId) => ({ clientId, role: 'device', online: true })), next });
+  });
+  assert.deepEqual((await client.presence('+')).map((p) => p.clientId), devices);
+  assert.deepEqual(await client.presencePage('+', { after: 'd-0001', limit: 1 }).then((p) => [p.clients.map((c) => c.clientId), p.next]), [['d-0002'], 'd-0002']);
+  await assert.rejects(client.presence('+', { maxPages: 2 }), /did not end within 2 pages/);
+
   bridge.on('publish', (_, call) => callFrame(call.id, 'error', { code: ErrorCode.RATE_LIMITED, retryAfterMs: 200 }));
   const err = await client.publish('devices/d1/cmd', new Uint8Array([1])).catch((e) => e);
   assert.ok(err instanceof RateLimitedError);
