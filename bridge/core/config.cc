@@ -119,8 +119,14 @@ std::vector<std::string> get_filters(const json& obj, const char* key, const std
   return filters;
 }
 
+bool get_bool(const json& obj, const char* key, const std::string& where, bool fallback) {
+  if (!obj.contains(key)) return fallback;
+  if (!obj[key].is_boolean()) fail(where + "." + key + ": must be true or false");
+  return obj[key].get<bool>();
+}
+
 AppConfig parse_app(const json& a, const std::string& where, const std::string& base_dir) {
-  only_keys(a, where, {"id", "keys", "origins", "subscribe", "publish", "rpc"});
+  only_keys(a, where, {"id", "keys", "origins", "subscribe", "publish", "rpc", "sse_url_token"});
   AppConfig app;
   app.id = get_string(a, "id", where, "");
   if (app.id.empty()) fail(where + ".id: required");
@@ -138,13 +144,8 @@ AppConfig parse_app(const json& a, const std::string& where, const std::string& 
   app.subscribe = get_filters(a, "subscribe", where);
   app.publish = get_filters(a, "publish", where);
   app.rpc = get_filters(a, "rpc", where);
+  app.sse_url_token = get_bool(a, "sse_url_token", where, false);
   return app;
-}
-
-bool get_bool(const json& obj, const char* key, const std::string& where, bool fallback) {
-  if (!obj.contains(key)) return fallback;
-  if (!obj[key].is_boolean()) fail(where + "." + key + ": must be true or false");
-  return obj[key].get<bool>();
 }
 
 WebTransportConfig parse_webtransport(const json& w, const BridgeConfig& c,

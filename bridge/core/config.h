@@ -94,6 +94,9 @@ struct AppConfig {
   std::vector<std::string> publish;    // filters the app may ever publish to
   // RPC request topics (`devices/<id>/rpc/<method>`) the app may ever call, as filters.
   std::vector<std::string> rpc;
+  // Standalone SSE streams carry the JWT in their URL, where proxies and access logs keep it;
+  // refused unless the app opts in (docs/bridge.md "SSE attach tickets").
+  bool sse_url_token = false;
 };
 
 struct Limits {

@@ -1,5 +1,6 @@
 #include "hub.h"
 
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include "authorization.h"
 #include "frame_encoding.h"
 #include "laneway/wire/frame_codec.h"
+#include "laneway/wire/frame_limit.h"
 #include "laneway/wire/topic_filter.h"
 
 namespace laneway::bridge {
@@ -101,6 +103,22 @@ void Hub::attach(Session& s, LaneSink* sink) {
   if (!s.queue.empty() || s.closing) wake(s);
 }
 
+std::string Hub::issue_attach_ticket(Session& s, std::int64_t expires_us) {
+  s.attach_ticket = random_hex_id();
+  s.attach_ticket_expires_us = expires_us;
+  return s.attach_ticket;
+}
+
+bool Hub::spend_attach_ticket(Session& s, std::string_view ticket, std::int64_t now_us) {
+  // A wrong guess leaves the ticket alone: whoever knows only the session id (it is in
+  // URLs) must not be able to lock its client out.
+  const bool valid = !s.attach_ticket.empty() && ticket.size() == s.attach_ticket.size() &&
+                     CRYPTO_memcmp(ticket.data(), s.attach_ticket.data(), ticket.size()) == 0 &&
+                     (s.attach_ticket_expires_us == 0 || now_us <= s.attach_ticket_expires_us);
+  if (valid) s.attach_ticket.clear();
+  return valid;
+}
+
 void Hub::wake(Session& s) {
   if (s.sink) s.sink->request_write();
 }
@@ -161,6 +179,7 @@ void Hub::refuse_oversized(Session& s) {
 }
 
 void Hub::queue_too_large(Session& s) {
+  metrics_.drop(DropReason::kClientOverLimit);
   queue_call(
       s, error_frame(0, v1::ERROR_CODE_TOO_LARGE,
                      "frame over " + std::to_string(config_.limits.max_frame_bytes) + " bytes"));
@@ -277,8 +296,14 @@ void Hub::on_broker_message(std::string_view mqtt_topic, std::string_view payloa
 }
 
 void Hub::on_envelope(std::string_view topic, std::string_view payload, std::int64_t now_us) {
+  // Sessions were told the limit: an envelope that could not travel alone in a group within
+  // it is dropped here, and the next one on its topic shows them the gap.
+  if (!wire::envelope_fits(payload.size(), topic.size(), config_.limits.max_frame_bytes)) {
+    metrics_.drop(DropReason::kOverLimit);
+    return;
+  }
   v1::Frame frame;
-  if (wire::decode_frame(payload, frame, kMaxBrokerFrameBytes) != wire::WireError::kOk ||
+  if (wire::decode_frame(payload, frame, config_.limits.max_frame_bytes) != wire::WireError::kOk ||
       !frame.has_envelope() || frame.envelope().topic() != topic ||
       !wire::is_valid_topic(frame.envelope().topic())) {
     metrics_.drop(DropReason::kMalformedUpstream);

@@ -52,6 +52,8 @@ inline constexpr std::int64_t kPublishAckTimeoutUs = 10'000'000;
 // A connect or subscribe whose filters the broker has not acknowledged (SUBACK) by then is
 // answered UNAVAILABLE.
 inline constexpr std::int64_t kSubscribeAckTimeoutUs = 10'000'000;
+// The ticket a connect result carries must open the session's event stream this soon.
+inline constexpr std::int64_t kAttachTicketTtlUs = 30'000'000;
 // A presence listing examines at most this many times `limits.presence_page_max` devices per
 // call, however few of them the session may see (docs/bridge.md "Presence").
 inline constexpr std::size_t kPresenceScanFactor = 10;
@@ -87,6 +89,11 @@ class Hub {
   // detached session is closed after sse_resume_window_ms.
   void detach(Session& s, std::int64_t now_us);
   void attach(Session& s, LaneSink* sink);
+  // SSE attach tickets (docs/bridge.md "SSE attach tickets"): issues the session's next
+  // ticket, replacing the one before, valid until `expires_us` (0: the session's life); and
+  // spends `ticket` when it is the session's current one and unexpired.
+  std::string issue_attach_ticket(Session& s, std::int64_t expires_us);
+  bool spend_attach_ticket(Session& s, std::string_view ticket, std::int64_t now_us);
 
   // --- from clients ---------------------------------------------------------------------
   // One Frame as received on a binary lane. Malformed, oversized or non-call frames get a

@@ -5,6 +5,7 @@
 #include "authorization.h"
 #include "hub.h"
 #include "laneway/wire/frame_codec.h"
+#include "laneway/wire/frame_limit.h"
 #include "laneway/wire/origin.h"
 #include "laneway/wire/topic_filter.h"
 
@@ -20,9 +21,6 @@ CallOutcome Hub::handle_publish(Session& s, const v1::CallFrame& call, const Rep
   if (!may_publish(s, req.topic())) {
     return refuse_call(reply, id, v1::ERROR_CODE_FORBIDDEN, "publish not allowed: " + req.topic());
   }
-  if (req.payload().size() > config_.limits.max_frame_bytes) {
-    return refuse_call(reply, id, v1::ERROR_CODE_TOO_LARGE, "payload too large");
-  }
   if (const std::uint32_t wait = s.publish_limiter.take(now_us)) {
     return refuse_call(reply, id, v1::ERROR_CODE_RATE_LIMITED, "publish rate exceeded", wait);
   }
@@ -36,8 +34,15 @@ CallOutcome Hub::handle_publish(Session& s, const v1::CallFrame& call, const Rep
   env->set_qos(req.qos());
   env->set_retain(req.retain());
   std::string bytes;
-  if (wire::encode_frame(frame, bytes, std::size_t{64} << 20) != wire::WireError::kOk) {
-    return refuse_call(reply, id, v1::ERROR_CODE_TOO_LARGE, "payload too large");
+  // Once the plugin sequenced it, the envelope must still fit the limit the sessions that
+  // receive it were told (docs/wire.md "Frame limit").
+  if (wire::encode_frame(frame, bytes, config_.limits.max_frame_bytes) != wire::WireError::kOk ||
+      !wire::unsequenced_envelope_fits(env->ByteSizeLong(), req.topic().size(),
+                                       config_.limits.max_frame_bytes)) {
+    metrics_.drop(DropReason::kClientOverLimit);
+    return refuse_call(reply, id, v1::ERROR_CODE_TOO_LARGE,
+                       "publish over the frame limit of " +
+                           std::to_string(config_.limits.max_frame_bytes) + " bytes");
   }
   if (auto full = refuse_if_upstream_full(reply, id, bytes.size())) return *full;
   const int mid = upstream_.connected()
@@ -120,7 +125,7 @@ CallOutcome Hub::handle_history(Session& s, const v1::CallFrame& call, const Rep
   // "From the oldest kept" is a complete answer when nothing of the topic was dropped.
   GroupBuilder group(from_oldest ? !r.entries.empty() && r.entries.front().seq == 1 : r.recovered);
   for (const HistoryEntry& e : r.entries) {
-    if (group.bytes() + e.frame->size() > config_.limits.max_frame_bytes) {
+    if (group.bytes_with(e) > config_.limits.max_frame_bytes) {
       group.set_recovered(false);  // truncated: the client asks again from the last seq
       break;
     }

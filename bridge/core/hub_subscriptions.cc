@@ -122,6 +122,10 @@ void Hub::grant(Session& s, std::uint32_t id, bool connect,
     cr->set_ping_interval_ms(ping_interval_ms(s.lane));
     cr->set_server_version(kBridgeVersion);
     cr->set_max_frame_bytes(static_cast<std::uint32_t>(config_.limits.max_frame_bytes));
+    // A session POST created waits for its event stream: this is what opens it.
+    if (s.lane == Lane::kSse && !s.sink) {
+      cr->set_attach_ticket(issue_attach_ticket(s, clock_us_ + kAttachTicketTtlUs));
+    }
     for (const auto& o : outcomes) *cr->add_subscriptions() = o.result;
   } else {
     *result.mutable_subscribe_result() = outcomes.front().result;
@@ -257,15 +261,15 @@ void Hub::resume_from_offset(Session& s, std::uint64_t offset) {
 }
 
 void Hub::queue_replay(Session& s, const std::vector<HistoryEntry>& entries, bool recovered) {
-  // Split into groups no larger than a client frame so every group fits the lane limits
-  // (an entry larger than that alone goes in a group of its own). An empty replay is one
-  // empty group: it still tells the client whether anything was lost.
+  // Split into groups within the frame limit (every envelope admitted fits alone in one,
+  // docs/wire.md "Frame limit"). An empty replay is one empty group: it still tells the
+  // client whether anything was lost.
   const std::size_t budget = config_.limits.max_frame_bytes;
   std::size_t i = 0;
   do {
     GroupBuilder group(recovered);
     for (; i < entries.size(); ++i) {
-      if (!group.empty() && group.bytes() + entries[i].frame->size() > budget) break;
+      if (!group.empty() && group.bytes_with(entries[i]) > budget) break;
       group.add(entries[i]);
     }
     const std::uint64_t offset = group.offset();

@@ -89,6 +89,10 @@ std::string Metrics::render(const Gauges& g) const {
        static_cast<ull>(drops(DropReason::kBrokerInbox)));
   line(out, "laneway_bridge_drops_total{reason=\"malformed_upstream\"} %llu",
        static_cast<ull>(drops(DropReason::kMalformedUpstream)));
+  line(out, "laneway_bridge_drops_total{reason=\"over_frame_limit\"} %llu",
+       static_cast<ull>(drops(DropReason::kOverLimit)));
+  line(out, "laneway_bridge_drops_total{reason=\"client_over_frame_limit\"} %llu",
+       static_cast<ull>(drops(DropReason::kClientOverLimit)));
   help(out, "laneway_bridge_resumes_total", "counter", "Resumes, by whether the gap was covered.");
   line(out, "laneway_bridge_resumes_total{recovered=\"true\"} %llu",
        static_cast<ull>(resumes_recovered_));

@@ -13,7 +13,16 @@ enum class Lane { kWebSocket = 0, kSse = 1, kWebTransport = 2 };
 inline constexpr std::size_t kLaneCount = 3;
 const char* lane_name(Lane lane);
 
-enum class DropReason { kSlowConsumer = 0, kBrokerInbox, kMalformedUpstream, kCount };
+// Over the frame limit (docs/wire.md "Frame limit"): kOverLimit an envelope from the broker,
+// kClientOverLimit a client's frame or a publish whose envelope would be.
+enum class DropReason {
+  kSlowConsumer = 0,
+  kBrokerInbox,
+  kMalformedUpstream,
+  kOverLimit,
+  kClientOverLimit,
+  kCount
+};
 
 // How an RPC a session asked for ended.
 enum class RpcOutcome { kReply = 0, kTimeout, kRefused, kCount };

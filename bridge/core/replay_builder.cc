@@ -19,11 +19,19 @@ void GroupBuilder::add(const v1::Envelope& envelope, std::size_t stored_bytes,
     span->set_topic(envelope.topic());
     span->set_epoch(envelope.epoch());
     span->set_from_seq(envelope.seq());
+    bytes_ += wire::group_span_bytes(envelope.topic().size());
   }
   span->set_to_seq(envelope.seq());
   *group_->add_envelopes() = envelope;
-  bytes_ += stored_bytes;
+  bytes_ += wire::group_entry_bytes(stored_bytes);
   offset_ = std::max(offset_, offset);
+}
+
+std::size_t GroupBuilder::bytes_with(const HistoryEntry& entry) const {
+  const std::string& topic = entry.frame->label().topic;
+  const bool new_span = spans_.find(topic) == spans_.end();
+  return bytes_ + wire::group_entry_bytes(entry.frame->size()) +
+         (new_span ? wire::group_span_bytes(topic.size()) : 0);
 }
 
 void GroupBuilder::add(const HistoryEntry& entry) {

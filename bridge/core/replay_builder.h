@@ -10,6 +10,7 @@
 
 #include "history.h"
 #include "laneway.pb.h"
+#include "laneway/wire/frame_limit.h"
 
 namespace laneway::bridge {
 
@@ -28,8 +29,10 @@ class GroupBuilder {
   void set_recovered(bool recovered) { group_->set_recovered(recovered); }
 
   bool empty() const { return group_->envelopes_size() == 0; }
-  // Stored bytes of the envelopes added (what a group is budgeted by).
+  // The most the group's frame can take, headers and spans included (docs/wire.md "Frame
+  // limit"), now and with `entry` added: what groups are cut by.
   std::size_t bytes() const { return bytes_; }
+  std::size_t bytes_with(const HistoryEntry& entry) const;
   // Highest stream offset of the envelopes added (0 when none had one).
   std::uint64_t offset() const { return offset_; }
   // The Frame{group}; the builder is spent after this.
@@ -39,7 +42,7 @@ class GroupBuilder {
   v1::Frame frame_;
   v1::GroupEnvelope* group_;
   std::unordered_map<std::string, v1::Span*> spans_;  // topic → its span in group_
-  std::size_t bytes_ = 0;
+  std::size_t bytes_ = wire::kGroupHeaderBytes;
   std::uint64_t offset_ = 0;
 };
 

@@ -46,7 +46,10 @@ struct Session {
   // active subscription matching it asked for datagrams (Subscription.datagrams).
   bool wants_datagram(std::string_view topic) const;
 
-  const std::string id;  // 128-bit random, hex: also the capability for POST /v1/call
+  // 128-bit random, hex. It names the session in URLs and headers; it is not a credential
+  // (docs/bridge.md "SSE attach tickets"): POST /v1/call also needs the session's JWT, a
+  // stream its attach ticket.
+  const std::string id;
   const Lane lane;
   // The transport writing this session's queue; null while an SSE session waits for its
   // event stream to (re)attach.
@@ -81,6 +84,11 @@ struct Session {
   RateLimiter publish_limiter;
   RateLimiter call_limiter;
   std::uint64_t fanout_mark = 0;  // last broker message delivered (dedups overlapping filters)
+  // SSE sessions created by POST connect: the one credential the next event stream may
+  // attach with, single-use (docs/bridge.md "SSE attach tickets"), and until when; 0: for
+  // as long as the session lives.
+  std::string attach_ticket;
+  std::int64_t attach_ticket_expires_us = 0;
 };
 
 }  // namespace laneway::bridge

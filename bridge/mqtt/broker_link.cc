@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 
+#include "laneway/wire/frame_limit.h"
 #include "mosquitto_callback_guard.h"
 #include "replace_file.h"
 
@@ -180,8 +181,29 @@ void BrokerLink::stop() {
   loop_.stop(kDisconnectGrace);
 }
 
+void BrokerLink::check_frame_limit(const mosquitto_property* connack) const {
+  std::uint32_t max_packet = 0;
+  if (!mosquitto_property_read_int32(connack, MQTT_PROP_MAXIMUM_PACKET_SIZE, &max_packet, false) ||
+      max_packet <= wire::kPacketHeadroomBytes) {
+    std::fprintf(stderr,
+                 "laneway-bridge: the broker announces no frame limit (a cluster core, or a "
+                 "mosquitto.conf not from laneway-broker-config): envelopes over %zu bytes "
+                 "are dropped here (docs/wire.md \"Frame limit\")\n",
+                 budget_.max_frame_bytes);
+    return;
+  }
+  const std::size_t broker_limit = max_packet - wire::kPacketHeadroomBytes;
+  if (broker_limit != budget_.max_frame_bytes) {
+    std::fprintf(stderr,
+                 "laneway-bridge: warning: the broker's frame limit is %zu bytes, "
+                 "limits.max_frame_bytes is %zu: set both to the same number (docs/wire.md "
+                 "\"Frame limit\")\n",
+                 broker_limit, budget_.max_frame_bytes);
+  }
+}
+
 void BrokerLink::on_connect(struct mosquitto* m, void* self_ptr, int rc, int flags,
-                            const mosquitto_property*) {
+                            const mosquitto_property* props) {
   auto* self = static_cast<BrokerLink*>(self_ptr);
   if (rc != 0) {
     std::fprintf(stderr, "laneway-bridge: broker refused the connection: %s\n",
@@ -191,6 +213,7 @@ void BrokerLink::on_connect(struct mosquitto* m, void* self_ptr, int rc, int fla
   const bool session_present = (flags & 1) != 0;  // CONNACK acknowledge flags, bit 0
   std::fprintf(stderr, "laneway-bridge: connected to the broker%s\n",
                session_present ? " (session resumed)" : "");
+  self->check_frame_limit(props);
   self->loop_.on_connected();
   {
     // Under the lock, so a subscribe() racing with this either lands in the set before the

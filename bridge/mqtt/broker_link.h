@@ -40,6 +40,9 @@ struct LinkBudget {
   std::size_t inbox_messages = 100000;     // received, not yet taken by the event loop
   std::size_t inbox_bytes = 64u << 20;     // the same, payload and topic bytes
   std::size_t outgoing_bytes = 64u << 20;  // published, not yet written (QoS 0) or acked (QoS 1)
+  // The bridge's frame limit, which the broker's (from CONNACK) should equal
+  // (docs/wire.md "Frame limit").
+  std::size_t max_frame_bytes = 65536;
 };
 
 class BrokerLink : public Upstream {
@@ -85,6 +88,9 @@ class BrokerLink : public Upstream {
   static void on_connect(struct mosquitto*, void* self, int rc, int flags,
                          const mosquitto_property*);
   static void on_disconnect(struct mosquitto*, void* self, int rc, const mosquitto_property*);
+  // Compares the broker's frame limit, read from CONNACK's maximum packet size, with the
+  // bridge's, and says once per connection when they differ.
+  void check_frame_limit(const mosquitto_property* connack) const;
   static void on_publish(struct mosquitto*, void* self, int mid, int reason,
                          const mosquitto_property*);
   static void on_message(struct mosquitto*, void* self, const struct mosquitto_message* msg,

@@ -89,9 +89,9 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
 
   laneway::bridge::Server* server_ptr = nullptr;
-  const laneway::bridge::LinkBudget link_budget{config->limits.broker_inbox_max,
-                                                config->limits.broker_inbox_max_bytes,
-                                                config->limits.upstream_inflight_max_bytes};
+  const laneway::bridge::LinkBudget link_budget{
+      config->limits.broker_inbox_max, config->limits.broker_inbox_max_bytes,
+      config->limits.upstream_inflight_max_bytes, config->limits.max_frame_bytes};
   laneway::bridge::BrokerLink broker(config->broker, link_budget, [&server_ptr] {
     if (server_ptr) server_ptr->wake_for_broker();
   });

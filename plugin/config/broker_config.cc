@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <functional>
 
+#include "laneway/wire/frame_limit.h"
+
 namespace laneway::plugin {
 namespace {
 
@@ -90,6 +92,16 @@ std::string render_broker_config(const BrokerConfigOptions& o) {
   line("queue_qos0_messages true");
   line("max_queued_messages " + std::to_string(o.max_queued_messages));
   line("max_queued_bytes " + std::to_string(o.max_queued_bytes));
+  if (o.role == "single") {
+    // Not in a cluster: the records edges and cores exchange over their link (an edge's
+    // online set, the CRL) grow with the fleet and would be refused (docs/wire.md "Frame
+    // limit").
+    line("# The frame limit (docs/wire.md \"Frame limit\"): a PUBLISH payload over it is");
+    line("# refused before it is read into memory (MQTT 5: PUBACK reason 0x95); a packet too big");
+    line("# to be a publish within it disconnects its sender (reason 0x95).");
+    line("message_size_limit " + std::to_string(o.max_frame_bytes));
+    line("max_packet_size " + std::to_string(o.max_frame_bytes + wire::kPacketHeadroomBytes));
+  }
   line("log_dest " + o.log_dest);
   line("log_type error");
   line("log_type warning");
@@ -126,6 +138,7 @@ std::string render_broker_config(const BrokerConfigOptions& o) {
   line("plugin_opt_cafile " + paths.cafile);
   if (o.role != "edge") line("plugin_opt_map " + o.map_filters);  // the core sequences
   line("plugin_opt_state " + paths.state_file);
+  line("plugin_opt_max_envelope_bytes " + std::to_string(o.max_frame_bytes));
   if (o.role != "edge") line("plugin_opt_max_topics " + std::to_string(o.max_topics));
   if (o.role == "edge") render_core_link(o, paths, line);
   return c;

@@ -34,6 +34,10 @@ struct BrokerConfigOptions {
   // which the bridge sees as a seq gap.
   std::uint32_t max_queued_messages = 10000;
   std::uint64_t max_queued_bytes = 16 * 1024 * 1024;
+  // The frame limit (docs/wire.md "Frame limit"), the same number as the bridge's
+  // limits.max_frame_bytes: the broker refuses payloads over it, the plugin envelopes that
+  // would not fit it.
+  std::uint32_t max_frame_bytes = 65536;
 };
 
 // Paths the config names, for checking they exist before the broker tries them.

@@ -46,6 +46,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-queued-bytes", o.max_queued_bytes,
                  "bytes queued per persistent client while it is away")
       ->capture_default_str();
+  app.add_option("--max-frame-bytes", o.max_frame_bytes,
+                 "frame limit, the same as the bridge's limits.max_frame_bytes")
+      ->check(CLI::Range(1024u, 16u << 20))
+      ->capture_default_str();
   app.add_option("--max-topics", o.max_topics, "sequencer topic table bound")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1u << 30));

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string>
 
+#include "log_text.h"
+
 namespace laneway::plugin {
 
 template <typename... Args>
@@ -23,13 +25,15 @@ class RateLimitedLog {
   explicit RateLimitedLog(std::chrono::seconds interval = std::chrono::seconds(10))
       : interval_(interval) {}
 
-  // Logs "laneway: <what>" now, or counts it if one was logged within the interval.
-  void log(int level, const std::string& what) {
+  // Logs "laneway: <what>" now, or counts it if one was logged within the interval. `what`
+  // may hold client-chosen text: it is logged as printable() makes it.
+  void log(int level, const std::string& raw) {
     const auto now = std::chrono::steady_clock::now();
     if (logged_once_ && now - last_ < interval_) {
       ++suppressed_;
       return;
     }
+    const std::string what = printable(raw);
     if (suppressed_ > 0) {
       mosquitto_log_printf(level, "laneway: %s (%llu similar suppressed)", what.c_str(),
                            static_cast<unsigned long long>(suppressed_));

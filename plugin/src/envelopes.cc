@@ -3,11 +3,37 @@
 #include <mqtt_protocol.h>
 
 #include "laneway/wire/frame_codec.h"
+#include "laneway/wire/frame_limit.h"
 
 namespace laneway::plugin {
 
+bool fits_frame_limit(const PluginContext& ctx, const v1::Envelope& envelope,
+                      std::size_t payload_bytes) {
+  std::size_t bytes = envelope.ByteSizeLong();
+  if (payload_bytes > 0) bytes += wire::field_bytes(payload_bytes);
+  return wire::unsequenced_envelope_fits(bytes, envelope.topic().size(),
+                                         ctx.config.max_envelope_bytes);
+}
+
+int refuse_oversized(PluginContext& ctx, const std::string& sender, std::string_view topic,
+                     std::size_t payload_bytes) {
+  ++ctx.oversized_refused;
+  ctx.refused_log.log(MOSQ_LOG_WARNING,
+                      "refused " + std::to_string(payload_bytes) + "-byte message from " + sender +
+                          " on '" + std::string(topic) +
+                          "': its envelope would be over the frame limit of " +
+                          std::to_string(ctx.config.max_envelope_bytes) + " bytes (" +
+                          std::to_string(ctx.oversized_refused) + " refused since start)");
+  return MOSQ_ERR_ACL_DENIED;
+}
+
 bool sequence_and_publish(PluginContext& ctx, std::string_view prefix) {
   v1::Envelope& envelope = *ctx.frame.mutable_envelope();
+  if (!fits_frame_limit(ctx, envelope)) {
+    ctx.publish_log.log(MOSQ_LOG_WARNING,
+                        "envelope for '" + envelope.topic() + "' not published: over the limit");
+    return false;
+  }
   const auto position = ctx.sequencer.next(envelope.topic(), unix_seconds());
   if (position.started_new_epoch) {
     log(MOSQ_LOG_WARNING,

@@ -45,6 +45,9 @@ int handle_inbound(PluginContext& ctx, mosquitto_evt_message& event) {
   }
   envelope.set_topic(std::string(topic));
   envelope.set_qos(event.qos);
+  // A bridge keeps its frames inside the limit (docs/wire.md "Frame limit"); one that does
+  // not is refused before anything is published, raw or enveloped.
+  if (!fits_frame_limit(ctx, envelope)) return refuse_oversized(ctx, sender, topic, bytes.size());
   const bool retain = envelope.retain();
   // Raw first, then the envelope: both are queued in this order within the same loop pass.
   publish_raw(ctx, topic, envelope.payload(), event.qos, retain, envelope.content_type());

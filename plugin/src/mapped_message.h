@@ -10,8 +10,10 @@
 
 namespace laneway::plugin {
 
-// Always MOSQ_ERR_SUCCESS: the raw message is delivered as published, whatever happened to
-// its envelope (failures are logged, rate-limited).
+// MOSQ_ERR_ACL_DENIED when its envelope would be over the frame limit (docs/wire.md "Frame
+// limit"): the message is refused whole. Otherwise MOSQ_ERR_SUCCESS: the raw message is
+// delivered as published, whatever happened to its envelope (failures are logged,
+// rate-limited).
 int publish_envelope_for(PluginContext& ctx, const mosquitto_evt_message& event,
                          const std::string& origin);
 

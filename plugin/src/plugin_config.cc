@@ -118,8 +118,8 @@ std::optional<PluginConfig> parse_plugin_config(const OptionList& options, std::
       }
       config.revocation_poll = std::chrono::milliseconds(number);
     } else if (key == "max_envelope_bytes") {
-      if (!parse_size(value, 1024, std::size_t{256} << 20, number)) {
-        *error = "plugin_opt_max_envelope_bytes: expected 1024..268435456";
+      if (!parse_size(value, 1024, std::size_t{16} << 20, number)) {
+        *error = "plugin_opt_max_envelope_bytes: expected 1024..16777216";
         return std::nullopt;
       }
       config.max_envelope_bytes = number;

@@ -29,8 +29,10 @@ struct PluginConfig {
   std::vector<std::string> map_filters;  // map: filters turned into $lw/env envelopes
   std::string state_path;                // state: epoch/seq state file
   std::size_t max_topics = 100000;       // max_topics: sequencer table bound
-  std::chrono::milliseconds revocation_poll{500};         // revocation_poll_ms
-  std::size_t max_envelope_bytes = std::size_t{1} << 20;  // max_envelope_bytes
+  std::chrono::milliseconds revocation_poll{500};  // revocation_poll_ms
+  // max_envelope_bytes: the frame limit (docs/wire.md "Frame limit"), which envelopes made
+  // and `$lw/in` frames accepted keep to.
+  std::size_t max_envelope_bytes = 65536;
   bool presence = true;  // presence: publish $lw/presence/<identity>
 };
 

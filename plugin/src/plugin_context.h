@@ -100,6 +100,7 @@ struct PluginContext {
   bool core_stale_logged = false;
 
   RateLimitedLog refused_log;
+  std::uint64_t oversized_refused = 0;  // messages refused for the frame limit
   RateLimitedLog cluster_log;
   RateLimitedLog inbound_log;
   RateLimitedLog registry_log;

@@ -94,6 +94,23 @@ TEST(Config, RefusesMistakesWithOneLineErrors) {
   EXPECT_NE(error.find("cannot read"), std::string::npos);
 }
 
+// Standalone SSE streams carry the JWT in their URL: an app opts in (docs/bridge.md "SSE
+// attach tickets").
+TEST(Config, UrlTokensForStandaloneSseAreOptIn) {
+  std::string error;
+  auto c = parse_config(minimal().dump(), "", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_FALSE(c->find_app("demo")->sse_url_token);
+  json j = minimal();
+  j["apps"][0]["sse_url_token"] = true;
+  c = parse_config(j.dump(), "", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_TRUE(c->find_app("demo")->sse_url_token);
+  j["apps"][0]["sse_url_token"] = "yes";
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+  EXPECT_NE(error.find("apps[0].sse_url_token"), std::string::npos) << error;
+}
+
 TEST(Config, StandbyBrokersFollowThePrimary) {
   std::string error;
   json j = minimal();

@@ -56,6 +56,10 @@ TEST(BrokerConfig, OnlyListenerIsTlsWithClientCertificatesAndThePlugin) {
   EXPECT_NE(conf.find("\nplugin /lib/laneway_plugin.so\n"), std::string::npos);
   EXPECT_EQ(conf.find("\nuse_identity_as_username"), std::string::npos);
   EXPECT_EQ(conf.find("\nuser "), std::string::npos);
+  // The frame limit, one number for the broker and the plugin (docs/wire.md "Frame limit").
+  EXPECT_NE(conf.find("\nmessage_size_limit 65536\n"), std::string::npos);
+  EXPECT_NE(conf.find("\nmax_packet_size 197632\n"), std::string::npos);
+  EXPECT_NE(conf.find("\nplugin_opt_max_envelope_bytes 65536\n"), std::string::npos);
 }
 
 TEST(PluginConfig, ClusterRolesNeedTheirOwnOptions) {
@@ -108,6 +112,10 @@ TEST(BrokerConfig, EdgeBridgesToEveryCoreAddressWithItsEdgeCertificate) {
     EXPECT_NE(conf.find(line), std::string::npos) << line;
   EXPECT_EQ(conf.find("plugin_opt_registry"), std::string::npos);
   EXPECT_EQ(conf.find("plugin_opt_map"), std::string::npos) << "edges sequence nothing";
+  // Cluster records (an edge's online set, the CRL) outgrow the frame limit on the link.
+  EXPECT_EQ(conf.find("message_size_limit"), std::string::npos);
+  EXPECT_EQ(conf.find("max_packet_size"), std::string::npos);
+  EXPECT_NE(conf.find("\nplugin_opt_max_envelope_bytes 65536\n"), std::string::npos);
 
   options.role = "core";
   options.edge_name.clear();

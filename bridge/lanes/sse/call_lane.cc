@@ -12,6 +12,7 @@
 #include "authorization.h"
 #include "http_status.h"
 #include "http_util.h"
+#include "jwt_verifier.h"
 #include "laneway/wire/frame_codec.h"
 #include "lws_callback_guard.h"
 #include "server.h"
@@ -38,6 +39,7 @@ struct PerRequest {
   // only that app's origins may read the response. Unset until known.
   const AppConfig* app = nullptr;
   std::string session_id;
+  std::string authorization;  // the Authorization header: `Bearer <the session's JWT>`
   std::string body;
   bool too_large = false;
   // Answered before its body arrived (404, 405, preflight): the body is then ignored.
@@ -50,6 +52,16 @@ struct PerRequest {
 struct PerSession {
   PerRequest* req;
 };
+
+// A token of the session's app, for the session's subject, unexpired.
+bool bearer_matches(const Session& s, std::string_view authorization, std::int64_t now_us) {
+  constexpr std::string_view kScheme = "Bearer ";
+  if (!s.app || authorization.substr(0, kScheme.size()) != kScheme) return false;
+  TokenClaims claims;
+  return verify_token(*s.app, authorization.substr(kScheme.size()), now_us / 1'000'000, claims) ==
+             TokenError::kOk &&
+         claims.subject == s.claims.subject;
+}
 
 bool any_app_allows(const BridgeConfig& config, const std::string& origin) {
   for (const AppConfig& app : config.apps) {
@@ -160,6 +172,11 @@ int complete(struct lws* wsi, PerRequest& req) {
     if (s->app && !origin_allowed(*s->app, req.origin)) {
       return reply_error(wsi, req, 403, v1::ERROR_CODE_FORBIDDEN, "origin not allowed", call.id());
     }
+    // The session id travels in URLs; the JWT in this header is what authenticates the call.
+    if (!bearer_matches(*s, req.authorization, now)) {
+      return reply_error(wsi, req, 401, v1::ERROR_CODE_UNAUTHORIZED,
+                         "Authorization: Bearer <the session's token> required", call.id());
+    }
     outcome = hub.handle_call(*s, call, capture, now);
   }
   if (outcome.is_held()) {
@@ -229,6 +246,7 @@ int callback_call(struct lws* wsi, enum lws_callback_reasons reason, void* user,
       }
       req.answered_early = false;
       req.session_id = http::custom_header(wsi, "x-laneway-session", 64);
+      req.authorization = http::header(wsi, WSI_TOKEN_HTTP_AUTHORIZATION, kMaxTokenBytes + 16);
       if (req.session_id.empty()) req.session_id = http::query_arg(wsi, "session", 64).value_or("");
       return 0;  // the body follows
     }

@@ -103,7 +103,6 @@ int open_stream(struct lws* wsi, PerRequest& req) {
   const std::string origin = http::header(wsi, WSI_TOKEN_ORIGIN, 512);
   std::string last_event_id = http::custom_header(wsi, "last-event-id", 128);
   if (last_event_id.empty()) last_event_id = http::query_arg(wsi, "lastEventId", 128).value_or("");
-  const std::string token = http::query_arg(wsi, "token", kMaxTokenBytes).value_or("");
 
   auto stream = std::make_unique<SseStream>(wsi, server);
   stream->position = hub.history().last_offset();
@@ -113,28 +112,37 @@ int open_stream(struct lws* wsi, PerRequest& req) {
     if (!s || s->lane != Lane::kSse || !s->authenticated) {
       return refuse(wsi, req, 404, "unknown session");
     }
-    TokenClaims claims;
-    if (verify_token(*s->app, token, now / 1'000'000, claims) != TokenError::kOk ||
-        claims.subject != s->claims.subject) {
-      return refuse(wsi, req, 401, "token does not match the session");
-    }
+    // The URL lands in proxy and access logs: it carries a single-use ticket, never the JWT
+    // (docs/bridge.md "SSE attach tickets").
     if (!origin_allowed(*s->app, origin)) return refuse(wsi, req, 403, "origin not allowed");
+    const std::string ticket = http::query_arg(wsi, "attach", 64).value_or("");
+    if (!hub.spend_attach_ticket(*s, ticket, now)) {
+      return refuse(wsi, req, 401, "attach ticket missing, spent or expired");
+    }
     if (s->sink) take_over(*stream, *s);
     stream->session = s;
+    stream->ticket_event = hub.issue_attach_ticket(*s, 0);
     if (!last_event_id.empty()) {
       s->queue.clear();  // what was queued may have been lost with the old stream
       stream->position = resume(hub, *s, last_event_id);
     }
     hub.attach(*s, stream.get());
   } else {
-    // Standalone: everything in the URL (a native EventSource cannot set headers).
+    // Standalone: everything in the URL (a native EventSource cannot set headers), which
+    // the app must have opted into.
+    const std::string app_id = http::query_arg(wsi, "app", 128).value_or("");
+    const AppConfig* app = server.config().find_app(app_id);
+    if (app && !app->sse_url_token) {
+      return refuse(wsi, req, 401,
+                    "app '" + app_id + "' takes no token in the URL: connect with POST /v1/call");
+    }
     Session* s = hub.open(Lane::kSse, stream.get(), origin, now);
     if (!s) return refuse(wsi, req, 503, "bridge at its session limit");
     v1::CallFrame call;
     call.set_id(1);
     auto* c = call.mutable_connect();
-    c->set_app_id(http::query_arg(wsi, "app", 128).value_or(""));
-    c->set_token(token);
+    c->set_app_id(app_id);
+    c->set_token(http::query_arg(wsi, "token", kMaxTokenBytes).value_or(""));
     c->set_client(http::query_arg(wsi, "client", 128).value_or(""));
     for (const std::string& f : http::query_args(wsi, "sub", 1024)) {
       c->add_subscriptions()->set_filter(f);
@@ -187,6 +195,13 @@ int write_events(struct lws* wsi, SseStream& stream) {
   // the bytes before returning), so idle streams hold none.
   static std::string out;
   out.assign(LWS_PRE, '\0');
+  if (!stream.ticket_event.empty()) {
+    // Not a message event: it moves no Last-Event-ID and reaches no onmessage.
+    out += "event: ticket\ndata: ";
+    out += stream.ticket_event;
+    out += "\n\n";
+    stream.ticket_event.clear();
+  }
   while (!s.queue.empty() && out.size() < kWriteBudget) {
     const QueuedFrame& item = s.queue.front();
     if (item.offset > stream.position) stream.position = item.offset;

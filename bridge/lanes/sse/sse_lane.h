@@ -32,6 +32,8 @@ class SseStream : public LaneSink {
   bool heartbeat_due = false;
   std::int64_t last_write_us = 0;
   std::uint64_t position = 0;  // stream offset the next `id:` reports
+  // The session's next attach ticket, written as an `event: ticket` before any frame.
+  std::string ticket_event;
 };
 
 // Parses `<instance>.<offset>`; false when malformed.

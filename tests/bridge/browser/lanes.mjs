@@ -68,9 +68,10 @@ const PAGE_HELPERS = `
       lw.es = es;
     },
     sseState() { return lw.es ? lw.es.readyState : -1; },
-    async post(url, b, session) {
+    async post(url, b, session, token) {
       const headers = { 'content-type': 'application/x-protobuf' };
       if (session) headers['x-laneway-session'] = session;
+      if (session && token) headers.authorization = 'Bearer ' + token;
       const r = await fetch(url, { method: 'POST', headers, body: lw.unb64(b) });
       return { status: r.status, body: lw.b64(await r.arrayBuffer()) };
     },
@@ -236,7 +237,7 @@ async function scenarioSse() {
 
   // POST /v1/call publish on the SSE session.
   const devBefore = device.messages.length;
-  const res = await page.evaluate(([u, b, s]) => lw.post(u, b, s), [`${base}/v1/call`, encode({ call: { id: 7, publish: { topic: cmdTopic, payload: b64('sse-on') } } }), sessionId]);
+  const res = await page.evaluate(([u, b, s, t]) => lw.post(u, b, s, t), [`${base}/v1/call`, encode({ call: { id: 7, publish: { topic: cmdTopic, payload: b64('sse-on') } } }), sessionId, cfg.tokens.valid]);
   check(res.status === 200 && decode(res.body).call?.publishResult, `POST publish: ${res.status} ${JSON.stringify(decode(res.body || ''))}`);
   await waitFor('device to receive the SSE publish', () => device.messages.length > devBefore);
   check(device.messages[devBefore].payload.toString() === 'sse-on', 'device payload');
@@ -448,18 +449,19 @@ async function scenarioRpc() {
   log('RPC over POST /v1/call, reply on the SSE stream of session', sessionId);
 }
 
-// POST connect without a session → session_id; GET /v1/sse?session=…&token=… attaches the
-// event stream (a native EventSource); later POSTs name the session with X-Laneway-Session.
+// POST connect without a session → session_id and an attach ticket; GET
+// /v1/sse?session=…&attach=… attaches the event stream (a native EventSource); later POSTs
+// name the session with X-Laneway-Session and carry its JWT in Authorization.
 async function sdkSseSession(page, base, subs) {
   const res = await page.evaluate(([u, b]) => lw.post(u, b), [`${base}/v1/call`, connectFrame(1, cfg.tokens.valid, subs)]);
   check(res.status === 200, `POST connect answered ${res.status}`);
   const connected = decode(res.body);
   const sessionId = connected.call?.connectResult?.sessionId;
   check(sessionId, `POST connect: ${JSON.stringify(connected)}`);
-  const q = new URLSearchParams({ session: sessionId, token: cfg.tokens.valid });
+  const q = new URLSearchParams({ session: sessionId, attach: connected.call.connectResult.attachTicket });
   await page.evaluate((u) => lw.openSse(u), `${base}/v1/sse?${q}`);
   await waitFor('the event stream to open', () => page.evaluate(() => lw.opens > 0));
-  const post = (b) => page.evaluate(([u, body, s]) => lw.post(u, body, s), [`${base}/v1/call`, b, sessionId]);
+  const post = (b) => page.evaluate(([u, body, s, t]) => lw.post(u, body, s, t), [`${base}/v1/call`, b, sessionId, cfg.tokens.valid]);
   return { sessionId, post, connected };
 }
 

@@ -175,7 +175,9 @@ function sseStream(path, onEvent = null) {
           const block = text.slice(0, end);
           text = text.slice(end + 2);
           const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('');
-          if (data) {
+          if (block.split('\n').includes('event: ticket')) {
+            sse.ticket = data;  // what reattaching this session needs next, not a frame
+          } else if (data) {
             sse.events.push(decodeFrame(Buffer.from(data, 'base64')));
             onEvent?.(sse.events.at(-1));
           }
@@ -203,7 +205,10 @@ function httpsRequest(path, { method = 'GET', body = null, headers = {}, h = hos
     req.end();
   });
 }
-const postCall = (session, obj) => httpsRequest('/v1/call', { method: 'POST', body: encodeFrame(obj), headers: { 'content-type': 'application/x-protobuf', ...(session ? { 'x-laneway-session': session } : {}) } });
+// A call on `session` carries the session's JWT: the session id alone is no credential.
+const sessionHeaders = (session, token) => (session ? { 'x-laneway-session': session, ...(token ? { authorization: `Bearer ${token}` } : {}) } : {});
+const postCall = (session, obj, token = '') => httpsRequest('/v1/call', { method: 'POST', body: encodeFrame(obj), headers: { 'content-type': 'application/x-protobuf', ...sessionHeaders(session, token) } });
+const attachPath = (session, ticket) => `/v1/sse?${new URLSearchParams({ session, attach: ticket })}`;
 
 // ---------------------------------------------------------------- the device
 function deviceClient() {
@@ -264,14 +269,16 @@ async function scenarioRefreshWs() {
 async function scenarioRefreshSse() {
   const device = await deviceClient();
   const firstExp = nowS() + 4;
-  const refreshed = await openSse(mintToken(firstExp), filter);
+  const refreshedToken = mintToken(firstExp);
+  const refreshed = await openSse(refreshedToken, filter);
   const twin = await openSse(mintToken(firstExp), filter);
   const first = await waitFor('SSE connect result', () => refreshed.events[0]);
   const session = first.call?.connectResult?.sessionId;
   check(session, `no connect result: ${JSON.stringify(first)}`);
   await waitFor('twin connect result', () => twin.events[0]?.call?.connectResult);
   const newExp = nowS() + 3600;
-  const res = await postCall(session, { call: { id: 5, refresh: { token: mintToken(newExp) } } });
+  const newToken = mintToken(newExp);
+  const res = await postCall(session, { call: { id: 5, refresh: { token: newToken } } }, refreshedToken);
   check(res.status === 200, `POST refresh answered ${res.status} ${res.error || ''}`);
   const reply = decodeFrame(res.body);
   check(reply.call?.id === 5 && reply.call.refreshResult?.expiresAtS === newExp, `refresh answered ${JSON.stringify(reply)}`);
@@ -286,7 +293,7 @@ async function scenarioRefreshSse() {
   check(!refreshed.ended, 'the refreshed SSE stream ended');
   check(!refreshed.events.some((f) => errorOf(f)), 'the refreshed SSE session got an error');
   // The session still answers calls by POST.
-  const ping = await postCall(session, { call: { id: 6, ping: { sentAtUs: Date.now() * 1000 } } });
+  const ping = await postCall(session, { call: { id: 6, ping: { sentAtUs: Date.now() * 1000 } } }, newToken);
   check(ping.status === 200 && decodeFrame(ping.body).call?.pong, `POST ping after the first exp: ${ping.status} ${ping.error || ''}`);
   log('refreshed SSE session still open, receiving and answering after the first exp');
   refreshed.close();
@@ -315,12 +322,63 @@ async function scenarioExpire() {
   device.end(true);
 }
 
-async function slowConsumerDrops() {
+// One sample of the bridge's /metrics.
+async function metric(name) {
   const res = await httpsRequest('/metrics');
   check(res.status === 200, `/metrics answered ${res.status}`);
-  const m = res.body.toString().match(/^laneway_bridge_drops_total\{reason="slow_consumer"\} (\d+)$/m);
-  check(m, 'no slow_consumer drop counter in /metrics');
+  const escaped = name.replace(/[{}]/g, (c) => `\\${c}`);
+  const m = res.body.toString().match(new RegExp(`^${escaped} (\\d+)$`, 'm'));
+  check(m, `no ${name} in /metrics`);
   return Number(m[1]);
+}
+const slowConsumerDrops = () => metric('laneway_bridge_drops_total{reason="slow_consumer"}');
+
+// The memory budget (docs/bridge.md "Memory budget") filled while a reader is served: the
+// device floods distinct topics to many times history.max_total_bytes while stalled sessions
+// fill their queues. History stays within its budget (full, the oldest gone first), every
+// stalled session is closed SLOW_CONSUMER, and the reader gets every envelope in order. The
+// test around this holds the bridge's peak RSS to the budgets.
+async function scenarioBudgets() {
+  const device = await deviceClient();
+  const token = mintToken(nowS() + 3600);
+  const reader = await wsSession(token, filter);
+  const stalled = [];
+  for (let i = 0; i < cfg.budgetStalled; i++) {
+    const s = await wsSession(token, filter);
+    s.socket.pause();
+    stalled.push(s);
+  }
+  const dropsBefore = await slowConsumerDrops();
+  const payload = 'x'.repeat(cfg.budgetPayloadBytes);
+  const total = Math.ceil(cfg.budgetFloodBytes / cfg.budgetPayloadBytes);
+  // Batches of half the reader's queue, as in the slow scenario: the reader never nears its limit.
+  const batch = Math.max(1, Math.floor(cfg.queueMaxBytes / 2 / (cfg.budgetPayloadBytes + 128)));
+  let sent = 0;
+  while (sent < total) {
+    await Promise.all(Array.from({ length: batch }, (_, i) => publish(device, `devices/${cfg.device.id}/budget/${(sent + i) % cfg.budgetTopics}`, `${sent + i}:${payload}`)));
+    sent += batch;
+    await waitFor(`the reader to keep up (${sent})`, () => envelopesOf(reader.frames).length >= sent, 60000);
+  }
+  const kept = await metric('laneway_bridge_history_bytes');
+  const budget = await metric('laneway_bridge_history_budget_bytes');
+  check(kept <= budget, `history holds ${kept} bytes, over its budget of ${budget}`);
+  check(kept >= budget / 2, `history holds ${kept} of ${budget} bytes: the flood did not fill it`);
+  log(`flooded ${sent} envelopes (${sent * cfg.budgetPayloadBytes} bytes): history holds ${kept} of ${budget} bytes`);
+
+  await waitFor('every stalled session to be dropped', async () => (await slowConsumerDrops()) >= dropsBefore + stalled.length, 60000);
+  for (const s of stalled) s.socket.resume();
+  for (const s of stalled) {
+    await waitFor('a stalled session to be closed', () => s.closed, 60000);
+    const err = s.frames.find((f) => errorOf(f));
+    check(err && errorOf(err) === ErrorCode.ERROR_CODE_SLOW_CONSUMER, `a stalled session got no SLOW_CONSUMER: ${JSON.stringify(err?.call)}`);
+  }
+  const received = envelopesOf(reader.frames);
+  check(received.length === sent, `the reader got ${received.length} of ${sent}`);
+  received.forEach((e, i) => check(payloadText(e).startsWith(`${i}:`), `reader envelope ${i} out of order`));
+  check(!reader.closed && !reader.frames.some((f) => errorOf(f)), 'the reader was disturbed');
+  log(`${stalled.length} stalled sessions closed SLOW_CONSUMER; the reader got all ${sent} in order`);
+  reader.close();
+  device.end(true);
 }
 
 // A WebSocket client that stops reading while the device floods its topic: the bridge drops
@@ -512,11 +570,11 @@ async function scenarioFreshSse() {
   const session = reply.call?.connectResult?.sessionId;
   check(session, `POST connect answered ${JSON.stringify(reply)}`);
   pub.answered(topics[0], 'fresh-sse');
-  const stream = await sseStream(`/v1/sse?${new URLSearchParams({ session, token })}`);
+  const stream = await sseStream(attachPath(session, reply.call.connectResult.attachTicket));
 
   // The rest by POST, all at once; each publishes as its response arrives.
   const answers = await Promise.all(topics.slice(1).map((t, i) =>
-    postCall(session, { call: { id: i + 2, subscribe: { subscription: { filter: t } } } }).then((res) => {
+    postCall(session, { call: { id: i + 2, subscribe: { subscription: { filter: t } } } }, token).then((res) => {
       const f = res.status === 200 ? decodeFrame(res.body) : null;
       if (f?.call?.subscribeResult) pub.answered(f.call.subscribeResult.filter, 'fresh-sse');
       return { res, f };
@@ -546,28 +604,41 @@ async function scenarioFreshSse() {
 // A session's event stream is opened again while its old stream is still attached (its
 // client vanished and the bridge has not noticed; or a second tab of the same user): the
 // new stream takes the session over, the old one ends, and the session's envelopes flow
-// on the new one. A token of another subject cannot take it.
+// on the new one. What a URL carries cannot take it: the session id is no credential, an
+// attach ticket is good once (and only the newest), a JWT is not accepted there at all.
 async function scenarioTakeover() {
   const device = await deviceClient();
   const token = mintToken(nowS() + 3600);
   const connected = await postCall('', { call: { id: 1, connect: { appId: cfg.appId, token, client: 'sessions.mjs', subscriptions: [{ filter }] } } });
   check(connected.status === 200, `POST connect answered ${connected.status} ${connected.error || ''}`);
-  const session = decodeFrame(connected.body).call?.connectResult?.sessionId;
-  check(session, 'no session id');
-  const path = `/v1/sse?${new URLSearchParams({ session, token })}`;
-  const first = await sseStream(path);
+  const result = decodeFrame(connected.body).call?.connectResult;
+  const session = result?.sessionId;
+  check(session && result.attachTicket, `no session id or attach ticket: ${JSON.stringify(result)}`);
+  const first = await sseStream(attachPath(session, result.attachTicket));
   await publishAndExpect(device, 'takeover-1', [['the first stream', () => first.events]]);
+  check(first.ticket && first.ticket !== result.attachTicket, `the stream handed over no new ticket: ${first.ticket}`);
 
-  const other = mintToken(nowS() + 3600, 'someone-else');
-  const refused = await sseStream(`/v1/sse?${new URLSearchParams({ session, token: other })}`).catch((e) => e);
-  check(refused instanceof Error && /401/.test(refused.message), `another subject's stream: ${refused?.message ?? 'accepted'}`);
+  const refusedWith = async (path, what) => {
+    const refused = await sseStream(path).catch((e) => e);
+    check(refused instanceof Error && /401/.test(refused.message), `${what}: ${refused?.message ?? 'accepted'}`);
+  };
+  await refusedWith(attachPath(session, result.attachTicket), 'the spent connect ticket');
+  await refusedWith(`/v1/sse?${new URLSearchParams({ session, token })}`, 'the JWT in the URL');
+  await refusedWith(`/v1/sse?${new URLSearchParams({ session })}`, 'the session id alone');
+  // A standalone stream puts the JWT in its URL: only for an app that opted in (sse_url_token).
+  const strictToken = mintToken(nowS() + 3600, 'alice', cfg.strictAppId);
+  await refusedWith(`/v1/sse?${new URLSearchParams({ app: cfg.strictAppId, token: strictToken, sub: filter })}`, 'a standalone stream of an app that did not opt in');
+  for (const [what, auth] of [['no token', ''], ['another subject\'s token', mintToken(nowS() + 3600, 'someone-else')]]) {
+    const res = await postCall(session, { call: { id: 9, ping: { sentAtUs: Date.now() * 1000 } } }, auth);
+    check(res.status === 401, `a POST on the session with ${what} answered ${res.status}`);
+  }
   check(!first.ended, 'a refused takeover ended the first stream');
 
-  const second = await sseStream(path);
+  const second = await sseStream(attachPath(session, first.ticket));
   await waitFor('the first stream to end', () => first.ended);
   await publishAndExpect(device, 'takeover-2', [['the second stream', () => second.events]]);
   check(!envelopesOf(first.events).some((e) => payloadText(e) === 'takeover-2'), 'the old stream got an envelope after the takeover');
-  const ping = await postCall(session, { call: { id: 2, ping: { sentAtUs: Date.now() * 1000 } } });
+  const ping = await postCall(session, { call: { id: 2, ping: { sentAtUs: Date.now() * 1000 } } }, token);
   check(ping.status === 200 && decodeFrame(ping.body).call?.pong, `POST ping after the takeover: ${ping.status}`);
   log('the second stream took the session over; the first ended; envelopes and calls go on');
   second.close();
@@ -584,7 +655,7 @@ async function scenarioCors() {
   const token = mintToken(nowS() + 3600, 'alice', strict);
   const own = cfg.strictOrigin;
   const foreign = 'https://attacker.example';
-  const post = (session, origin, obj) => httpsRequest('/v1/call', { method: 'POST', body: encodeFrame(obj), headers: { 'content-type': 'application/x-protobuf', origin, ...(session ? { 'x-laneway-session': session } : {}) } });
+  const post = (session, origin, obj) => httpsRequest('/v1/call', { method: 'POST', body: encodeFrame(obj), headers: { 'content-type': 'application/x-protobuf', origin, ...sessionHeaders(session, token) } });
   const allowOf = (r) => r.headers?.['access-control-allow-origin'];
   const connect = { call: { id: 1, connect: { appId: strict, token, client: 'sessions.mjs', subscriptions: [{ filter }] } } };
 
@@ -605,6 +676,6 @@ async function scenarioCors() {
   log('foreign origins read nothing from the strict app, refusals included; its own origin reads everything');
 }
 
-const scenarios = { cors: scenarioCors, takeover: scenarioTakeover, 'refresh-ws': scenarioRefreshWs, 'refresh-sse': scenarioRefreshSse, expire: scenarioExpire, slow: scenarioSlow, keepalive: scenarioKeepalive, ipv6: scenarioIpv6, 'fresh-ws': scenarioFreshWs, 'fresh-sse': scenarioFreshSse };
+const scenarios = { budgets: scenarioBudgets, cors: scenarioCors, takeover: scenarioTakeover, 'refresh-ws': scenarioRefreshWs, 'refresh-sse': scenarioRefreshSse, expire: scenarioExpire, slow: scenarioSlow, keepalive: scenarioKeepalive, ipv6: scenarioIpv6, 'fresh-ws': scenarioFreshWs, 'fresh-sse': scenarioFreshSse };
 // Inside the test driver's 240 s bound, so a hang reports itself.
 await runScenario(scenarios, scenario, { timeoutMs: 230000 });

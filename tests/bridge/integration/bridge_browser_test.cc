@@ -61,7 +61,8 @@ struct BrowserEnv : BridgeSystem {
                                 "https://127.0.0.1:" + std::to_string(bridge_port)}},
                               {"subscribe", {"devices/#", "broadcast/#"}},
                               {"publish", {"devices/+/cmd"}},
-                              {"rpc", {"devices/+/rpc/#"}}},
+                              {"rpc", {"devices/+/rpc/#"}},
+                              {"sse_url_token", true}},  // the standalone SSE scenarios
                              {{"id", "other"},
                               {"keys", {{{"alg", "HS256"}, {"secret", kOtherSecret}}}},
                               {"origins", {"*"}},

@@ -58,7 +58,8 @@ struct Http2Env : BridgeSystem {
                        {"keys", {{{"alg", "HS256"}, {"secret", testing::kTestSecret}}}},
                        {"origins", {"https://127.0.0.1:" + std::to_string(proxy_port)}},
                        {"subscribe", {"devices/#"}},
-                       {"publish", {"devices/+/cmd"}}}};
+                       {"publish", {"devices/+/cmd"}},
+                       {"sse_url_token", true}}};  // the standalone SSE scenarios
     // No heartbeat while a scenario watches the bytes the bridge writes (the first one, at
     // the start of each stream, still goes out).
     config["sse"] = {{"heartbeat_ms", 600000}, {"resume_window_ms", kResumeWindowMs}};

@@ -4,8 +4,10 @@
 // TOKEN_EXPIRED, the slow-consumer policy, WebSocket keepalive, a bridge listening on ::1, and
 // answers that wait for the broker's SUBACK.
 #include <gtest/gtest.h>
+#include <sys/types.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -26,6 +28,21 @@ using namespace std::chrono_literals;
 
 constexpr int kMaxFrameBytes = 16384;
 constexpr int kQueueMaxBytes = 65536;  // small, so a stalled client overflows it quickly
+// The budgets the "budgets" scenario fills (docs/bridge.md "Memory budget").
+constexpr long kHistoryBudgetBytes = 8L << 20;
+constexpr long kInboxBudgetBytes = 8L << 20;
+constexpr long kBudgetQueueBytes = 2L << 20;
+constexpr int kBudgetStalled = 4;
+constexpr long kBudgetFloodBytes = 64L << 20;  // 8 x the history budget
+
+// A /proc/<pid>/status field in bytes (VmRSS, VmHWM), or -1.
+long status_bytes(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1)) * 1024;
+  }
+  return -1;
+}
 // An app that accepts one page origin only (the cors scenario).
 constexpr const char* kStrictAppId = "strict";
 constexpr const char* kStrictOrigin = "https://dashboard.example";
@@ -46,7 +63,8 @@ struct SessionEnv : BridgeSystem {
                               {"keys", {{{"alg", "HS256"}, {"secret", testing::kTestSecret}}}},
                               {"origins", {"*"}},
                               {"subscribe", {"devices/#"}},
-                              {"publish", {"devices/+/cmd"}}},
+                              {"publish", {"devices/+/cmd"}},
+                              {"sse_url_token", true}},  // the standalone streams' scenarios
                              {{"id", kStrictAppId},
                               {"keys", {{{"alg", "HS256"}, {"secret", testing::kTestSecret}}}},
                               {"origins", {kStrictOrigin}},
@@ -116,9 +134,45 @@ TEST_F(SessionLifecycleTest, RefreshOverPostExtendsTheSseSession) {
 }
 
 // A second event stream for an SSE session takes it over (the old one's client is usually
-// gone without the bridge knowing yet); the old stream ends, another subject is refused.
+// gone without the bridge knowing yet); the old stream ends. Nothing a URL carries is a
+// credential: a spent attach ticket, the JWT or the session id alone are refused, and so is
+// a POST on the session without its token (docs/bridge.md "SSE attach tickets").
 TEST_F(SessionLifecycleTest, NewSseStreamTakesTheSessionOverFromAStaleOne) {
   run_scenario("takeover", *env_->bridge, env_->bridge_port);
+}
+
+// The memory budget filled while a reader is served: the bridge's peak RSS grows by no more
+// than the budgets (history, broker inbox, the stalled sessions' queues) plus a margin for
+// its own working set; without the history total, history would keep all of the 64 MiB flood
+// (256 KiB per topic, 512 topics).
+TEST_F(SessionLifecycleTest, MemoryBudgetsHoldWhileAReaderIsServed) {
+  SessionEnv& e = *env_;
+  // A bridge of its own, its peak RSS this scenario's: session queues big enough for the
+  // reader to take the flood in large batches.
+  json config = e.bridge_config;
+  const int port = test::free_tcp_port();
+  config["listen"] = {{{"host", "127.0.0.1"}, {"port", port}}};
+  config["broker"]["client_id"] = "bridge-budgets";
+  config["limits"]["queue_max_bytes"] = kBudgetQueueBytes;
+  config["limits"]["broker_inbox_max_bytes"] = kInboxBudgetBytes;
+  config["history"] = {{"max_total_bytes", kHistoryBudgetBytes}};
+  std::string error;
+  auto bridge = e.start_bridge("bridge-budgets", config, &error);
+  ASSERT_TRUE(bridge) << error;
+  const long before = status_bytes(bridge->pid(), "VmRSS");
+  ASSERT_GT(before, 0);
+  run_scenario("budgets", *bridge, port, "127.0.0.1",
+               json{{"budgetStalled", kBudgetStalled},
+                    {"budgetPayloadBytes", 4096},
+                    {"budgetFloodBytes", kBudgetFloodBytes},
+                    {"budgetTopics", 512},
+                    {"queueMaxBytes", kBudgetQueueBytes}});
+  const long peak = status_bytes(bridge->pid(), "VmHWM");
+  const long budgets = kHistoryBudgetBytes + kInboxBudgetBytes + kBudgetStalled * kBudgetQueueBytes;
+  constexpr long kWorkingSetMargin = 32L << 20;
+  std::printf("bridge RSS: %ld MiB before, peak %ld MiB (budgets %ld MiB + margin %ld MiB)\n",
+              before >> 20, peak >> 20, budgets >> 20, kWorkingSetMargin >> 20);
+  EXPECT_LE(peak - before, budgets + kWorkingSetMargin);
 }
 
 // An expired session gets the TOKEN_EXPIRED push and is closed; another keeps receiving.

@@ -59,8 +59,13 @@ export class Session {
     const reply = await this.request('connect', { appId, token, subscriptions, client }, { timeoutMs });
     const result = reply.value;
     this.sessionId = result.sessionId;
-    if (result.maxFrameBytes > 0) this.maxOutboundBytes = result.maxFrameBytes;
-    await this.lane.established({ sessionId: result.sessionId, token });
+    // One frame limit both ways (docs/wire.md "Frame limit"): the bridge keeps to the one it
+    // announced, and a frame over it is refused here as it would be there.
+    if (result.maxFrameBytes > 0) {
+      this.maxOutboundBytes = result.maxFrameBytes;
+      this.maxFrameBytes = Math.min(this.maxFrameBytes, result.maxFrameBytes);
+    }
+    await this.lane.established({ sessionId: result.sessionId, token, attachTicket: result.attachTicket });
     return result;
   }
 

@@ -81,7 +81,15 @@ class FakeEventSource {
   constructor(url) {
     this.url = url;
     this.readyState = 0;
+    this.listeners = new Map();
     FakeEventSource.last = this;
+  }
+  addEventListener(type, fn) {
+    this.listeners.set(type, fn);
+  }
+  // A named event (`event: <type>`), as the bridge's `ticket`.
+  emit(type, data) {
+    this.listeners.get(type)?.({ data });
   }
   close() {
     this.readyState = 2;
@@ -105,7 +113,7 @@ function fakeFetch(respond) {
   return fetch;
 }
 
-test('SSE lane: connect by POST, then the event stream with session and token in the query', async () => {
+test('SSE lane: connect by POST, then the event stream with session and attach ticket in the query', async () => {
   const connectResult = readVector('call_connect_result.bin');
   const fetch = fakeFetch((n) => (n === 1 ? { body: connectResult } : { status: 204 }));
   const lane = new SseLane({ url: 'https://b/v1/sse', callUrl: 'https://b/v1/call', EventSource: FakeEventSource, fetch });
@@ -123,12 +131,14 @@ test('SSE lane: connect by POST, then the event stream with session and token in
   assert.equal(first.init.headers['x-laneway-session'], undefined);
   assert.deepEqual(first.init.body, connect);
 
-  const est = lane.established({ sessionId: 's 1', token: 'a.b.c' });
+  const est = lane.established({ sessionId: 's 1', token: 'a.b.c', attachTicket: 'tk-1' });
   const es = FakeEventSource.last;
   const url = new URL(es.url);
   assert.equal(url.pathname, '/v1/sse');
   assert.equal(url.searchParams.get('session'), 's 1');
-  assert.equal(url.searchParams.get('token'), 'a.b.c');
+  assert.equal(url.searchParams.get('attach'), 'tk-1');
+  assert.equal(url.searchParams.get('token'), null, 'the JWT never goes in a URL');
+  assert.ok(!es.url.includes('a.b.c'));
   es.readyState = 1;
   es.onopen();
   await est;
@@ -160,11 +170,12 @@ test('SSE lane: a dropped stream is reopened by the lane with the last event id 
   const frames = [];
   lane.onClose = (e) => drops.push(e);
   lane.onFrame = (b) => frames.push(b);
-  const est = lane.established({ sessionId: 's1', token: 't1' });
+  const est = lane.established({ sessionId: 's1', token: 't1', attachTicket: 'tk-1' });
   const first = FakeEventSource.last;
   assert.equal(new URL(first.url).searchParams.get('lastEventId'), null, 'nothing to resume yet');
   first.onopen();
   await est;
+  first.emit('ticket', 'tk-2'); // the stream's first event: the ticket its reopening needs
   first.onmessage({ data: readVectorText('call_ping.b64').trimEnd(), lastEventId: 'inst.41' });
   first.onmessage({ data: readVectorText('call_ping.b64').trimEnd(), lastEventId: 'inst.42' });
 
@@ -180,17 +191,21 @@ test('SSE lane: a dropped stream is reopened by the lane with the last event id 
   assert.notEqual(second, first);
   const url = new URL(second.url);
   assert.equal(url.searchParams.get('session'), 's1');
-  assert.equal(url.searchParams.get('token'), 't2', 'the current token');
+  assert.equal(url.searchParams.get('attach'), 'tk-2', 'the ticket the dropped stream handed over');
+  assert.equal(url.searchParams.get('token'), null);
   assert.equal(url.searchParams.get('lastEventId'), 'inst.42');
 
-  // Failing tries back off (250, 500, 1000 ms ...); an open resets the count.
+  // Failing tries back off (250, 500, 1000 ms ...); an open resets the count. A try that
+  // failed before the bridge answered spent nothing: the next one carries the same ticket.
   second.onerror();
   t.mock.timers.tick(499);
   assert.equal(FakeEventSource.last, second);
   t.mock.timers.tick(1);
   const third = FakeEventSource.last;
   assert.notEqual(third, second);
+  assert.equal(new URL(third.url).searchParams.get('attach'), 'tk-2');
   third.onopen();
+  third.emit('ticket', 'tk-3');
   third.onmessage({ data: readVectorText('call_ping.b64').trimEnd(), lastEventId: 'inst.43' });
   assert.equal(frames.length, 3);
   third.onerror();

@@ -45,7 +45,7 @@ test('connect sends app, token and subscriptions, then lets the lane finish with
   assert.equal(connect.body.value.appId, 'dash');
   assert.equal(connect.body.value.token, 'jwt-1');
   assert.equal(connect.body.value.subscriptions[0].since[0].seq, 3n);
-  assert.deepEqual(lane.establishedWith, { sessionId: 's1', token: 'jwt-1' });
+  assert.deepEqual(lane.establishedWith, { sessionId: 's1', token: 'jwt-1', attachTicket: '' });
   assert.equal(session.maxOutboundBytes, 65536);
 });
 
@@ -190,4 +190,18 @@ test('call ids stay positive and skip ids still in flight when they wrap', async
   await flush();
   assert.deepEqual(lane.calls('rpc').map((c) => c.id), [1, 0xffffffff, 2]);
   session.close();
+});
+
+test('after connect, frames over the limit the bridge announced are refused, not delivered', async () => {
+  const { session, lane, bridge, pushed, messages } = await openSession();
+  bridge.on('connect', (_, call) => callFrame(call.id, 'connectResult', { sessionId: 's1', maxFrameBytes: 64 }));
+  await session.connect({ appId: 'dash', token: 'jwt-1', subscriptions: [] }, { timeoutMs: 1000 });
+  assert.equal(session.maxOutboundBytes, 64);
+  lane.push(envelopeFrame({ topic: 'devices/d1/t', seq: 1, payload: 'small' }));
+  lane.push(envelopeFrame({ topic: 'devices/d1/t', seq: 2, payload: 'x'.repeat(100) }));
+  await flush();
+  assert.equal(messages.length, 1);
+  assert.equal(messages[0].kind.value.seq, 1n);
+  assert.equal(pushed.length, 1);
+  assert.ok(pushed[0] instanceof TooLargeError, String(pushed[0]));
 });

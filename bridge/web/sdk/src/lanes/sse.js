@@ -7,8 +7,10 @@
 // the response body or, when the body is empty, on the event stream.
 //
 // Session binding (agreed with the bridge, see docs/sdk.md "SSE lane"): the connect request
-// is a POST without a session; its reply carries session_id. The event stream is then opened
-// as GET /v1/sse?session=<id>&token=<jwt> (EventSource cannot set headers), and every later
+// is a POST without a session; its reply carries session_id and a single-use attach ticket.
+// The event stream is then opened as GET /v1/sse?session=<id>&attach=<ticket> (EventSource
+// cannot set headers, and a URL ends up in access logs, so it never carries the JWT); each
+// stream's first event (`event: ticket`) is the ticket its reopening will need. Every later
 // POST carries `X-Laneway-Session: <id>` and `Authorization: Bearer <jwt>`. The POST URL
 // names the session too (`?session=<id>`): libwebsockets 4.1 drops unknown request headers
 // on HTTP/2 streams, so over h2 the query string is what reaches the bridge.
@@ -59,6 +61,7 @@ export class SseLane extends LaneBase {
     this.maxFrameBytes = maxFrameBytes;
     this.sessionId = '';
     this.token = '';
+    this.ticket = ''; // the attach ticket the next stream spends (docs/bridge.md "SSE attach tickets")
     this.source = null;
     this.lastEventId = '';
     this.reopens = 0;
@@ -76,9 +79,10 @@ export class SseLane extends LaneBase {
     this.token = token;
   }
 
-  async established({ sessionId, token }) {
+  async established({ sessionId, token, attachTicket = '' }) {
     this.sessionId = sessionId;
     this.token = token;
+    this.ticket = attachTicket;
     const source = this.#openStream();
     await new Promise((resolve, reject) => {
       source.onopen = () => {
@@ -91,14 +95,19 @@ export class SseLane extends LaneBase {
     });
   }
 
-  // GET /v1/sse?session=…&token=…, plus lastEventId=… once an event has arrived.
+  // GET /v1/sse?session=…&attach=…, plus lastEventId=… once an event has arrived.
   #openStream() {
     const url = new URL(this.url);
     url.searchParams.set('session', this.sessionId);
-    url.searchParams.set('token', this.token);
+    // Kept until the stream hands over the next one: a try that never reached the bridge
+    // (connection refused) spent nothing, and one that did is refused 401 if retried.
+    url.searchParams.set('attach', this.ticket);
     if (this.lastEventId) url.searchParams.set('lastEventId', this.lastEventId);
     const source = new this.EventSourceImpl(url.href);
     this.source = source;
+    source.addEventListener('ticket', (ev) => {
+      if (source === this.source) this.ticket = ev.data;
+    });
     source.onmessage = (ev) => {
       if (ev.lastEventId) this.lastEventId = ev.lastEventId;
       let bytes;
