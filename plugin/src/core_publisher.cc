@@ -12,15 +12,41 @@ namespace {
 
 constexpr auto kHeartbeatInterval = std::chrono::seconds(1);
 
-bool publish_registry(PluginContext& ctx, std::string* error) {
-  auto devices = ctx.registry->list_devices(error);
-  if (!devices) return false;
-  const auto changes = ctx.registry_publisher->diff(*devices);
+void send(PluginContext& ctx, const std::vector<RegistryPublisher::Change>& changes) {
   for (const auto& change : changes) {
     publish_raw(ctx, std::string(kRegistryRecordPrefix) + change.id, change.payload, 1, true, "");
   }
   if (!changes.empty())
     log(MOSQ_LOG_INFO, "laneway: %zu registry records sent to the edges", changes.size());
+}
+
+bool publish_registry(PluginContext& ctx, std::string* error) {
+  auto devices = ctx.registry->list_devices(error);
+  if (!devices) return false;
+  send(ctx, ctx.registry_publisher->diff(*devices));
+  return true;
+}
+
+// One lookup per changed device. false on a lookup error: the journal has moved past these
+// ids, so the caller lists the whole registry rather than lose a record.
+bool publish_changed(PluginContext& ctx, const std::vector<std::string>& ids, std::string* error) {
+  std::vector<registry::Device> found;
+  std::vector<std::string> removed;
+  for (const auto& id : ids) {
+    auto lookup = ctx.registry->find_device(id);
+    switch (lookup.status) {
+      case registry::LookupStatus::kFound:
+        found.push_back(std::move(lookup.device));
+        break;
+      case registry::LookupStatus::kNotFound:
+        removed.push_back(id);
+        break;
+      case registry::LookupStatus::kError:
+        *error = lookup.error;
+        return false;
+    }
+  }
+  send(ctx, ctx.registry_publisher->update(found, removed));
   return true;
 }
 
@@ -33,8 +59,12 @@ bool core_publish_initial(PluginContext& ctx, std::string* error) {
   return true;
 }
 
-void core_publish_registry_changes(PluginContext& ctx) {
+void core_publish_registry_changes(PluginContext& ctx, const std::vector<std::string>* changed) {
   std::string error;
+  if (changed && publish_changed(ctx, *changed, &error)) return;
+  if (changed)
+    ctx.registry_log.log(MOSQ_LOG_ERR, "registry lookup failed (" + error +
+                                           "); sending every record to the edges instead");
   if (!publish_registry(ctx, &error))
     ctx.registry_log.log(MOSQ_LOG_ERR, "cannot list the registry for the edges: " + error);
 }

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <chrono>
+#include <string>
+#include <vector>
 
 #include "plugin_context.h"
 
@@ -12,8 +14,9 @@ namespace laneway::plugin {
 // At load: every device record, the completion marker and the CRL, all retained, so an edge
 // that connects at any time gets the whole state from the broker's retained store.
 bool core_publish_initial(PluginContext& ctx, std::string* error);
-// After the registry changed: the records that differ (removals as empty retained).
-void core_publish_registry_changes(PluginContext& ctx);
+// After the registry changed: the records that differ (removals as empty retained), among
+// the `changed` device ids from the change journal, or among all devices when nullptr.
+void core_publish_registry_changes(PluginContext& ctx, const std::vector<std::string>* changed);
 // After the CRL file changed and verified.
 void core_publish_crl(PluginContext& ctx);
 // From the TICK, once a second.

@@ -73,6 +73,42 @@ std::optional<std::int64_t> PluginContext::directory_version() {
   return replica->version();
 }
 
+std::optional<std::vector<std::string>> PluginContext::changed_devices() {
+  if (replica) return replica->take_changes();
+  std::string error;
+  auto changes = registry->changes_since(journal_seq, registry::kChangeJournalRows, &error);
+  if (!changes) {
+    // The position stays: the next change reads from it again, after this full re-check.
+    registry_log.log(MOSQ_LOG_ERR, "cannot read the registry's change journal: " + error);
+    return std::nullopt;
+  }
+  switch (changes->kind) {
+    case registry::DeviceChanges::Kind::kChanges:
+      journal_seq = changes->seq;
+      return std::move(changes->ids);
+    case registry::DeviceChanges::Kind::kGap:
+      // Rare (a bulk change larger than the journal keeps): worth a line each time.
+      if (journal_seq)
+        log(MOSQ_LOG_NOTICE,
+            "laneway: registry journal moved past position %lld; re-checking every device",
+            static_cast<long long>(*journal_seq));
+      journal_seq = changes->seq;
+      return std::nullopt;
+    case registry::DeviceChanges::Kind::kUnsupported:
+      // Every commit would say it again, so once: the file predates schema 4 until a tool
+      // opens it read-write (docs/fleet.md "Change journal").
+      if (!no_journal_logged)
+        log(MOSQ_LOG_NOTICE,
+            "laneway: registry has no change journal (schema %d); every registry change "
+            "re-checks every connected device",
+            registry->schema_version());
+      no_journal_logged = true;
+      journal_seq.reset();
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 bool PluginContext::is_mapped(std::string_view topic) const {
   for (const auto& filter : config.map_filters) {
     if (wire::filter_covers(filter, topic)) return true;

@@ -13,6 +13,7 @@
 #include <unordered_map>
 
 #include "broker_log.h"
+#include "connected_client.h"
 #include "crl_reader.h"
 #include "laneway.pb.h"
 #include "laneway/registry/registry.h"
@@ -23,16 +24,6 @@
 #include "sequencer.h"
 
 namespace laneway::plugin {
-
-// One authenticated connection (between BASIC_AUTH success and DISCONNECT).
-struct ConnectedClient {
-  std::string identity;
-  Role role = Role::kDevice;
-  std::string serial;
-  std::string client_id;
-  std::int64_t since_us = 0;
-  std::vector<std::string> groups;  // devices: registry groups at connect time
-};
 
 // The core's view of where each identity is online across the edges (cluster_presence.h).
 struct ClusterPresenceEntry {
@@ -67,7 +58,8 @@ struct PluginContext {
   Sequencer sequencer{100000};
 
   // Principals by identity, built on first use from the certificate role and the registry.
-  // Bounded: cleared when it reaches kMaxPrincipals, and on every registry change.
+  // Bounded: cleared when it reaches kMaxPrincipals. A registry change drops the entries
+  // of the devices it names, or all of them when what changed is unknown.
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -75,13 +67,17 @@ struct PluginContext {
   std::unordered_map<std::string, Principal, Hash, std::equal_to<>> principals;
   static constexpr std::size_t kMaxPrincipals = 100000;
 
-  std::unordered_map<const mosquitto*, ConnectedClient> clients;
+  ConnectedClients clients;
   std::unordered_map<std::string, int, Hash, std::equal_to<>> online_count;
   bool online_changed = false;
 
   RevokedSerials revoked;
   FileStamp crl_stamp;
   std::optional<std::int64_t> registry_version;
+  // The registry's change journal position read last (nullopt: none yet, so the next change
+  // is a full re-check), and whether "no journal in this file" was logged.
+  std::optional<std::int64_t> journal_seq;
+  bool no_journal_logged = false;
   std::chrono::steady_clock::time_point next_poll{};
   std::chrono::steady_clock::time_point next_state_save{};
 
@@ -112,6 +108,10 @@ struct PluginContext {
   registry::Lookup find_device(std::string_view id);
   // Moves whenever find_device's answers may have changed; nullopt when unreadable.
   std::optional<std::int64_t> directory_version();
+  // After directory_version moved: the device ids whose answers may have changed since the
+  // last call, or nullopt when that is unknown (no journal, a gap in it, a read error), in
+  // which case every device must be re-checked (docs/plugin.md "Live revocation").
+  std::optional<std::vector<std::string>> changed_devices();
   bool is_edge() const { return config.role == ClusterRole::kEdge; }
   bool is_core() const { return config.role == ClusterRole::kCore; }
   void remember_principal(Principal principal);

@@ -59,6 +59,7 @@ bool load(PluginContext& ctx, const OptionList& options, std::string* error) {
     if (!ctx.registry) return false;
   }
   ctx.registry_version = ctx.directory_version();
+  ctx.changed_devices();  // the journal position to start from; nobody is connected yet
   if (!ctx.config.ca_path.empty()) {
     ctx.ca.reset(read_pem_certificate(ctx.config.ca_path, error));
     if (!ctx.ca) return false;

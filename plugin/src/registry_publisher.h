@@ -24,12 +24,20 @@ class RegistryPublisher {
   };
   // What differs from the records last published (every device, the first time).
   std::vector<Change> diff(const std::vector<registry::Device>& devices);
+  // What differs among only these devices: the ones the registry still has and the ones it
+  // no longer has (from its change journal, so a commit costs what it changed, not the fleet).
+  std::vector<Change> update(const std::vector<registry::Device>& found,
+                             const std::vector<std::string>& removed);
   // The RegistryComplete for this run.
   std::string complete_payload() const;
   std::uint64_t generation() const { return generation_; }
   std::size_t size() const { return published_.size(); }
 
  private:
+  std::string encode(const registry::Device& device) const;
+  void put(const registry::Device& device, std::vector<Change>& changes);
+  void remove(const std::string& id, std::vector<Change>& changes);
+
   std::uint64_t generation_;
   std::unordered_map<std::string, std::string> published_;
 };

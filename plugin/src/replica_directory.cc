@@ -16,7 +16,7 @@ ReplicaDirectory::Applied ReplicaDirectory::apply_record(std::string_view id,
   const std::string key(id);
   if (payload.empty()) {
     if (devices_.erase(key) == 0) return Applied::kUnchanged;
-    ++version_;
+    changed(key);
     return Applied::kChanged;
   }
   cluster::v1::DeviceRecord record;
@@ -49,7 +49,7 @@ ReplicaDirectory::Applied ReplicaDirectory::apply_record(std::string_view id,
       it->second.device.groups == entry.device.groups)
     return Applied::kUnchanged;
   devices_.insert_or_assign(key, std::move(entry));
-  ++version_;
+  changed(key);
   return Applied::kChanged;
 }
 
@@ -68,7 +68,31 @@ ReplicaDirectory::Applied ReplicaDirectory::apply_complete(std::string_view payl
     return item.second.generation != complete_generation_;
   });
   ++version_;
+  pending_all_ = true;  // which records stopped counting is not worth tracking one by one
+  pending_.clear();
   return Applied::kChanged;
+}
+
+void ReplicaDirectory::changed(const std::string& id) {
+  ++version_;
+  if (pending_all_) return;
+  if (pending_.size() >= kMaxPendingChanges) {
+    pending_all_ = true;
+    pending_.clear();
+    return;
+  }
+  pending_.push_back(id);
+}
+
+std::optional<std::vector<std::string>> ReplicaDirectory::take_changes() {
+  const bool all = pending_all_;
+  pending_all_ = false;
+  auto ids = std::move(pending_);
+  pending_.clear();
+  if (all) return std::nullopt;
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
 }
 
 registry::Lookup ReplicaDirectory::find_device(std::string_view id) const {

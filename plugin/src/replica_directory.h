@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "laneway/registry/registry.h"
 
@@ -34,6 +35,11 @@ class ReplicaDirectory {
   // Moves whenever an answer of find_device may have changed.
   std::int64_t version() const { return version_; }
   std::size_t size() const { return devices_.size(); }
+  // The ids whose answers changed since the last call, or nullopt when that is every
+  // device (a completion marker, or more changes than kMaxPendingChanges in between), so
+  // the plugin re-checks only what changed (docs/plugin.md "Live revocation").
+  std::optional<std::vector<std::string>> take_changes();
+  static constexpr std::size_t kMaxPendingChanges = 100000;
   std::uint64_t complete_generation() const { return complete_generation_; }
 
  private:
@@ -44,6 +50,10 @@ class ReplicaDirectory {
   std::unordered_map<std::string, Entry> devices_;
   std::uint64_t complete_generation_ = 0;
   std::int64_t version_ = 0;
+  std::vector<std::string> pending_;  // changed ids, possibly repeated
+  bool pending_all_ = false;
+
+  void changed(const std::string& id);
 };
 
 }  // namespace laneway::plugin

@@ -1,10 +1,12 @@
 #include "revocation.h"
 
+#include <chrono>
 #include <set>
 
 #include "callbacks.h"
 #include "core_link.h"
 #include "core_publisher.h"
+#include "device_recheck.h"
 
 namespace laneway::plugin {
 namespace {
@@ -38,6 +40,9 @@ void check_crl(PluginContext& ctx) {
   kick(revoked, "certificate revoked (CRL)");
 }
 
+// Only the devices the registry's change journal names, when it can (docs/plugin.md "Live
+// revocation"): this runs on the broker's thread, and presence batches commit every few
+// seconds without changing anything the broker reads.
 void check_registry(PluginContext& ctx) {
   const auto version = ctx.directory_version();
   if (!version) {
@@ -46,23 +51,41 @@ void check_registry(PluginContext& ctx) {
   }
   if (ctx.registry_version == version) return;
   ctx.registry_version = version;
-  ctx.principals.clear();  // groups or status may have changed
-  if (ctx.is_core()) core_publish_registry_changes(ctx);
-
-  std::set<std::string> revoked;
-  for (const auto& [handle, client] : ctx.clients) {
-    if (client.role != Role::kDevice || revoked.count(client.identity)) continue;
-    const auto lookup = ctx.find_device(client.identity);
-    if (lookup.status == registry::LookupStatus::kError) {
-      ctx.registry_log.log(MOSQ_LOG_ERR, "registry lookup failed: " + lookup.error);
-      continue;  // not evidence of revocation; the next change retries
-    }
-    if (lookup.status == registry::LookupStatus::kNotFound ||
-        lookup.device.status != registry::DeviceStatus::kActive ||
-        lookup.device.cert_serial != client.serial)
-      revoked.insert(client.identity);
+  const auto started = std::chrono::steady_clock::now();
+  const auto journal_before = ctx.journal_seq;
+  const auto changed = ctx.changed_devices();
+  if (changed) {
+    for (const auto& id : *changed) ctx.principals.erase(make_identity(Role::kDevice, id));
+  } else {
+    ctx.principals.clear();  // groups or status may have changed for anyone
   }
-  kick(revoked, "revoked or removed in the registry");
+  if (ctx.is_core()) core_publish_registry_changes(ctx, changed ? &*changed : nullptr);
+
+  const DeviceLookup find = [&ctx](std::string_view id) { return ctx.find_device(id); };
+  const IsConnected is_connected = [&ctx](std::string_view identity) {
+    auto it = ctx.online_count.find(identity);
+    return it != ctx.online_count.end() && it->second > 0;
+  };
+  const Recheck result = changed ? recheck_changed(ctx.clients, is_connected, *changed, find)
+                                 : recheck_all(ctx.clients, find);
+  if (result.errors > 0) {
+    ctx.registry_log.log(MOSQ_LOG_ERR, "registry lookup failed: " + result.first_error);
+    // A failed lookup is not evidence either way. The journal has moved past these ids and
+    // no later commit may name them again, so read them again at the next poll.
+    if (changed && ctx.registry) {
+      ctx.journal_seq = journal_before;
+      ctx.registry_version.reset();
+    }
+  }
+  // The cost of this commit on the broker's thread; tests and operators read it at debug.
+  const auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
+  log(MOSQ_LOG_DEBUG,
+      "laneway: registry change (%s): %zu devices changed, %zu of %zu connections re-checked "
+      "in %lld us",
+      changed ? "journal" : "full", changed ? changed->size() : std::size_t{0}, result.lookups,
+      ctx.clients.size(), static_cast<long long>(took.count()));
+  kick(result.kick, "revoked or removed in the registry");
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // Live revocation (docs/plugin.md "Live revocation"). Mosquitto 2.0 reads `crlfile` once at start,
 // so the plugin watches the CRL file and the registry itself, from the TICK event (at least every
 // 100 ms): every `revocation_poll_ms` it re-reads the CRL when its stamp (inode, size,
-// mtime) changed and re-checks connected devices when the registry's data_version moved.
+// mtime) changed and, when the registry's data_version moved, re-checks the connected
+// devices its change journal names (every connected device when it cannot say).
 // Revoked clients are kicked by username; the auth handler refuses them from then on.
 #pragma once
 

@@ -191,6 +191,7 @@ bool BrokerHarness::write_config() {
     setup_error_ = "laneway-broker-config failed: " + output;
     return false;
   }
+  if (options_.debug_log) std::ofstream(conf, std::ios::app) << "log_type debug\n";
   if (options_.plugin) return true;
   // Baseline: the same file without the plugin. With no auth plugin, the client
   // certificate is the only credential, so anonymous (username-less) clients are allowed.

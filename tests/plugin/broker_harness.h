@@ -20,6 +20,8 @@ class BrokerHarness {
   struct Options {
     bool plugin = true;  // false: the identical listener without the plugin (bench baseline)
     std::string map = "devices/#,fleet/#,broadcast/#";
+    // Adds `log_type debug`: the plugin's per-registry-change cost line is at debug.
+    bool debug_log = false;
   };
 
   BrokerHarness();

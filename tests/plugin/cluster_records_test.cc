@@ -67,6 +67,49 @@ TEST(RegistryCopy, TheEdgeAnswersFromTheRecordsItReceived) {
   EXPECT_EQ(replica.find_device("d-2").status, registry::LookupStatus::kNotFound);
 }
 
+TEST(RegistryCopy, AnUpdateFromTheJournalSendsOnlyWhatDiffersAmongTheNamedDevices) {
+  RegistryPublisher publisher(100);
+  ASSERT_EQ(publisher.diff({device("d-1", "AA"), device("d-2", "BB"), device("d-3", "CC")}).size(),
+            3u);
+  // d-2 named but unchanged (e.g. groups rewritten as they were): nothing for it.
+  auto changes = publisher.update({device("d-1", "AA", {"south"}), device("d-2", "BB")}, {"d-3"});
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[0].id, "d-1");
+  EXPECT_FALSE(changes[0].payload.empty());
+  EXPECT_EQ(changes[1].id, "d-3");
+  EXPECT_TRUE(changes[1].payload.empty());
+  EXPECT_EQ(publisher.size(), 2u);
+  // A removal of a device never published sends nothing.
+  EXPECT_TRUE(publisher.update({}, {"never"}).empty());
+}
+
+TEST(RegistryCopy, TheEdgeCopySaysWhichDevicesChangedSinceItWasLastAsked) {
+  RegistryPublisher publisher(100);
+  ReplicaDirectory replica;
+  deliver(replica, publisher.diff({device("d-1", "AA"), device("d-2", "BB")}));
+  auto changed = replica.take_changes();
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(*changed, (std::vector<std::string>{"d-1", "d-2"}));
+  changed = replica.take_changes();
+  ASSERT_TRUE(changed);
+  EXPECT_TRUE(changed->empty());
+
+  deliver(replica, publisher.update({device("d-2", "B2")}, {}));
+  deliver(replica, publisher.update({device("d-2", "B3")}, {"d-1"}));
+  changed = replica.take_changes();
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(*changed, (std::vector<std::string>{"d-1", "d-2"}));
+
+  // A new core run's marker drops records wholesale: everyone is to be re-checked.
+  std::string error;
+  RegistryPublisher next(200);
+  ASSERT_EQ(replica.apply_complete(next.complete_payload(), &error), Applied::kChanged);
+  EXPECT_FALSE(replica.take_changes());
+  changed = replica.take_changes();
+  ASSERT_TRUE(changed);
+  EXPECT_TRUE(changed->empty());
+}
+
 TEST(RegistryCopy, OnlyRecordsOfTheRunWhoseMarkerCameLastCount) {
   ReplicaDirectory replica;
   RegistryPublisher first(100);

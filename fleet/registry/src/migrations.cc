@@ -65,24 +65,47 @@ CREATE TABLE provisioned_keys (
   created_at  INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    // 4: the change journal (docs/fleet.md "Change journal"): one row per change to what the
+    // broker reads of a device (existence, status, certificate, groups), written by triggers
+    // so every writer fills it, presence and seen times deliberately not. The plugin reads
+    // the rows past the last seq it saw and re-checks only those devices. AUTOINCREMENT: a
+    // seq is never reused, so "the oldest row left is past my seq + 1" means rows were pruned.
+    // Pruning keeps the newest 100 000 rows (kChangeJournalRows in registry.h).
+    {4, R"sql(
+CREATE TABLE device_changes (
+  seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+  device_id TEXT NOT NULL
+);
+CREATE TRIGGER device_changes_prune AFTER INSERT ON device_changes BEGIN
+  DELETE FROM device_changes WHERE seq <= NEW.seq - 100000;
+END;
+CREATE TRIGGER devices_journal_insert AFTER INSERT ON devices BEGIN
+  INSERT INTO device_changes(device_id) VALUES (NEW.id);
+END;
+CREATE TRIGGER devices_journal_delete AFTER DELETE ON devices BEGIN
+  INSERT INTO device_changes(device_id) VALUES (OLD.id);
+END;
+CREATE TRIGGER devices_journal_update AFTER UPDATE ON devices
+WHEN OLD.id IS NOT NEW.id OR OLD.status IS NOT NEW.status
+  OR OLD.cert_serial IS NOT NEW.cert_serial OR OLD.cert_not_after IS NOT NEW.cert_not_after
+BEGIN
+  INSERT INTO device_changes(device_id) SELECT OLD.id WHERE OLD.id IS NOT NEW.id;
+  INSERT INTO device_changes(device_id) VALUES (NEW.id);
+END;
+CREATE TRIGGER device_groups_journal_insert AFTER INSERT ON device_groups BEGIN
+  INSERT INTO device_changes(device_id) VALUES (NEW.device_id);
+END;
+CREATE TRIGGER device_groups_journal_delete AFTER DELETE ON device_groups BEGIN
+  INSERT INTO device_changes(device_id) VALUES (OLD.device_id);
+END;
+CREATE TRIGGER device_groups_journal_update AFTER UPDATE ON device_groups BEGIN
+  INSERT INTO device_changes(device_id) VALUES (OLD.device_id);
+  INSERT INTO device_changes(device_id) SELECT NEW.device_id WHERE NEW.device_id IS NOT OLD.device_id;
+END;
+)sql"},
 };
 
 static_assert(std::size(kMigrations) == kSchemaVersion, "one step per schema version");
-
-bool table_exists(sqlite3* db, std::string_view name, bool* exists, std::string* error) {
-  auto stmt =
-      sqlite::prepare(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", error);
-  if (!stmt.valid()) return false;
-  auto use = stmt.use();
-  sqlite::bind_text(use.get(), 1, name);
-  const int rc = sqlite3_step(use.get());
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    if (error) *error = sqlite::describe(db, "read schema");
-    return false;
-  }
-  *exists = rc == SQLITE_ROW;
-  return true;
-}
 
 bool set_version(sqlite3* db, int version, std::string* error) {
   const std::string sql =
@@ -114,6 +137,21 @@ bool migrate_locked(sqlite3* db, std::string* error) {
 }
 
 }  // namespace
+
+bool table_exists(sqlite3* db, std::string_view name, bool* exists, std::string* error) {
+  auto stmt =
+      sqlite::prepare(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", error);
+  if (!stmt.valid()) return false;
+  auto use = stmt.use();
+  sqlite::bind_text(use.get(), 1, name);
+  const int rc = sqlite3_step(use.get());
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    if (error) *error = sqlite::describe(db, "read schema");
+    return false;
+  }
+  *exists = rc == SQLITE_ROW;
+  return true;
+}
 
 bool read_schema_version(sqlite3* db, int* version, std::string* error) {
   bool has_version_table = false;

@@ -5,8 +5,12 @@
 #include <sqlite3.h>
 
 #include <string>
+#include <string_view>
 
 namespace laneway::registry {
+
+// Whether the file has table `name`; false with `error` when the schema cannot be read.
+bool table_exists(sqlite3* db, std::string_view name, bool* exists, std::string* error);
 
 // The version recorded in the file: 0 for an empty file (no tables yet); false with
 // `error` for a database that is not a laneway registry.

@@ -16,6 +16,10 @@ struct Registry::Impl {
   int schema_version = 0;
   sqlite::Statement find_device;
   sqlite::Statement data_version;
+  // The change journal's reads, prepared on first use once the file has the journal (a
+  // read-only connection may have opened the file before a tool migrated it).
+  sqlite::Statement journal_bounds;
+  sqlite::Statement journal_rows;
 };
 
 std::int64_t now_s();

@@ -3,6 +3,7 @@
 // (a read-only connection) is never blocked by the fleet tools writing.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -59,9 +60,25 @@ struct Lookup {
 
 // Schema version this code reads and writes (ordered migration steps in migrations.cc).
 // Read-write opens migrate older files forward in one transaction; a read-only open (the
-// plugin) accepts any version from 1 up to this one, since it reads only version-1 columns;
-// a newer file is refused by both (it may hold fields this build cannot keep consistent).
-inline constexpr int kSchemaVersion = 3;
+// plugin) accepts any version from 1 up to this one, since it reads only version-1 columns
+// (plus the change journal when the file has it, version 4); a newer file is refused by
+// both (it may hold fields this build cannot keep consistent).
+inline constexpr int kSchemaVersion = 4;
+
+// Rows the change journal keeps (the pruning trigger of migration step 4 says the same).
+inline constexpr std::int64_t kChangeJournalRows = 100000;
+
+// What changed for the broker since a journal position (docs/fleet.md "Change journal").
+struct DeviceChanges {
+  enum class Kind {
+    kChanges,      // `ids` is everything that changed after the position asked for
+    kGap,          // rows after that position were pruned, or there was no position yet
+    kUnsupported,  // the file has no journal (schema older than 4)
+  };
+  Kind kind = Kind::kUnsupported;
+  std::int64_t seq = 0;          // newest journal position read: ask from here next time
+  std::vector<std::string> ids;  // distinct, in first-change order (kChanges only)
+};
 
 class Registry {
  public:
@@ -81,6 +98,14 @@ class Registry {
   // A number that changes whenever another connection commits a change to the file
   // (SQLite's `PRAGMA data_version`). Cheap: the plugin polls it to notice revocations.
   std::optional<std::int64_t> data_version();
+
+  // Devices whose existence, status, certificate or groups changed after journal position
+  // `after` (nullopt: no position yet, answered kGap with the current position). More than
+  // `max_ids` distinct devices is answered kGap too: past some size a full re-check is
+  // cheaper than one lookup per change. Reads in one snapshot. nullopt with `error` when
+  // the journal exists but cannot be read.
+  std::optional<DeviceChanges> changes_since(std::optional<std::int64_t> after, std::size_t max_ids,
+                                             std::string* error);
 
   // Writers (tools and tests). Each returns false and fills `error` on failure.
   bool upsert_device(const Device& device, std::string* error);
