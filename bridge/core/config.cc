@@ -208,9 +208,10 @@ AdminConfig parse_admin(const json& a, const std::string& base_dir) {
         read_file(resolve(get_string(a, "token_file", "admin", ""), base_dir), "admin.token_file"));
   }
   if ((a.contains("token") || a.contains("token_file")) &&
-      (admin.token.size() < 32 || !is_bearer_token_syntax(admin.token))) {
+      (admin.token.size() < 32 || admin.token.size() > kMaxAdminTokenBytes ||
+       !is_bearer_token_syntax(admin.token))) {
     fail(
-        "admin.token: must be at least 32 characters of [A-Za-z0-9-._~+/] (e.g. openssl rand "
+        "admin.token: must be 32 to 1024 characters of [A-Za-z0-9-._~+/] (e.g. openssl rand "
         "-hex 32)");
   }
   // Health and metrics say how busy the bridge is and with what; off loopback only a holder

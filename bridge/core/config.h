@@ -122,6 +122,9 @@ struct Limits {
 
 // The admin listener: /healthz and /metrics, kept off the public port (docs/bridge.md
 // "The admin listener"). Loopback unless a bearer token guards it.
+// The admin routes read at most this much of an Authorization header (admin_routes.cc).
+constexpr std::size_t kMaxAdminTokenBytes = 1024;
+
 struct AdminConfig {
   ListenAddress listen{"127.0.0.1", 9464};  // port 0: any free port, announced on stderr
   // Bearer token every admin request must carry; empty = none (loopback listen only).

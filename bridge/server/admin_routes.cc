@@ -15,8 +15,9 @@
 namespace laneway::bridge {
 namespace {
 
-// Longer than any token config accepts: a header past this cannot match and is not copied.
-constexpr std::size_t kMaxAuthorization = 4096;
+// "Bearer " and the longest token config accepts, with room for spaces: a longer header
+// cannot match and is not copied.
+constexpr std::size_t kMaxAuthorization = kMaxAdminTokenBytes + 64;
 
 int serve(struct lws* wsi, http::PendingResponse& response) {
   Server& server = Server::from(wsi);

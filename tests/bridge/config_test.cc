@@ -293,12 +293,14 @@ TEST(Config, AdminTokenFileIsTrimmedAndTokensAreChecked) {
   EXPECT_NE(error.find("admin.token_file: cannot read"), std::string::npos) << error;
   // Too short to be a secret, or not sendable as a bearer token as it is.
   for (const std::string& bad : {std::string("short"), std::string(""), std::string(40, ' '),
-                                 token + " x", token + "\"", "=" + token}) {
+                                 token + " x", token + "\"", "=" + token, std::string(1025, 'a')}) {
     j["admin"] = {{"token", bad}};
     EXPECT_FALSE(parse_config(j.dump(), "", error)) << bad;
     EXPECT_EQ(error.rfind("admin.token: ", 0), 0u) << error;
   }
   j["admin"] = {{"token", token + "=="}};
+  EXPECT_TRUE(parse_config(j.dump(), "", error)) << error;
+  j["admin"] = {{"token", std::string(1024, 'a')}};
   EXPECT_TRUE(parse_config(j.dump(), "", error)) << error;
 }
 
