@@ -13,7 +13,8 @@
 #
 #   scripts/cluster.sh [BUILD_DIR=build] [STATE_DIR=run-cluster]
 #
-# Environment: LANEWAY_HTTPS_PORT (8443), LANEWAY_DEVICES (20), LANEWAY_CLAIM_DEVICES (5),
+# Environment: LANEWAY_HTTPS_PORT (8443), LANEWAY_ADMIN_PORT (9464: the bridge's /healthz and
+# /metrics, on 127.0.0.1 only), LANEWAY_DEVICES (20), LANEWAY_CLAIM_DEVICES (5),
 # LANEWAY_RUN_SECONDS, LANEWAY_DEV_TOKEN_TTL, LANEWAY_CLUSTER_SUBNET (10.231.250: the
 # first three octets of the /24 the hosts use; it must not be in use on this machine).
 set -euo pipefail
@@ -136,7 +137,7 @@ laneway cluster is running (state in $state; namespaces $ns_prefix-*):
   edge-a   mqtts://${address[edge-a]}:8883     (devices; log $state/edge-a.log)
   edge-b   mqtts://${address[edge-b]}:8883     (devices; log $state/edge-b.log)
   bridge   https://$bind:$https_port/api/info   (log $state/bridge.log)
-  metrics  https://$bind:$https_port/metrics
+  metrics  https://127.0.0.1:$(admin_port 1)/metrics   (and /healthz: the admin listener, loopback only)
   fleet    $devices simulated devices (d-000001...) spread over both edges (log $state/fleet.log)
            $claim_devices more (c-000001...) provisioned through the claim flow via the edges (log $state/fleet-claim.log)
 $dashboard_line

@@ -14,7 +14,8 @@
 # LANEWAY_RUN_SECONDS (stop after N seconds; default: until Ctrl-C),
 # LANEWAY_DEV_TOKEN_TTL (lifetime of the dashboard's development sign-in token, 28800 s),
 # LANEWAY_BRIDGES (bridge replicas, 1: replica i serves HTTPS and WebTransport on
-# LANEWAY_HTTPS_PORT + i - 1; docs/scale.md "Bridge replicas").
+# LANEWAY_HTTPS_PORT + i - 1; docs/scale.md "Bridge replicas"), LANEWAY_ADMIN_PORT (9464:
+# replica i serves /healthz and /metrics on 127.0.0.1:LANEWAY_ADMIN_PORT + i - 1 only).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="$(cd "${1:-$root/build}" && pwd)"
@@ -83,7 +84,7 @@ for ((i = 1; i <= bridges; i++)); do
 done
 bridge_lines=""
 for ((i = 2; i <= bridges; i++)); do
-  bridge_lines+=$'\n'"  bridge $i https://$bind:$((https_port + i - 1))/api/info   (log $(bridge_log_file "$i"); WebTransport on UDP $((https_port + i - 1)))"
+  bridge_lines+=$'\n'"  bridge $i https://$bind:$((https_port + i - 1))/api/info   (log $(bridge_log_file "$i"); WebTransport on UDP $((https_port + i - 1)); metrics https://127.0.0.1:$(admin_port "$i")/metrics)"
 done
 
 cat <<INFO
@@ -91,7 +92,7 @@ cat <<INFO
 laneway is running (state in $state):
   broker   mqtts://$bind:$mqtt_port   (mosquitto + laneway plugin; log $state/mosquitto.log)
   bridge   https://$bind:$https_port/api/info   (log $state/bridge.log)
-  metrics  https://$bind:$https_port/metrics
+  metrics  https://127.0.0.1:$(admin_port 1)/metrics   (and /healthz: the admin listener, loopback only)
   wt       https://$bind:$https_port/v1/wt   (WebTransport over UDP $https_port; certificate hashes in /api/info)$bridge_lines
   fleet    $devices simulated devices (d-000001...) publishing on devices/<id>/telemetry (log $state/fleet.log)
            $claim_devices more (c-000001...) provisioned through the claim flow (log $state/fleet-claim.log)

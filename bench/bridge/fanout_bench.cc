@@ -112,12 +112,14 @@ int main(int argc, char** argv) {
   test::TempDir dir("laneway-bridge-bench");
   const std::string pki = broker.pki();
   const int laneway_port = test::free_tcp_port();
+  const int admin_port = test::free_tcp_port();  // /metrics (docs/bridge.md "The admin listener")
   const int reference_port = test::free_tcp_port();
   const int wt_port = test::free_udp_port();
   const std::string secret = laneway::bridge::testing::kTestSecret;
 
   json bridge_cfg{
       {"listen", {{{"host", "127.0.0.1"}, {"port", laneway_port}}}},
+      {"admin", {{"listen", "127.0.0.1:" + std::to_string(admin_port)}}},
       {"tls",
        {{"cert", pki + "/servers/bench-https.crt"}, {"key", pki + "/servers/bench-https.key"}}},
       {"broker",
@@ -212,12 +214,12 @@ int main(int argc, char** argv) {
     rf_cfg.port = reference_port;
     rf_cfg.origin = "https://127.0.0.1:" + std::to_string(reference_port);
     rf_cfg.bridge_pid = reference->pid();
-    const auto before = laneway::bench::fetch_metrics(laneway_port, "localhost", pki + "/ca.crt");
+    const auto before = laneway::bench::fetch_metrics(admin_port, "localhost", pki + "/ca.crt");
     const auto a = laneway::bench::run_ws_fanout(lw_cfg);
     // The bridge closes its side of the sessions the client just dropped; the next run
     // should not measure that.
     laneway::bench::wait_until_idle({laneway->pid()}, 10s);
-    const auto after = laneway::bench::fetch_metrics(laneway_port, "localhost", pki + "/ca.crt");
+    const auto after = laneway::bench::fetch_metrics(admin_port, "localhost", pki + "/ca.crt");
     print_ws(n, "laneway", a);
     if (before && after) {
       // What the bridge says it did, beside what the client counted: a shortfall with no

@@ -13,6 +13,7 @@ nlohmann::json replica_bridge_config(const test::BrokerHarness& broker, const st
   nlohmann::json history{{"max_topics", 100000}};
   if (mirror) history["mirror"] = {"devices/#"};
   return {{"listen", {{{"host", "127.0.0.1"}, {"port", port}}}},
+          {"admin", {{"listen", "127.0.0.1:0"}}},  // replicas side by side: a free port each
           {"tls",
            {{"cert", pki + "/servers/bench-https.crt"}, {"key", pki + "/servers/bench-https.key"}}},
           {"broker",

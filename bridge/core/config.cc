@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "bearer_token.h"
 #include "laneway/wire/origin.h"
 #include "laneway/wire/topic_filter.h"
+#include "listen_address.h"
 
 namespace laneway::bridge {
 namespace {
@@ -183,10 +185,50 @@ WebTransportConfig parse_webtransport(const json& w, const BridgeConfig& c,
   return t;
 }
 
+// A token file usually ends in a newline (echo, openssl rand -hex); that is not part of it.
+std::string trim_trailing_space(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+AdminConfig parse_admin(const json& a, const std::string& base_dir) {
+  only_keys(a, "admin", {"listen", "token", "token_file"});
+  AdminConfig admin;
+  if (a.contains("listen")) {
+    std::string why;
+    auto addr = parse_host_port(get_string(a, "listen", "admin", ""), why);
+    if (!addr) fail("admin.listen: " + why);
+    admin.listen = *addr;
+  }
+  if (a.contains("token") && a.contains("token_file")) {
+    fail("admin: at most one of token, token_file");
+  }
+  if (a.contains("token")) admin.token = get_string(a, "token", "admin", "");
+  if (a.contains("token_file")) {
+    admin.token = trim_trailing_space(
+        read_file(resolve(get_string(a, "token_file", "admin", ""), base_dir), "admin.token_file"));
+  }
+  if ((a.contains("token") || a.contains("token_file")) &&
+      (admin.token.size() < 32 || admin.token.size() > kMaxAdminTokenBytes ||
+       !is_bearer_token_syntax(admin.token))) {
+    fail(
+        "admin.token: must be 32 to 1024 characters of [A-Za-z0-9-._~+/] (e.g. openssl rand "
+        "-hex 32)");
+  }
+  // Health and metrics say how busy the bridge is and with what; off loopback only a holder
+  // of the token may read them.
+  if (admin.token.empty() && !is_loopback_address(admin.listen.host)) {
+    fail("admin.listen: " + admin.listen.host +
+         " is not a loopback address; set admin.token or admin.token_file to expose /metrics "
+         "and /healthz there");
+  }
+  return admin;
+}
+
 BridgeConfig parse(const json& root, const std::string& base_dir) {
   only_keys(root, "config",
             {"listen", "public_url", "tls", "lanes", "broker", "apps", "limits", "history", "sse",
-             "ws", "log_level", "webtransport", "web_root", "drain_ms", "replicas"});
+             "ws", "log_level", "webtransport", "web_root", "drain_ms", "replicas", "admin"});
   BridgeConfig c;
   if (root.contains("listen")) {
     if (!root["listen"].is_array() || root["listen"].empty()) {
@@ -217,6 +259,14 @@ BridgeConfig parse(const json& root, const std::string& base_dir) {
   c.tls.cert_file = resolve(get_string(root["tls"], "cert", "tls", ""), base_dir);
   c.tls.key_file = resolve(get_string(root["tls"], "key", "tls", ""), base_dir);
   if (c.tls.cert_file.empty() || c.tls.key_file.empty()) fail("tls: cert and key required");
+
+  if (root.contains("admin")) c.admin = parse_admin(root["admin"], base_dir);
+  for (const ListenAddress& l : c.listen) {
+    if (l.host == c.admin.listen.host && l.port == c.admin.listen.port) {
+      fail("admin.listen: " + url_host(l.host) + ":" + std::to_string(l.port) +
+           " is also in listen[]; the admin listener needs a port of its own");
+    }
+  }
 
   if (root.contains("lanes")) {
     const json& l = root["lanes"];

@@ -123,6 +123,17 @@ struct Limits {
   std::uint32_t presence_page_max = 500;      // devices per presence result
 };
 
+// The admin listener: /healthz and /metrics, kept off the public port (docs/bridge.md
+// "The admin listener"). Loopback unless a bearer token guards it.
+// The admin routes read at most this much of an Authorization header (admin_routes.cc).
+constexpr std::size_t kMaxAdminTokenBytes = 1024;
+
+struct AdminConfig {
+  ListenAddress listen{"127.0.0.1", 9464};  // port 0: any free port, announced on stderr
+  // Bearer token every admin request must carry; empty = none (loopback listen only).
+  std::string token;
+};
+
 // Which web lanes this bridge serves. A disabled lane is left out of /api/info and its
 // endpoints answer 404, so an operator can turn one off (and the SDK falls back).
 struct LaneSwitches {
@@ -137,6 +148,7 @@ struct BridgeConfig {
   // listed in /api/info so the SDK can move between them (docs/scale.md "Bridge replicas").
   std::vector<std::string> replicas;
   TlsConfig tls;
+  AdminConfig admin;
   LaneSwitches lanes;
   BrokerConfig broker;
   std::vector<AppConfig> apps;

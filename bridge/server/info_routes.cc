@@ -1,4 +1,5 @@
-// GET /api/info (lanes in preference order with their URLs), GET /healthz, GET /metrics.
+// GET /api/info (lanes in preference order with their URLs). /healthz and /metrics are on
+// the admin listener (admin_routes.cc).
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -65,20 +66,6 @@ int serve(struct lws* wsi, http::PendingResponse& response) {
   if (path == "/api/info") {
     return http::respond(wsi, response, 200, "application/json", api_info(server, wsi),
                          {{"access-control-allow-origin", "*"}, {"cache-control", "no-store"}});
-  }
-  if (path == "/healthz") {
-    // 503 while draining, so a load balancer sends no new clients to a replica going down.
-    const bool draining = server.draining();
-    const nlohmann::json health{{"status", draining ? "draining" : "ok"},
-                                {"broker_connected", server.broker_connected()},
-                                {"sessions", server.hub().session_count()}};
-    return http::respond(wsi, response, draining ? 503 : 200, "application/json", health.dump());
-  }
-  if (path == "/metrics") {
-    std::string text = server.hub().render_metrics();
-    if (const WtService* wt = server.webtransport())
-      render_webtransport_metrics(text, wt->sample());
-    return http::respond(wsi, response, 200, "text/plain; version=0.0.4", text);
   }
   return http::respond(wsi, response, 404, "text/plain", "not found\n");
 }

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "history_snapshot.h"
 #include "hub.h"
+#include "listen_address.h"
 #include "server.h"
 
 namespace {
@@ -113,6 +114,10 @@ int main(int argc, char** argv) {
   for (const auto& l : config->listen) {
     std::fprintf(stderr, "laneway-bridge: listening on https://%s:%d\n", l.host.c_str(), l.port);
   }
+  // The bound port, not the configured one: with admin.listen port 0 this line is how
+  // scripts and tests learn it (docs/bridge.md "The admin listener").
+  std::fprintf(stderr, "laneway-bridge: admin listening on https://%s:%d\n",
+               laneway::bridge::url_host(config->admin.listen.host).c_str(), server.admin_port());
   std::fflush(stderr);
   server.run();
   g_server = nullptr;

@@ -19,13 +19,15 @@ constexpr lws_usec_t kRpcTickUs = 50'000;
 // Mounts route each path to its protocol handler; /v1/ws upgrades land on the WebSocket
 // lane, the first (default) protocol. "/" (the static files: dashboard, SDK bundle) takes
 // every other path. It must stay FIRST: for callback mounts libwebsockets 4.1 picks the
-// last matching entry, not the longest, so every more specific mount follows it.
+// last matching entry, not the longest, so every more specific mount follows it. /healthz
+// and /metrics are not here: they live on the admin listener (admin_listener.cc), and here
+// fall to the static files, which answer 404.
 struct Mounts {
-  static constexpr int kCount = 6;
+  static constexpr int kCount = 4;
   Mounts() {
-    const char* paths[kCount] = {"/", "/v1/sse", "/v1/call", "/api/info", "/healthz", "/metrics"};
-    const char* protocols[kCount] = {"laneway-static", "laneway-sse",  "laneway-call",
-                                     "laneway-info",   "laneway-info", "laneway-info"};
+    const char* paths[kCount] = {"/", "/v1/sse", "/v1/call", "/api/info"};
+    const char* protocols[kCount] = {"laneway-static", "laneway-sse", "laneway-call",
+                                     "laneway-info"};
     for (int i = 0; i < kCount; ++i) {
       struct lws_http_mount& m = table[i];
       std::memset(&m, 0, sizeof m);
@@ -41,6 +43,15 @@ struct Mounts {
 };
 
 }  // namespace
+
+int listen_family_options(const std::string& host) {
+  if (host.find(':') != std::string::npos) {
+    return LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY | LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
+  }
+  // An IPv4 address on lws' default IPv6 socket ends up bound to every interface (seen as
+  // `*:port`); an IPv4 socket binds exactly the address asked for.
+  return LWS_SERVER_OPTION_DISABLE_IPV6;
+}
 
 Server::Server(const BridgeConfig& config, Hub& hub, BrokerLink& broker)
     : config_(config), hub_(hub), broker_(broker) {
@@ -103,14 +114,7 @@ bool Server::start(std::string& error) {
     vh.ssl_private_key_filepath = config_.tls.key_file.c_str();
     vh.alpn = config_.tls.http2 ? "h2,http/1.1" : "http/1.1";
     vh.retry_and_idle_policy = &no_validity_timers;
-    vh.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
-    if (addr.host.find(':') != std::string::npos) {
-      vh.options |= LWS_SERVER_OPTION_IPV6_V6ONLY_MODIFY | LWS_SERVER_OPTION_IPV6_V6ONLY_VALUE;
-    } else {
-      // An IPv4 address on lws' default IPv6 socket ends up bound to every interface
-      // (seen as `*:port`); an IPv4 socket binds exactly the address asked for.
-      vh.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
-    }
+    vh.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT | listen_family_options(addr.host);
     struct lws_vhost* vhost = lws_create_vhost(context_, &vh);
     if (!vhost) {
       error = "https: cannot listen on " + addr.host + ":" + std::to_string(addr.port) +
@@ -119,6 +123,7 @@ bool Server::start(std::string& error) {
     }
     vhosts_.push_back(vhost);
   }
+  if (!start_admin(error)) return false;
   if (config_.webtransport.enabled) {
     wt_ = std::make_unique<WtService>(config_, hub_);
     if (!wt_->start(context_, vhosts_.front(), error)) return false;

@@ -1,8 +1,8 @@
 // The HTTPS server: one libwebsockets context (TLS always, ALPN h2 + http/1.1), one vhost
-// per listen address, one protocol handler per lane or route, a one-second timer, and the
-// hand-over of broker batches to the event-loop thread. The only mutable state outside
-// per-connection structs lives here, reachable from callbacks through the context's user
-// pointer (docs/architecture.md "The bridge's threads, and what crosses between them").
+// per listen address plus the admin listener's, one protocol handler per lane or route, a
+// one-second timer, and the hand-over of broker batches to the event-loop thread. The only mutable
+// state outside per-connection structs lives here, reachable from callbacks through the context's
+// user pointer (docs/architecture.md "The bridge's threads, and what crosses between them").
 #pragma once
 
 #include <libwebsockets.h>
@@ -31,14 +31,17 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Creates the context and listening vhosts. False (with `error`) when a port cannot be
-  // bound or the TLS files do not load.
+  // Creates the context and listening vhosts (the admin listener's too). False (with
+  // `error`) when a port cannot be bound or the TLS files do not load.
   bool start(std::string& error);
+  // The port the admin listener is bound to (admin.listen's, or the one the kernel chose
+  // for port 0); -1 before start().
+  int admin_port() const;
   // Serves until stop() (callable from a signal handler or another thread).
   void run();
   void stop();
   // A graceful stop (SIGTERM, SIGINT; callable from a signal handler): the loop drains
-  // first (Hub::begin_drain, /healthz 503 "draining") and stops once every session is
+  // first (Hub::begin_drain, the admin /healthz 503 "draining") and stops once every session is
   // gone or `drain_ms` has passed. A second request stops at once.
   void request_drain();
   bool draining() const { return drain_deadline_us_ != 0; }
@@ -69,12 +72,16 @@ class Server {
   static int callback_loop_events(struct lws* wsi, enum lws_callback_reasons reason, void* user,
                                   void* in, std::size_t len);
   static void on_rpc_tick(lws_sorted_usec_list_t* sul);
+  // admin_listener.cc: the vhost of /healthz and /metrics (docs/bridge.md "The admin
+  // listener").
+  bool start_admin(std::string& error);
 
   const BridgeConfig& config_;
   Hub& hub_;
   BrokerLink& broker_;
   struct lws_context* context_ = nullptr;
   std::vector<struct lws_vhost*> vhosts_;
+  struct lws_vhost* admin_vhost_ = nullptr;
   std::atomic<bool> stopping_{false};
   struct TickTimer {
     lws_sorted_usec_list_t sul;  // first member: the callback casts back to it
@@ -99,5 +106,10 @@ extern const struct lws_protocols kSseLaneProtocol;
 extern const struct lws_protocols kCallLaneProtocol;
 extern const struct lws_protocols kInfoRoutesProtocol;
 extern const struct lws_protocols kStaticRoutesProtocol;
+extern const struct lws_protocols kAdminRoutesProtocol;
+
+// vhost options that bind `host` exactly: v6-only for an IPv6 address, no IPv6 socket for
+// an IPv4 one.
+int listen_family_options(const std::string& host);
 
 }  // namespace laneway::bridge

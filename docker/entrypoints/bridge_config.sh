@@ -26,6 +26,7 @@ write_bridge_json() {
     cat >"$data/bridge$suffix.json" <<JSON
 {
   "listen": [{"host": "0.0.0.0", "port": 8443}],
+  "admin": {"listen": "127.0.0.1:9464"},
   "public_url": "$url",
   "replicas": [$listed],
   "web_root": "${LANEWAY_WEB_ROOT:-/opt/laneway/web}",

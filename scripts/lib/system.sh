@@ -37,6 +37,10 @@ wait_for() {  # wait_for WHAT TRIES COMMAND...: bounded polling, 0.1 s apart
   exit 1
 }
 
+# admin_port REPLICA: where replica REPLICA serves /healthz and /metrics, always on loopback
+# (docs/bridge.md "The admin listener"): LANEWAY_ADMIN_PORT (9464) + REPLICA - 1.
+admin_port() { echo $(( ${LANEWAY_ADMIN_PORT:-9464} + ${1:-1} - 1 )); }
+
 # write_bridge_config BIND HTTPS_PORT BROKER_HOST BROKER_PORT [STANDBY_JSON] [REPLICA] [REPLICAS]:
 # the config of bridge replica REPLICA (1 by default) in $state/bridge.json (replica 1) or
 # $state/bridge-REPLICA.json, one development app "dashboard" with an HS256 secret made on
@@ -65,6 +69,7 @@ write_bridge_config() {
   cat >"$(bridge_config_file "$replica")" <<JSON
 {
   "listen": [{"host": "$bind", "port": $https_port}],
+  "admin": {"listen": "127.0.0.1:$(admin_port "$replica")"},
   "public_url": "https://$bind:$https_port",
   "replicas": [$urls],
   $web_root_line
@@ -93,12 +98,15 @@ replica_file() {
 bridge_config_file() { echo "$state/$(replica_file bridge "$1").json"; }
 bridge_log_file() { echo "$state/$(replica_file bridge "$1").log"; }
 
-# start_bridge BIND HTTPS_PORT [REPLICA]: laneway-bridge on its config, once it answers.
+# start_bridge BIND HTTPS_PORT [REPLICA]: laneway-bridge on its config, once its admin
+# listener's /healthz answers and the public port serves /api/info.
 start_bridge() {
   local replica=${3:-1}
   "$bridge" --config "$(bridge_config_file "$replica")" >"$(bridge_log_file "$replica")" 2>&1 &
   pids+=($!)
-  wait_for "laneway-bridge on $1:$2" 100 curl -fsS --cacert "$state/pki/ca.crt" "https://$1:$2/healthz"
+  wait_for "laneway-bridge admin on 127.0.0.1:$(admin_port "$replica")" 100 \
+    curl -fsS --cacert "$state/pki/ca.crt" "https://127.0.0.1:$(admin_port "$replica")/healthz"
+  wait_for "laneway-bridge on $1:$2" 100 curl -fsS --cacert "$state/pki/ca.crt" "https://$1:$2/api/info"
 }
 
 # The demo claim: devices holding it provision themselves through laneway-fleet serve.

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
+
+#include "temp_dir.h"
 
 namespace laneway::bridge {
 namespace {
@@ -229,6 +232,104 @@ TEST(Config, ReplicasAreBaseUrls) {
     EXPECT_FALSE(parse_config(j.dump(), "", error)) << bad;
     EXPECT_NE(error.find("replicas"), std::string::npos) << error;
   }
+}
+
+// /healthz and /metrics live on the admin listener (docs/bridge.md "The admin listener"):
+// loopback 127.0.0.1:9464 unless configured otherwise.
+TEST(Config, AdminDefaultsToLoopbackWithoutToken) {
+  std::string error;
+  auto c = parse_config(minimal().dump(), "", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->admin.listen.host, "127.0.0.1");
+  EXPECT_EQ(c->admin.listen.port, 9464);
+  EXPECT_TRUE(c->admin.token.empty());
+}
+
+TEST(Config, AdminListenTakesHostPortPortZeroAndIpv6) {
+  std::string error;
+  json j = minimal();
+  j["admin"] = {{"listen", "127.0.0.5:0"}};
+  auto c = parse_config(j.dump(), "", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->admin.listen.host, "127.0.0.5");
+  EXPECT_EQ(c->admin.listen.port, 0);
+  j["admin"] = {{"listen", "[::1]:9999"}};
+  c = parse_config(j.dump(), "", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->admin.listen.host, "::1");
+  EXPECT_EQ(c->admin.listen.port, 9999);
+  for (const char* bad : {"127.0.0.1", "127.0.0.1:", "127.0.0.1:70000", "localhost:9464",
+                          "::1:9464", "[::1]9464", "[nope]:1", "127.0.0.1:-1", ""}) {
+    j["admin"] = {{"listen", bad}};
+    EXPECT_FALSE(parse_config(j.dump(), "", error)) << bad;
+    EXPECT_EQ(error.rfind("admin.listen: ", 0), 0u) << bad << ": " << error;
+  }
+  j["admin"] = {{"listen", 9464}};
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+  j["admin"] = {{"port", 9464}};
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+  EXPECT_NE(error.find("admin: unknown option 'port'"), std::string::npos) << error;
+}
+
+TEST(Config, AdminRefusesAPublicAddressWithoutToken) {
+  std::string error;
+  json j = minimal();
+  for (const char* exposed : {"0.0.0.0:9464", "192.0.2.7:9464", "[::]:9464", "[2001:db8::1]:1"}) {
+    j["admin"] = {{"listen", exposed}};
+    EXPECT_FALSE(parse_config(j.dump(), "", error)) << exposed;
+    EXPECT_NE(error.find("is not a loopback address; set admin.token or admin.token_file"),
+              std::string::npos)
+        << error;
+  }
+  const std::string token(40, 'k');
+  j["admin"] = {{"listen", "0.0.0.0:9464"}, {"token", token}};
+  auto c = parse_config(j.dump(), "", error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->admin.token, token);
+  // 127.0.0.0/8 is loopback, all of it.
+  j["admin"] = {{"listen", "127.1.2.3:9464"}};
+  EXPECT_TRUE(parse_config(j.dump(), "", error)) << error;
+}
+
+TEST(Config, AdminTokenFileIsTrimmedAndTokensAreChecked) {
+  test::TempDir dir("laneway-config-admin");
+  const std::string token = "0123456789abcdef0123456789abcdef";
+  std::ofstream(dir.file("admin.token")) << token << "\n";
+  std::string error;
+  json j = minimal();
+  j["admin"] = {{"listen", "0.0.0.0:9464"}, {"token_file", "admin.token"}};
+  auto c = parse_config(j.dump(), dir.path().string(), error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->admin.token, token);
+
+  j["admin"] = {{"token", token}, {"token_file", "admin.token"}};
+  EXPECT_FALSE(parse_config(j.dump(), dir.path().string(), error));
+  EXPECT_NE(error.find("at most one of token, token_file"), std::string::npos) << error;
+  j["admin"] = {{"token_file", "missing.token"}};
+  EXPECT_FALSE(parse_config(j.dump(), dir.path().string(), error));
+  EXPECT_NE(error.find("admin.token_file: cannot read"), std::string::npos) << error;
+  // Too short to be a secret, or not sendable as a bearer token as it is.
+  for (const std::string& bad : {std::string("short"), std::string(""), std::string(40, ' '),
+                                 token + " x", token + "\"", "=" + token, std::string(1025, 'a')}) {
+    j["admin"] = {{"token", bad}};
+    EXPECT_FALSE(parse_config(j.dump(), "", error)) << bad;
+    EXPECT_EQ(error.rfind("admin.token: ", 0), 0u) << error;
+  }
+  j["admin"] = {{"token", token + "=="}};
+  EXPECT_TRUE(parse_config(j.dump(), "", error)) << error;
+  j["admin"] = {{"token", std::string(1024, 'a')}};
+  EXPECT_TRUE(parse_config(j.dump(), "", error)) << error;
+}
+
+TEST(Config, AdminNeedsAPortOfItsOwn) {
+  std::string error;
+  json j = minimal();
+  j["listen"] = {{{"host", "127.0.0.1"}, {"port", 9464}}};
+  EXPECT_FALSE(parse_config(j.dump(), "", error));
+  EXPECT_NE(error.find("admin.listen: 127.0.0.1:9464 is also in listen[]"), std::string::npos)
+      << error;
+  j["admin"] = {{"listen", "127.0.0.1:9465"}};
+  EXPECT_TRUE(parse_config(j.dump(), "", error)) << error;
 }
 
 }  // namespace

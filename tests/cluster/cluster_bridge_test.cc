@@ -51,6 +51,7 @@ TEST(ClusterBridge, BrowserOnTheCoresBridgeGetsByteIdenticalEnvelopesFromADevice
   const int proxy_port = free_tcp_port();
   const json config = {
       {"listen", {{{"host", "127.0.0.1"}, {"port", bridge_port}}}},
+      {"admin", {{"listen", "127.0.0.1:0"}}},  // a free port: runs side by side never collide
       {"tls",
        {{"cert", pki + "/servers/bridge-https.crt"}, {"key", pki + "/servers/bridge-https.key"}}},
       {"broker",

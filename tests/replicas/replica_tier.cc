@@ -50,6 +50,7 @@ void ReplicaTier::setup() {
   if (!device_) return fail("laneway-fleet simulate did not start: " + why);
   for (int i = 0; i < options_.replicas; ++i) {
     ports_.push_back(free_tcp_port());
+    admin_ports_.push_back(free_tcp_port());
     wt_ports_.push_back(free_udp_port());
   }
   bridges_.resize(options_.replicas);
@@ -73,6 +74,8 @@ std::string ReplicaTier::write_config(int i) {
            {"rpc", {"devices/+/rpc/#"}}};
   json config{
       {"listen", {{{"host", "127.0.0.1"}, {"port", ports_[i]}}}},
+      // A fixed port per replica (not 0): sessions(i) asks it across restarts.
+      {"admin", {{"listen", "127.0.0.1:" + std::to_string(admin_ports_[i])}}},
       {"public_url", base_url(i)},
       {"replicas", base_urls()},
       {"web_root", LANEWAY_WEB_DIR},
@@ -143,9 +146,10 @@ bool ReplicaTier::running(int i) {
 
 int ReplicaTier::sessions(int i) const {
   std::string out;
-  const int rc = run_command({"curl", "-sS", "--max-time", "3", "--cacert",
-                              broker_.pki() + "/ca.crt", base_url(i) + "/healthz"},
-                             &out, 5s);
+  const int rc =
+      run_command({"curl", "-sS", "--max-time", "3", "--cacert", broker_.pki() + "/ca.crt",
+                   "https://127.0.0.1:" + std::to_string(admin_ports_[i]) + "/healthz"},
+                  &out, 5s);
   if (rc != 0) return -1;
   const json health = json::parse(out, nullptr, false);
   if (!health.is_object() || !health.contains("sessions")) return -1;

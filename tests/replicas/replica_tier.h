@@ -37,7 +37,8 @@ class ReplicaTier {
   // Signals replica `i` (SIGTERM: drain, SIGKILL: a crash) and waits for it to be gone.
   void stop(int i, int signal);
   bool running(int i);
-  // Sessions replica `i` holds, from its /healthz; -1 when it does not answer.
+  // Sessions replica `i` holds, from its admin listener's /healthz; -1 when it does not
+  // answer.
   int sessions(int i) const;
   // The replica holding a session, or -1 (none, or more than one does).
   int replica_with_sessions() const;
@@ -62,6 +63,7 @@ class ReplicaTier {
   TempDir dir_{"laneway-replicas"};
   std::optional<Process> device_;
   std::vector<int> ports_;
+  std::vector<int> admin_ports_;  // /healthz (docs/bridge.md "The admin listener")
   std::vector<int> wt_ports_;
   std::vector<std::optional<Process>> bridges_;
   std::vector<int> starts_;

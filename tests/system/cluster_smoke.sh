@@ -14,7 +14,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 state="$(mktemp -d /tmp/laneway-cluster-smoke-XXXXXX)"
 trap 'rm -rf "$state"' EXIT
-https_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+https_port=$(free_port)
+admin_port=$(free_port)
 # The subnet is picked and routed under the lock the test labs take too
 # (tests/support/network_lab.cc), so parallel tests never pick the same one.
 exec 9>/run/lock/laneway-netlab.lock
@@ -27,7 +29,7 @@ for _ in $(seq 50); do
 done
 [ -n "$subnet" ] || { echo "cluster smoke: no free 10.231.N.0/24" >&2; exit 1; }
 
-LANEWAY_HTTPS_PORT=$https_port LANEWAY_CLUSTER_SUBNET=$subnet LANEWAY_DEVICES=4 \
+LANEWAY_HTTPS_PORT=$https_port LANEWAY_ADMIN_PORT=$admin_port LANEWAY_CLUSTER_SUBNET=$subnet LANEWAY_DEVICES=4 \
   LANEWAY_CLAIM_DEVICES=2 LANEWAY_RUN_SECONDS=20 \
   "$root/scripts/cluster.sh" "$build" "$state" >"$state/cluster.out" 2>&1 &
 cluster_pid=$!
@@ -43,7 +45,7 @@ fail() {
 
 for _ in $(seq 300); do grep -q "laneway cluster is running" "$state/cluster.out" 2>/dev/null && break; sleep 0.1; done
 grep -q "Dashboard URL: https://127.0.0.1:$https_port/" "$state/cluster.out" || fail "cluster did not start"
-curl -fsS --max-time 5 --cacert "$state/pki/ca.crt" "https://127.0.0.1:$https_port/healthz" |
+curl -fsS --max-time 5 --cacert "$state/pki/ca.crt" "https://127.0.0.1:$admin_port/healthz" |
   grep -q '"broker_connected":true' || fail "the bridge is not on the core"
 
 # Envelopes at the core, each naming its device (topic and origin are in clear text inside

@@ -7,7 +7,8 @@
 # The `cluster` profile (docs/scale.md) must hold core, core-2, edge-a, edge-b and a bridge,
 # all in that profile only, on volumes of their own, with the edges and the bridge on host
 # ports of their own. The `replicas` profile's bridge-2 has its own config, state volume and
-# host port (8444). With BUILD_DIR, also runs the `pki` job's script
+# host port (8444). The bridges' health checks ask their admin listener (127.0.0.1:9464 in
+# the container), which no service publishes. With BUILD_DIR, also runs the `pki` job's script
 # (docker/entrypoints/init.sh) and the cluster's (init_cluster.sh) outside a container with
 # that build's tools, twice each (they must be idempotent), and checks what they wrote.
 #   tests/system/compose_check.sh [BUILD_DIR]
@@ -86,6 +87,14 @@ if "bridge-2-state" not in mounts_of(replica) or "bridge-state" in mounts_of(rep
 replica_ports = {(str(p.get("published")), p.get("protocol", "tcp")) for p in replica.get("ports", [])}
 if replica_ports != {("8444", "tcp"), ("8444", "udp")}:
     errors.append(f"bridge-2 ports {replica_ports}, want 8444 tcp and udp")
+# /healthz and /metrics are on the bridge's admin listener, loopback in its container: health
+# checks ask it there, and no service publishes it (docs/bridge.md "The admin listener").
+for name in ("bridge", "bridge-2"):
+    test = " ".join((services.get(name, {}).get("healthcheck") or {}).get("test") or [])
+    if "https://127.0.0.1:9464/healthz" not in test:
+        errors.append(f"{name}: healthcheck {test!r} does not ask the admin listener")
+if any(p.get("target") == 9464 for s in services.values() for p in s.get("ports", [])):
+    errors.append("the bridge's admin port 9464 must not be published")
 cluster_ports = {(p.get("published"), p.get("protocol", "tcp")) for n in ("edge-a", "edge-b", "cluster-bridge")
                  for p in services.get(n, {}).get("ports", [])}
 for want in ((18883, "tcp"), (18884, "tcp"), (18443, "tcp"), (18443, "udp")):

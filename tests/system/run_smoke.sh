@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Smoke test of the README run command's system start (scripts/start.sh) on free loopback
 # ports: the broker takes a device's telemetry, the plugin turns it into an envelope on
-# $lw/env, the bridge answers /api/info, devices provision themselves through the claim flow
+# $lw/env, the bridge answers /api/info (and /healthz only on its loopback admin port),
+# devices provision themselves through the claim flow
 # (laneway-fleet serve), and everything stops when the run ends.
 #   tests/system/run_smoke.sh BUILD_DIR
 set -euo pipefail
@@ -12,8 +13,9 @@ trap 'rm -rf "$state"' EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 mqtt_port=$(free_port)
 https_port=$(free_port)
+admin_port=$(free_port)
 
-LANEWAY_MQTT_PORT=$mqtt_port LANEWAY_HTTPS_PORT=$https_port LANEWAY_DEVICES=2 LANEWAY_CLAIM_DEVICES=2 \
+LANEWAY_MQTT_PORT=$mqtt_port LANEWAY_HTTPS_PORT=$https_port LANEWAY_ADMIN_PORT=$admin_port LANEWAY_DEVICES=2 LANEWAY_CLAIM_DEVICES=2 \
   LANEWAY_RUN_SECONDS=15 "$root/scripts/start.sh" "$build" "$state" >"$state/start.out" 2>&1 &
 start_pid=$!
 fail() { echo "smoke: $*" >&2; cat "$state/start.out" "$state"/*.log >&2 2>/dev/null || true; kill "$start_pid" 2>/dev/null; exit 1; }
@@ -24,6 +26,12 @@ grep -q "Dashboard URL: https://127.0.0.1:$https_port/" "$state/start.out" || fa
 info=$(curl -fsS --max-time 5 --cacert "$state/pki/ca.crt" "https://127.0.0.1:$https_port/api/info") ||
   fail "/api/info did not answer"
 echo "$info" | grep -q '"transports"' || fail "/api/info has no transports: $info"
+health=$(curl -fsS --max-time 5 --cacert "$state/pki/ca.crt" "https://127.0.0.1:$admin_port/healthz") ||
+  fail "the admin listener's /healthz did not answer"
+echo "$health" | grep -q '"status":"ok"' || fail "admin /healthz: $health"
+public=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 --cacert "$state/pki/ca.crt" \
+  "https://127.0.0.1:$https_port/metrics") || true
+[ "$public" = 404 ] || fail "/metrics on the public port answered $public, not 404"
 
 # One envelope of a simulated device's telemetry, as a fleet app sees the wire.
 envelope=$(mosquitto_sub -h 127.0.0.1 -p "$mqtt_port" --cafile "$state/pki/ca.crt" \

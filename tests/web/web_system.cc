@@ -75,6 +75,8 @@ json WebSystem::bridge_config(const BridgeFeatures& use) const {
   if (use.rpc) app["rpc"] = {"devices/+/rpc/#"};
   json config{
       {"listen", {{{"host", "127.0.0.1"}, {"port", bridge_port_}}}},
+      // /healthz and /metrics on a port of the kernel's choosing, so runs never collide.
+      {"admin", {{"listen", "127.0.0.1:0"}}},
       {"web_root", LANEWAY_WEB_DIR},
       {"tls",
        {{"cert", pki + "/servers/bridge-https.crt"}, {"key", pki + "/servers/bridge-https.key"}}},

@@ -38,12 +38,14 @@ void WtBridgeEnv::setup() {
   }
   if (!broker_.start()) return fail("mosquitto did not start:\n" + broker_.log());
   https_port_ = free_tcp_port();
+  admin_port_ = free_tcp_port();
   wt_port_ = free_udp_port();
   foreign_port_ = free_tcp_port();
   const std::string p = pki();
   const std::string origin = "https://127.0.0.1:" + std::to_string(https_port_);
   json config{
       {"listen", {{{"host", "127.0.0.1"}, {"port", https_port_}}}},
+      {"admin", {{"listen", "127.0.0.1:" + std::to_string(admin_port_)}}},
       {"tls",
        {{"cert", p + "/servers/bridge-https.crt"}, {"key", p + "/servers/bridge-https.key"}}},
       {"broker",
@@ -101,16 +103,28 @@ std::string WtBridgeEnv::token() const {
                                      json{{"sub", "alice"}, {"app", "demo"}, {"exp", exp}});
 }
 
-std::string WtBridgeEnv::get(const std::string& path) const {
+namespace {
+
+std::string curl_get(const std::string& ca, int port, const std::string& path) {
   std::string out;
-  const int rc = run_command({"curl", "-sS", "--max-time", "5", "--cacert", pki() + "/ca.crt",
-                              "https://127.0.0.1:" + std::to_string(https_port_) + path},
+  const int rc = run_command({"curl", "-sS", "--max-time", "5", "--cacert", ca,
+                              "https://127.0.0.1:" + std::to_string(port) + path},
                              &out, 10s);
   return rc == 0 ? out : std::string();
 }
 
+}  // namespace
+
+std::string WtBridgeEnv::get(const std::string& path) const {
+  return curl_get(pki() + "/ca.crt", https_port_, path);
+}
+
+std::string WtBridgeEnv::admin_get(const std::string& path) const {
+  return curl_get(pki() + "/ca.crt", admin_port_, path);
+}
+
 double WtBridgeEnv::metric(const std::string& name_with_labels) const {
-  std::istringstream lines(get("/metrics"));
+  std::istringstream lines(admin_get("/metrics"));
   std::string line;
   while (std::getline(lines, line)) {
     if (line.size() > name_with_labels.size() &&

@@ -33,6 +33,7 @@ class WtBridgeEnv {
   BrokerHarness& broker() { return broker_; }
   Process& bridge() { return *bridge_; }
   int https_port() const { return https_port_; }
+  int admin_port() const { return admin_port_; }
   int wt_port() const { return wt_port_; }
   int foreign_port() const { return foreign_port_; }
   std::string pki() const { return broker_.pki(); }
@@ -44,7 +45,9 @@ class WtBridgeEnv {
 
   // GET https://127.0.0.1:<https_port><path> (curl, CA-verified); empty on failure.
   std::string get(const std::string& path) const;
-  // One sample of /metrics, e.g. metric("laneway_bridge_wt_sessions"); -1 if absent.
+  // The same on the admin listener (/healthz, /metrics: docs/bridge.md "The admin listener").
+  std::string admin_get(const std::string& path) const;
+  // One sample of the admin /metrics, e.g. metric("laneway_bridge_wt_sessions"); -1 if absent.
   double metric(const std::string& name_with_labels) const;
 
  private:
@@ -56,6 +59,7 @@ class WtBridgeEnv {
   TempDir dir_{"laneway-wt-bridge"};
   std::optional<Process> bridge_;
   int https_port_ = 0;
+  int admin_port_ = 0;
   int wt_port_ = 0;
   int foreign_port_ = 0;
   std::string error_;

@@ -68,7 +68,6 @@ const PAGE_HELPERS = `
       const out = new Uint8Array(prefix.length + bytes.length); out.set(prefix, 0); out.set(bytes, prefix.length); return out;
     },
     async info() { return (await fetch('/api/info')).json(); },
-    async metrics() { return (await fetch('/metrics')).text(); },
     async open(name, url, hashes, timeoutMs = 10000) {
       const st = { frames: [], datagrams: [], closed: null, error: null };
       lw.s[name] = st;
@@ -121,7 +120,7 @@ async function newPage(origin) {
   const context = await browser.newContext();
   const page = await context.newPage();
   page.on('console', (m) => log(`page: ${m.text()}`));
-  await page.goto(`${origin}/healthz`, { timeout: 15000 });
+  await page.goto(`${origin}/api/info`, { timeout: 15000 });
   await page.evaluate(PAGE_HELPERS);
   return page;
 }
@@ -229,7 +228,8 @@ async function scenarioWt() {
   foreignServer.close();
   log('foreign origin refused');
 
-  const metrics = await page.evaluate(() => lw.metrics());
+  // The admin listener, from Node: a page on the public origin cannot (and must not) read it.
+  const metrics = execFileSync('curl', ['-sS', '--max-time', '5', '--cacert', cfg.caFile, `https://127.0.0.1:${cfg.adminPort}/metrics`], { encoding: 'utf8' });
   const metric = (name) => Number((metrics.match(new RegExp(`^${name.replace(/[{}"=]/g, (c) => `\\${c}`)} (\\d+)`, 'm')) ?? [])[1] ?? -1);
   check(metric('laneway_bridge_connections{lane="wt"}') >= 1, 'no wt connection in /metrics');
   check(metric('laneway_bridge_wt_sessions') >= 1, 'laneway_bridge_wt_sessions missing');

@@ -57,6 +57,7 @@ class WtBridgeLaneTest : public ::testing::Test {
     json cfg{
         {"protoPath", LANEWAY_PROTO_FILE},
         {"bridgePort", e.https_port()},
+        {"adminPort", e.admin_port()},
         {"wtPort", e.wt_port()},
         {"foreignPort", e.foreign_port()},
         {"brokerPort", e.broker().port()},
@@ -184,7 +185,7 @@ TEST_F(WtBridgeLaneTest, QosZeroGoesAsDatagramsUnlessTooLarge) {
   ASSERT_TRUE(accepted(dev->publish(kTelemetry, "small", 0)));
   ASSERT_TRUE(client.run_until([&] { return !client.datagram_frames.empty(); }, 10s))
       << "stream envelopes: " << client.envelopes().size() << "\n"
-      << env_->get("/metrics");
+      << env_->admin_get("/metrics");
   const std::string big(4000, 'b');
   ASSERT_TRUE(accepted(dev->publish(kTelemetry, big, 0)));
   ASSERT_TRUE(accepted(dev->publish(kTelemetry, "acked", 1)));
@@ -221,14 +222,14 @@ bool has_error(const LanewayWtClient& c, v1::ErrorCode code) {
 }
 
 // SIGTERM drains (docs/bridge.md "Draining"): the session is told to move (UNAVAILABLE with
-// retry_after_ms), /healthz answers 503 "draining" so a load balancer stops sending clients,
-// and the bridge stops once its sessions are gone.
+// retry_after_ms), the admin /healthz answers 503 "draining" so a load balancer stops sending
+// clients, and the bridge stops once its sessions are gone.
 TEST_F(WtBridgeLaneTest, SigtermDrainsBeforeTheBridgeStops) {
   LanewayWtClient client;
   std::string error;
   ASSERT_TRUE(client.open("127.0.0.1", env_->wt_port(), &error)) << error;
   ASSERT_TRUE(client.connect(env_->token(), {kTelemetry}, 5s, &error)) << error;
-  EXPECT_NE(env_->get("/healthz").find("\"ok\""), std::string::npos);
+  EXPECT_NE(env_->admin_get("/healthz").find("\"ok\""), std::string::npos);
   client.clear_frames();
   env_->bridge().signal(SIGTERM);
   auto told_to_move = [&] {
@@ -242,7 +243,7 @@ TEST_F(WtBridgeLaneTest, SigtermDrainsBeforeTheBridgeStops) {
   EXPECT_EQ(moved.code(), v1::ERROR_CODE_UNAVAILABLE);
   EXPECT_GT(moved.retry_after_ms(), 0u);
   // The channel lingers for its close grace: the bridge is still up, and says it drains.
-  EXPECT_NE(env_->get("/healthz").find("\"draining\""), std::string::npos);
+  EXPECT_NE(env_->admin_get("/healthz").find("\"draining\""), std::string::npos);
   EXPECT_TRUE(wait_until([&] { return !env_->bridge().running(); }, 10s, 50ms))
       << env_->bridge().output();
   EXPECT_NE(env_->bridge().output().find("draining 1 sessions"), std::string::npos);

@@ -43,10 +43,11 @@ const telemetry = `devices/${cfg.device.id}/telemetry`;
 // that make the bridge notice a dead connection (see scenarioInflight).
 const probeTopic = `devices/${cfg.device.id}/probe`;
 
-// ---- the bridge's /metrics, straight to its port over HTTP/1.1 (not through the proxy).
+// ---- the bridge's /metrics, straight to its admin listener over HTTP/1.1 (not through the
+// proxy).
 function metrics() {
   return new Promise((resolve, reject) => {
-    const req = https.get({ host: '127.0.0.1', port: cfg.bridgePort, path: '/metrics', rejectUnauthorized: false, agent: false, timeout: 5000 }, (res) => {
+    const req = https.get({ host: '127.0.0.1', port: cfg.adminPort, path: '/metrics', rejectUnauthorized: false, agent: false, timeout: 5000 }, (res) => {
       let body = '';
       res.on('data', (c) => { body += c; });
       res.on('end', () => resolve(body));
@@ -89,7 +90,7 @@ async function newPage(base) {
   cdp.on('Network.requestWillBeSent', (e) => traffic.requests.push({ id: e.requestId, url: e.request.url, headers: e.request.headers }));
   // The headers as sent, which the network stack completes after requestWillBeSent.
   cdp.on('Network.requestWillBeSentExtraInfo', (e) => traffic.sent.push({ id: e.requestId, headers: e.headers }));
-  await page.goto(`${base}/healthz`, { timeout: 15000 });
+  await page.goto(`${base}/api/info`, { timeout: 15000 });
   return { page, traffic };
 }
 

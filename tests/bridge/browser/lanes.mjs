@@ -80,7 +80,7 @@ const PAGE_HELPERS = `
 async function newPage(originPort) {
   const context = await browser.newContext({ ignoreHTTPSErrors: true });
   const page = await context.newPage();
-  await page.goto(`https://127.0.0.1:${originPort}/healthz`, { timeout: 15000 });
+  await page.goto(`https://127.0.0.1:${originPort}/api/info`, { timeout: 15000 });
   await page.evaluate(PAGE_HELPERS);
   return page;
 }
@@ -386,11 +386,13 @@ async function scenarioRefusals() {
   check(Buffer.from(wf[before].envelope.payload, 'base64').toString() === 'still-here', 'watcher stalled');
   log('the healthy session kept receiving');
 
-  // /api/info and /metrics.
+  // /api/info on the public port; /metrics only on the admin listener (404 here).
   r = await httpsRequest('/api/info');
   const info = JSON.parse(r.body.toString());
   check(info.transports.map((t) => t.name).join() === 'ws,sse', `transports ${JSON.stringify(info.transports)}`);
   r = await httpsRequest('/metrics');
+  check(r.status === 404, `/metrics on the public port answered ${r.status}`);
+  r = await httpsRequest('/metrics', 'GET', null, {}, cfg.adminPort);
   check(/laneway_bridge_connections\{lane="ws"\} \d+/.test(r.body.toString()), 'metrics');
   await proxy.close();
   await foreign.close();

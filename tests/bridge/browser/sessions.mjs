@@ -322,9 +322,9 @@ async function scenarioExpire() {
   device.end(true);
 }
 
-// One sample of the bridge's /metrics.
+// One sample of the bridge's /metrics (on its admin listener).
 async function metric(name) {
-  const res = await httpsRequest('/metrics');
+  const res = await httpsRequest('/metrics', { port: cfg.adminPort });
   check(res.status === 200, `/metrics answered ${res.status}`);
   const escaped = name.replace(/[{}]/g, (c) => `\\${c}`);
   const m = res.body.toString().match(new RegExp(`^${escaped} (\\d+)$`, 'm'));
@@ -472,11 +472,14 @@ async function scenarioKeepalive() {
   device.end(true);
 }
 
-// A bridge listening on ::1 serves /healthz, /api/info and a WebSocket session over IPv6.
+// A bridge listening on ::1 serves /api/info and a WebSocket session over IPv6, and its
+// admin listener on ::1 /healthz (which the public port no longer answers).
 async function scenarioIpv6() {
   const device = await deviceClient();
-  const health = await httpsRequest('/healthz');
-  check(health.status === 200, `/healthz over ::1 answered ${health.status} ${health.error || ''}`);
+  const publicHealth = await httpsRequest('/healthz');
+  check(publicHealth.status === 404, `/healthz on the public port answered ${publicHealth.status}`);
+  const health = await httpsRequest('/healthz', { port: cfg.adminPort });
+  check(health.status === 200, `admin /healthz over ::1 answered ${health.status} ${health.error || ''}`);
   const h = JSON.parse(health.body.toString());
   check(h.status === 'ok' && h.broker_connected === true, `/healthz ${health.body}`);
   const info = await httpsRequest('/api/info');

@@ -88,6 +88,7 @@ class BridgeBrowserTest : public SuiteEnvTest<BrowserEnv> {
     json cfg = e.scenario_base();
     cfg.update(
         json{{"bridgePort", e.bridge_port},
+             {"adminPort", BridgeSystem::admin_port(*e.bridge)},
              {"proxyPort", e.proxy_port},
              {"foreignPort", e.foreign_port},
              {"appId", "demo"},

@@ -94,6 +94,7 @@ class BridgeHttp2Test : public SuiteEnvTest<Http2Env> {
     cfg.update(
         json{{"protocol", protocol},
              {"bridgePort", bridge_port},
+             {"adminPort", BridgeSystem::admin_port(*bridge)},
              {"proxyPort", e.proxy_port},
              {"appId", "demo"},
              {"tokens",

@@ -1,6 +1,7 @@
 #include "bridge_system.h"
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -10,6 +11,24 @@ namespace laneway::bridge {
 
 using nlohmann::json;
 using namespace std::chrono_literals;
+
+namespace {
+
+// The port in "laneway-bridge: admin listening on https://HOST:PORT" (docs/bridge.md "The
+// admin listener"); -1 while that line is not (completely) in `output`.
+int announced_admin_port(const std::string& output) {
+  static const std::string kPrefix = "laneway-bridge: admin listening on https://";
+  const std::size_t at = output.find(kPrefix);
+  if (at == std::string::npos) return -1;
+  const std::size_t eol = output.find('\n', at);
+  if (eol == std::string::npos) return -1;
+  const std::size_t colon = output.rfind(':', eol);
+  if (colon == std::string::npos || colon < at + kPrefix.size()) return -1;
+  const int port = std::atoi(output.substr(colon + 1, eol - colon - 1).c_str());
+  return port > 0 && port <= 65535 ? port : -1;
+}
+
+}  // namespace
 
 bool BridgeSystem::prepare(const std::vector<std::string>& extra_services) {
   if (!broker.setup_error().empty()) return fail("broker harness: " + broker.setup_error());
@@ -32,6 +51,8 @@ json BridgeSystem::base_config(const std::string& host, int port,
   const std::string pki = broker.pki();
   return {
       {"listen", {{{"host", host}, {"port", port}}}},
+      // Port 0: suites run side by side, and each bridge says which port it got.
+      {"admin", {{"listen", "127.0.0.1:0"}}},
       {"tls",
        {{"cert", pki + "/servers/bridge-https.crt"}, {"key", pki + "/servers/bridge-https.key"}}},
       {"broker",
@@ -75,13 +96,22 @@ std::optional<test::Process> BridgeSystem::start_bridge(const std::string& name,
   }
   // Generous: certificate loading and the TLS handshake share two cores with other builds.
   const bool up = test::wait_until(
-      [&] { return process->output().find("connected to the broker") != std::string::npos; }, 30s,
-      50ms);
+      [&] {
+        const std::string out = process->output();
+        return out.find("connected to the broker") != std::string::npos &&
+               announced_admin_port(out) > 0;
+      },
+      30s, 50ms);
   if (!up) {
-    *why = "bridge " + name + " never reached the broker:\n" + process->output();
+    *why = "bridge " + name + " never reached the broker or announced its admin port:\n" +
+           process->output();
     return std::nullopt;
   }
   return process;
+}
+
+int BridgeSystem::admin_port(const test::Process& bridge) {
+  return announced_admin_port(bridge.output());
 }
 
 std::string browser_suite_missing() {

@@ -23,8 +23,9 @@ class BridgeSystem {
   // bridge, the HTTPS server certificate) and starts mosquitto. False with `error` set.
   bool prepare(const std::vector<std::string>& extra_services = {});
 
-  // listen (one address), tls and broker sections for a bridge with `client_id` that uses
-  // the bridge-1 service certificate.
+  // listen (one address), admin (127.0.0.1, a free port the bridge announces), tls and
+  // broker sections for a bridge with `client_id` that uses the bridge-1 service
+  // certificate.
   nlohmann::json base_config(const std::string& host, int port,
                              const std::string& client_id = "bridge-1") const;
 
@@ -35,9 +36,12 @@ class BridgeSystem {
   nlohmann::json scenario_base() const;
 
   // Writes `config` to <name>.json, starts laneway-bridge on it and waits until it reached
-  // the broker; nullopt with `*why` set otherwise.
+  // the broker and announced its admin port; nullopt with `*why` set otherwise.
   std::optional<test::Process> start_bridge(const std::string& name, const nlohmann::json& config,
                                             std::string* why);
+
+  // The admin listener's port of a bridge start_bridge() returned (/healthz, /metrics).
+  static int admin_port(const test::Process& bridge);
 
   // Records why the system is not usable; false, for `return fail(...)`.
   bool fail(const std::string& why) {

@@ -96,6 +96,7 @@ class SessionLifecycleTest : public SuiteEnvTest<SessionEnv> {
     json cfg = e.scenario_base();
     cfg.update(json{{"bridgeHost", host},
                     {"bridgePort", port},
+                    {"adminPort", BridgeSystem::admin_port(bridge)},
                     {"appId", "demo"},
                     {"secret", testing::kTestSecret},
                     {"floodPayloadBytes", 2048},
@@ -215,7 +216,8 @@ TEST_F(SessionLifecycleTest, SilentWebSocketIsPingedThenClosedWhileAnAnsweringOn
   run_scenario("keepalive", *bridge, port, "127.0.0.1", {{"pingIntervalMs", kPingIntervalMs}});
 }
 
-// A bridge listening on ::1 serves /healthz, /api/info and a WebSocket session over IPv6.
+// A bridge listening on ::1 serves /api/info and a WebSocket session over IPv6, and its
+// admin listener on ::1 serves /healthz.
 TEST_F(SessionLifecycleTest, BridgeListeningOnIpv6LoopbackServes) {
   if (!test::have_ipv6_loopback())
     GTEST_SKIP() << "no IPv6 loopback: binding a socket to ::1 failed";
@@ -223,6 +225,7 @@ TEST_F(SessionLifecycleTest, BridgeListeningOnIpv6LoopbackServes) {
   json config = e.bridge_config;
   const int port = test::free_tcp_port();
   config["listen"] = {{{"host", "::1"}, {"port", port}}};
+  config["admin"] = {{"listen", "[::1]:0"}};
   config["broker"]["client_id"] = "bridge-v6";
   std::string error;
   auto bridge = e.start_bridge("bridge-v6", config, &error);

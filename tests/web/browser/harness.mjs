@@ -71,7 +71,7 @@ export async function newPage(browser, cfg, { viewport = { width: 1440, height: 
 /** A blank same-origin page with the SDK bundle the bridge serves loaded as `window.lw`. */
 export async function sdkPage(browser, cfg, label = 'sdk') {
   const page = await newPage(browser, cfg, { label });
-  await page.goto(`${cfg.base}/healthz`, { timeout: 15_000 });
+  await page.goto(`${cfg.base}/api/info`, { timeout: 15_000 });
   await page.evaluate(async () => {
     window.lw = await import('/sdk/laneway.js');
     window.waitFor = async (predicate, timeoutMs, what) => {
