@@ -16,16 +16,24 @@ void digest(std::string_view s, Digest out) {
 
 }  // namespace
 
-bool bearer_token_matches(std::string_view authorization, std::string_view expected) {
-  if (expected.empty()) return false;
+std::optional<std::string_view> bearer_credentials(std::string_view authorization) {
   constexpr std::string_view kScheme = "bearer ";
-  if (authorization.size() < kScheme.size()) return false;
+  if (authorization.size() < kScheme.size()) return std::nullopt;
   for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) return false;
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i])
+      return std::nullopt;
   }
   std::string_view presented = authorization.substr(kScheme.size());
   while (!presented.empty() && presented.front() == ' ') presented.remove_prefix(1);
   while (!presented.empty() && presented.back() == ' ') presented.remove_suffix(1);
+  return presented;
+}
+
+bool bearer_token_matches(std::string_view authorization, std::string_view expected) {
+  if (expected.empty()) return false;
+  const auto credentials = bearer_credentials(authorization);
+  if (!credentials) return false;
+  const std::string_view presented = *credentials;
   // Comparing digests, not the strings, keeps the token's length out of the timing as well:
   // both sides are always 32 bytes, compared without an early exit.
   Digest a;

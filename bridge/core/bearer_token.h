@@ -1,11 +1,17 @@
-// The admin listener's bearer token check (docs/bridge.md "The admin listener"): the
-// request's Authorization header against the configured token, in time that depends on
-// neither how much of the token matched nor its length.
+// Bearer credentials (RFC 6750) in an Authorization header: the admin listener's token
+// check (docs/bridge.md "The admin listener"), in time that depends on neither how much of
+// the token matched nor its length, and the JWT a POST /v1/call on a session carries
+// (docs/bridge.md "SSE attach tickets").
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 namespace laneway::bridge {
+
+// The credentials of "Bearer <credentials>" (scheme case-insensitive, surrounding spaces
+// dropped), or nullopt for another scheme or none.
+std::optional<std::string_view> bearer_credentials(std::string_view authorization);
 
 // True when `authorization` is "Bearer <token>" (scheme case-insensitive, RFC 6750) and
 // <token> equals `expected`. An empty `expected` matches nothing.

@@ -35,6 +35,14 @@ TEST(AdminBearerToken, RefusesOtherSchemesAndEmptyValues) {
   EXPECT_FALSE(bearer_token_matches("Bearer x", ""));
 }
 
+TEST(AdminBearerToken, CredentialsAreWhatFollowsTheBearerScheme) {
+  EXPECT_EQ(bearer_credentials("Bearer a.b.c"), "a.b.c");
+  EXPECT_EQ(bearer_credentials("bearer  a.b.c "), "a.b.c");
+  EXPECT_EQ(bearer_credentials("Bearer "), "");
+  EXPECT_EQ(bearer_credentials("Basic dXNlcjpwdw=="), std::nullopt);
+  EXPECT_EQ(bearer_credentials(""), std::nullopt);
+}
+
 TEST(AdminBearerToken, SyntaxIsRfc6750B64token) {
   EXPECT_TRUE(is_bearer_token_syntax(kToken));
   EXPECT_TRUE(is_bearer_token_syntax("abc-._~+/XYZ09=="));

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "authorization.h"
+#include "bearer_token.h"
 #include "http_status.h"
 #include "http_util.h"
 #include "jwt_verifier.h"
@@ -55,11 +56,10 @@ struct PerSession {
 
 // A token of the session's app, for the session's subject, unexpired.
 bool bearer_matches(const Session& s, std::string_view authorization, std::int64_t now_us) {
-  constexpr std::string_view kScheme = "Bearer ";
-  if (!s.app || authorization.substr(0, kScheme.size()) != kScheme) return false;
+  const auto token = bearer_credentials(authorization);
   TokenClaims claims;
-  return verify_token(*s.app, authorization.substr(kScheme.size()), now_us / 1'000'000, claims) ==
-             TokenError::kOk &&
+  return s.app && token &&
+         verify_token(*s.app, *token, now_us / 1'000'000, claims) == TokenError::kOk &&
          claims.subject == s.claims.subject;
 }
 
