@@ -3,7 +3,7 @@
 
 #include <chrono>
 
-#include "broker_harness.h"
+#include "envelope_fixture.h"
 #include "laneway/wire/frame_codec.h"
 
 namespace laneway::test {
@@ -32,17 +32,7 @@ std::string inbound_frame(const std::string& topic, const std::string& payload,
   return bytes;
 }
 
-class PluginEnvelopes : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_EQ(broker.setup_error(), "");
-    ASSERT_TRUE(broker.add_device("d-1"));
-    ASSERT_TRUE(broker.add_service("operator", "alice"));
-    ASSERT_TRUE(broker.add_service("bridge", "bridge-1"));
-    ASSERT_TRUE(broker.start()) << broker.log();
-  }
-  BrokerHarness broker;
-};
+class PluginEnvelopes : public EnvelopeBrokerTest {};
 
 TEST_F(PluginEnvelopes, MappedPublishesBecomeEnvelopesWithConsecutiveSeqAndOrigin) {
   MqttTestClient watcher(broker.service("operator", "alice"));

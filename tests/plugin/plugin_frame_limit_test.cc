@@ -8,7 +8,7 @@
 #include <chrono>
 #include <optional>
 
-#include "broker_harness.h"
+#include "envelope_fixture.h"
 #include "laneway/wire/frame_codec.h"
 #include "laneway/wire/frame_limit.h"
 
@@ -27,14 +27,11 @@ v1::Frame decode(const ReceivedMessage& message) {
   return frame;
 }
 
-class PluginFrameLimit : public ::testing::Test {
+class PluginFrameLimit : public EnvelopeBrokerTest {
  protected:
   void SetUp() override {
-    ASSERT_EQ(broker.setup_error(), "");
-    ASSERT_TRUE(broker.add_device("d-1"));
-    ASSERT_TRUE(broker.add_service("operator", "alice"));
-    ASSERT_TRUE(broker.add_service("bridge", "bridge-1"));
-    ASSERT_TRUE(broker.start()) << broker.log();
+    EnvelopeBrokerTest::SetUp();
+    if (HasFatalFailure()) return;
     watcher.emplace(broker.service("operator", "alice"));
     ASSERT_EQ(watcher->connect(broker.port()), 0);
     ASSERT_EQ(watcher->subscribe("$lw/env/devices/#"), 1);
@@ -55,7 +52,6 @@ class PluginFrameLimit : public ::testing::Test {
     EXPECT_LE(wired->payload.size(), kLimit);
   }
 
-  BrokerHarness broker;
   std::optional<MqttTestClient> watcher;  // once the operator's certificate exists
 };
 
