@@ -125,7 +125,9 @@ CallOutcome Hub::handle_history(Session& s, const v1::CallFrame& call, const Rep
   // "From the oldest kept" is a complete answer when nothing of the topic was dropped.
   GroupBuilder group(from_oldest ? !r.entries.empty() && r.entries.front().seq == 1 : r.recovered);
   for (const HistoryEntry& e : r.entries) {
-    if (group.bytes_with(e) > config_.limits.max_frame_bytes) {
+    // At least one, so the client's next ask moves on (every envelope admitted fits alone;
+    // only one kept from before a smaller limit was configured would not).
+    if (!group.empty() && group.bytes_with(e) > config_.limits.max_frame_bytes) {
       group.set_recovered(false);  // truncated: the client asks again from the last seq
       break;
     }
