@@ -1,8 +1,9 @@
 // laneway-bridge session lifecycle end to end: real mosquitto + laneway plugin (BrokerHarness),
 // real laneway-bridge processes, and Node-side WebSocket / SSE + POST clients
 // (tests/bridge/browser/sessions.mjs) over TLS on loopback: in-band token refresh,
-// TOKEN_EXPIRED, the slow-consumer policy, WebSocket keepalive, a bridge listening on ::1, and
-// answers that wait for the broker's SUBACK.
+// TOKEN_EXPIRED, the slow-consumer policy, WebSocket keepalive, a bridge listening on ::1,
+// answers that wait for the broker's SUBACK, what an SSE URL may carry, per-app CORS, and the
+// memory budget filled under load.
 #include <gtest/gtest.h>
 #include <sys/types.h>
 
@@ -43,6 +44,7 @@ long status_bytes(pid_t pid, const std::string& field) {
   }
   return -1;
 }
+
 // An app that accepts one page origin only (the cors scenario).
 constexpr const char* kStrictAppId = "strict";
 constexpr const char* kStrictOrigin = "https://dashboard.example";
