@@ -57,10 +57,9 @@ inline constexpr std::int64_t kAttachTicketTtlUs = 30'000'000;
 // A presence listing examines at most this many times `limits.presence_page_max` devices per
 // call, however few of them the session may see (docs/bridge.md "Presence").
 inline constexpr std::size_t kPresenceScanFactor = 10;
-// A page's frame stays below limits.max_frame_bytes: room for the frame around the entries,
-// and for each entry's tag and length, plus the largest entry that could come last.
+// What a presence page keeps free below limits.max_frame_bytes (at most half of it) for the
+// CallFrame around its entries and the `next` cursor.
 inline constexpr std::size_t kPresenceFrameHeadroom = 4096;
-inline constexpr std::size_t kPresenceEntryOverhead = 4;
 
 class Hub {
  public:

@@ -161,17 +161,27 @@ CallOutcome Hub::handle_presence(Session& s, const v1::CallFrame& call, const Re
       asked.limit() == 0 ? page_max : std::min<std::size_t>(asked.limit(), page_max);
   // Bounded work per call, however few of the devices this session may see.
   const std::size_t scan_max = kPresenceScanFactor * page_max;
-  // A page also ends before its frame could outgrow the frame limit the session was told.
+  // A page also ends before a device that would take its frame over the frame limit the
+  // session was told; that device opens the next page (the cursor is the one before it).
   const std::size_t frame_max = config_.limits.max_frame_bytes;
   const std::size_t byte_budget = frame_max - std::min(kPresenceFrameHeadroom, frame_max / 2);
   std::size_t bytes = 0;
-  pr->set_next(presence_.for_each_after(asked.after(), scan_max, [&](const v1::Presence& p) {
+  std::string last_visited;
+  bool page_full = false;
+  std::string next = presence_.for_each_after(asked.after(), scan_max, [&](const v1::Presence& p) {
     if (may_see_device(s, p.client_id())) {
+      const std::size_t entry = wire::field_bytes(p.ByteSizeLong());
+      if (pr->clients_size() > 0 && bytes + entry > byte_budget) {
+        page_full = true;
+        return false;
+      }
       *pr->add_clients() = p;
-      bytes += p.ByteSizeLong() + kPresenceEntryOverhead;
+      bytes += entry;
     }
-    return static_cast<std::size_t>(pr->clients_size()) < limit && bytes < byte_budget;
-  }));
+    last_visited = p.client_id();
+    return static_cast<std::size_t>(pr->clients_size()) < limit;
+  });
+  pr->set_next(page_full ? last_visited : std::move(next));
   reply(result);
   return CallOutcome::answered();
 }

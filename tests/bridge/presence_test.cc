@@ -127,5 +127,42 @@ TEST_F(PresencePagingTest, ExactIdIsOneLookupAndAListingExaminesABoundedNumber) 
   EXPECT_EQ(page.clients(0).client_id(), device(50));
 }
 
+// A page ends before a device that would take its frame over the limit the session was told
+// (1,024 bytes in the fixture), whatever the sizes of the devices before it.
+TEST_F(PresencePagingTest, PagesStayWithinTheFrameLimitWhateverTheEntrySizes) {
+  for (int i = 1; i <= 8; ++i) {
+    v1::Presence p;
+    p.set_client_id(device(i));
+    p.set_role("device");
+    p.set_online(true);
+    // Alternately about 450 and 700 bytes of groups.
+    const int groups = i % 2 ? 20 : 32;
+    for (int g = 0; g < groups; ++g) p.add_groups("group-" + std::string(14, 'a' + g % 26));
+    v1::Frame f;
+    f.mutable_envelope()->set_topic("$lw/presence/" + device(i));
+    f.mutable_envelope()->set_payload(p.SerializeAsString());
+    std::string bytes;
+    ASSERT_EQ(wire::encode_frame(f, bytes), wire::WireError::kOk);
+    hub_.on_broker_message("$lw/presence/" + device(i), bytes, kNowUs);
+  }
+  Session* s = open();
+  connect(*s, token());
+  std::set<std::string> seen;
+  std::string after;
+  for (int pages = 0; pages < 20; ++pages) {
+    v1::CallFrame call;
+    call.set_id(9);
+    call.mutable_presence()->set_after(after);
+    send(*s, call);
+    ASSERT_FALSE(s->queue.empty());
+    EXPECT_LE(s->queue.front().frame->size(), config_.limits.max_frame_bytes);
+    const v1::PresenceResult page = drain(*s)[0].call().presence_result();
+    for (const auto& c : page.clients()) EXPECT_TRUE(seen.insert(c.client_id()).second);
+    after = page.next();
+    if (after.empty()) break;
+  }
+  EXPECT_EQ(seen.size(), 8u);
+}
+
 }  // namespace
 }  // namespace laneway::bridge
