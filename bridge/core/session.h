@@ -89,6 +89,10 @@ struct Session {
   // as long as the session lives.
   std::string attach_ticket;
   std::int64_t attach_ticket_expires_us = 0;
+  // POST /v1/call: the bearer JWT last verified for this session and its exp, so a session's
+  // every POST does not check the same signature again.
+  std::string verified_bearer;
+  std::int64_t verified_bearer_expires_at_s = 0;
 };
 
 }  // namespace laneway::bridge

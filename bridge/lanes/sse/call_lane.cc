@@ -1,11 +1,14 @@
 // POST /v1/call: one Frame{call} per request body (application/x-protobuf); the reply is
 // the response body. Without a session, only `connect` is accepted: it creates an SSE
 // session (waiting for its GET /v1/sse stream) and answers with its session_id. Later
-// requests name the session with the `X-Laneway-Session` header (or `?session=`).
+// requests name the session with the `X-Laneway-Session` header (or `?session=`) and carry
+// its JWT in `Authorization: Bearer` (docs/bridge.md "SSE attach tickets").
 //
 // A connect or subscribe the hub holds for the broker's SUBACK (docs/bridge.md "Resume")
 // keeps its HTTP transaction open until the hub answers: the reply is the response, as
 // for every other call, only later.
+#include <openssl/crypto.h>
+
 #include <memory>
 #include <string>
 
@@ -55,12 +58,22 @@ struct PerSession {
 };
 
 // A token of the session's app, for the session's subject, unexpired.
-bool bearer_matches(const Session& s, std::string_view authorization, std::int64_t now_us) {
+bool bearer_matches(Session& s, std::string_view authorization, std::int64_t now_us) {
   const auto token = bearer_credentials(authorization);
+  if (!s.app || !token) return false;
+  const std::int64_t now_s = now_us / 1'000'000;
+  if (now_s < s.verified_bearer_expires_at_s && token->size() == s.verified_bearer.size() &&
+      CRYPTO_memcmp(token->data(), s.verified_bearer.data(), token->size()) == 0) {
+    return true;
+  }
   TokenClaims claims;
-  return s.app && token &&
-         verify_token(*s.app, *token, now_us / 1'000'000, claims) == TokenError::kOk &&
-         claims.subject == s.claims.subject;
+  if (verify_token(*s.app, *token, now_s, claims) != TokenError::kOk ||
+      claims.subject != s.claims.subject) {
+    return false;
+  }
+  s.verified_bearer.assign(*token);
+  s.verified_bearer_expires_at_s = claims.expires_at_s;
+  return true;
 }
 
 bool any_app_allows(const BridgeConfig& config, const std::string& origin) {
